@@ -1,0 +1,91 @@
+"""The contract every channel adapter keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Self
+
+from normalizer.complaint import Channel
+from normalizer.message import Choice, DeliveryStatus, InboundMessage, Reply
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """An HTTP request as a channel sees it, free of any web framework.
+
+    ``url`` is the public URL the provider called (what it signed), which behind a
+    proxy differs from what the server saw.
+    """
+
+    method: str
+    url: str
+    hook: str
+    headers: Mapping[str, str]
+    body: bytes
+    form: Mapping[str, str] = field(default_factory=dict)
+    args: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class WebhookResult:
+    messages: list[InboundMessage] = field(default_factory=list)
+    statuses: list[DeliveryStatus] = field(default_factory=list)
+    # A direct answer that needs no storage (handshakes): (status, body, content type).
+    response: tuple[int, str, str] | None = None
+
+
+class BadPayload(Exception):
+    """Malformed input: answered 400 with this short reason, nothing stored."""
+
+
+class Unsupported(Exception):
+    """A well-formed event we do not handle: answered 200 and logged, nothing stored."""
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    channel: Channel
+    recipient: str
+    text: str
+    sender: str | None = None
+    choices: tuple[Choice, ...] = ()
+    status_callback_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    external_id: str
+    status: str
+
+
+class ChannelAdapter(Protocol):
+    name: str
+    channels: tuple[Channel, ...]
+    hooks: tuple[str, ...]  # sub-paths served under /webhooks/<name>/ ("" for the root)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Self: ...
+
+    def verify(self, request: WebhookRequest) -> bool:
+        """True only for a request the channel really sent (checked before parsing)."""
+        ...
+
+    def parse(self, request: WebhookRequest) -> WebhookResult:
+        """Raise BadPayload for malformed input, Unsupported for events we ignore."""
+        ...
+
+    def render_replies(self, request: WebhookRequest, replies: list[Reply]) -> tuple[str, str]:
+        """(body, content type) of the HTTP answer carrying ``replies``."""
+        ...
+
+    def send(self, message: OutboundRequest) -> SendResult:
+        """Send a message the gateway starts; raise SendError when it did not go out."""
+        ...

@@ -1,0 +1,10 @@
+"""Every channel the gateway serves: one line each, no directory scanning."""
+
+from __future__ import annotations
+
+from channels.base import ChannelAdapter
+from channels.twilio import TwilioAdapter
+
+CHANNELS: dict[str, type[ChannelAdapter]] = {
+    "twilio": TwilioAdapter,
+}

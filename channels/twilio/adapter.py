@@ -1,0 +1,171 @@
+"""Twilio SMS and WhatsApp.
+
+Inbound: ``POST /webhooks/twilio/messages`` (form-encoded, signed with
+``X-Twilio-Signature`` over the public URL and the POST parameters); the answer is
+TwiML. ``POST /webhooks/twilio/status`` carries delivery reports for messages the
+gateway sent through the REST API. WhatsApp numbers arrive as ``whatsapp:+62…``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Self
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
+
+from channels.base import (
+    BadPayload,
+    OutboundRequest,
+    SendError,
+    SendResult,
+    WebhookRequest,
+    WebhookResult,
+)
+from normalizer.complaint import Channel
+from normalizer.message import DeliveryStatus, InboundMessage, MediaRef, Reply, SharedLocation
+from normalizer.phone import to_e164
+
+log = logging.getLogger(__name__)
+
+WHATSAPP_PREFIX = "whatsapp:"
+MAX_MEDIA = 10  # Twilio sends at most 10 media items per message
+SEND_TIMEOUT = 10.0
+
+
+def _float(form: Mapping[str, str], key: str) -> float | None:
+    value = form.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise BadPayload(f"{key} is not a number") from None
+
+
+class TwilioAdapter:
+    name = "twilio"
+    channels = (Channel.SMS, Channel.WHATSAPP)
+    hooks = ("messages", "status")
+
+    def __init__(self, account_sid: str, auth_token: str, api_url: str,
+                 sms_from: str = "", whatsapp_from: str = "") -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.api_url = api_url
+        self.sms_from = sms_from
+        self.whatsapp_from = whatsapp_from
+        self._validator = RequestValidator(auth_token) if auth_token else None
+        self._client: Client | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
+        return cls(
+            account_sid=config.get("twilio_account_sid", ""),
+            auth_token=config.get("twilio_auth_token", ""),
+            api_url=config.get("twilio_api_url", "https://api.twilio.com"),
+            sms_from=config.get("twilio_sms_from", ""),
+            whatsapp_from=config.get("twilio_whatsapp_from", ""),
+        )
+
+    # -- inbound -----------------------------------------------------------------
+    def verify(self, request: WebhookRequest) -> bool:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not (self._validator and signature):
+            return False
+        return bool(self._validator.validate(request.url, dict(request.form), signature))
+
+    def parse(self, request: WebhookRequest) -> WebhookResult:
+        if request.hook == "status":
+            return WebhookResult(statuses=[self._parse_status(request.form)])
+        return WebhookResult(messages=[self._parse_message(request.form)])
+
+    def _parse_message(self, form: Mapping[str, str]) -> InboundMessage:
+        sid = form.get("MessageSid") or form.get("SmsMessageSid")
+        sender = form.get("From", "").strip()
+        if not sid or not sender:
+            raise BadPayload("MessageSid and From are required")
+        whatsapp = sender.startswith(WHATSAPP_PREFIX)
+        phone = to_e164(sender)
+        try:
+            count = min(int(form.get("NumMedia") or 0), MAX_MEDIA)
+        except ValueError:
+            raise BadPayload("NumMedia is not a number") from None
+        media = tuple(
+            MediaRef(url=form[f"MediaUrl{i}"], content_type=form.get(f"MediaContentType{i}"))
+            for i in range(count) if form.get(f"MediaUrl{i}")
+        )
+        lat, lon = _float(form, "Latitude"), _float(form, "Longitude")
+        location = None
+        if lat is not None and lon is not None:
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise BadPayload("Latitude/Longitude out of range")
+            place = ", ".join(p for p in (form.get("Label"), form.get("Address")) if p)
+            location = SharedLocation(lat=lat, lon=lon, text=place or None)
+        if whatsapp:
+            channel_user = WHATSAPP_PREFIX + (phone or sender[len(WHATSAPP_PREFIX):])
+        else:
+            channel_user = phone or sender  # short codes and alphanumeric ids stay as sent
+        return InboundMessage(
+            channel=Channel.WHATSAPP if whatsapp else Channel.SMS,
+            external_id=sid,
+            sender=channel_user,
+            text=form.get("Body", ""),
+            phone=phone,
+            name=form.get("ProfileName") or None,
+            location=location,
+            media=media,
+            recipient=form.get("To") or None,
+            raw=dict(form),
+        )
+
+    def _parse_status(self, form: Mapping[str, str]) -> DeliveryStatus:
+        sid = form.get("MessageSid") or form.get("SmsSid")
+        status = form.get("MessageStatus") or form.get("SmsStatus")
+        if not sid or not status:
+            raise BadPayload("MessageSid and MessageStatus are required")
+        channel = Channel.WHATSAPP if form.get("To", "").startswith(WHATSAPP_PREFIX) else Channel.SMS
+        return DeliveryStatus(channel=channel, external_id=sid, status=status,
+                              error_code=form.get("ErrorCode") or None)
+
+    def render_replies(self, request: WebhookRequest, replies: list[Reply]) -> tuple[str, str]:
+        twiml = MessagingResponse()
+        for reply in replies:
+            twiml.message(reply.text)  # no buttons on SMS; the text names the choices
+        return str(twiml), "application/xml"
+
+    # -- outbound ----------------------------------------------------------------
+    def _rest(self) -> Client:
+        if self._client is None:
+            client = Client(self.account_sid, self.auth_token,
+                            http_client=TwilioHttpClient(timeout=SEND_TIMEOUT))
+            client.api.base_url = self.api_url.rstrip("/")
+            self._client = client
+        return self._client
+
+    def send(self, message: OutboundRequest) -> SendResult:
+        if not (self.account_sid and self.auth_token):
+            raise SendError("Twilio credentials are not configured", permanent=True)
+        whatsapp = message.channel == Channel.WHATSAPP
+        sender = message.sender or (self.whatsapp_from if whatsapp else self.sms_from)
+        if not sender:
+            raise SendError("no sender number configured", permanent=True)
+        if whatsapp and not sender.startswith(WHATSAPP_PREFIX):
+            sender = WHATSAPP_PREFIX + sender
+        kwargs: dict[str, Any] = {"to": message.recipient, "from_": sender, "body": message.text}
+        if message.status_callback_url:
+            kwargs["status_callback"] = message.status_callback_url
+        try:
+            sent = self._rest().messages.create(**kwargs)
+        except TwilioRestException as exc:
+            retryable = exc.status == 429 or exc.status >= 500
+            raise SendError(f"Twilio {exc.status} {exc.code}: {exc.msg}",
+                            permanent=not retryable) from exc
+        except requests.RequestException as exc:
+            raise SendError(f"Twilio unreachable: {exc}", permanent=False) from exc
+        return SendResult(external_id=sent.sid, status=sent.status or "queued")

@@ -1,0 +1,207 @@
+"""The transactional outbox: jobs written in the same transaction as the data they
+deliver, claimed by any number of workers without double-claiming.
+
+A job's life::
+
+    pending ──claim──▶ running ──deliver ok──▶ done
+       ▲                  │ retryable error, attempts left
+       └──── run_after ◀──┘
+                          │ permanent error, or retry budget spent
+                          ▼
+                        dead ──operator retry──▶ pending
+
+A worker that dies holding a job leaves it ``running`` with an expired lease
+(``locked_until``), and the next claim takes it again. Deliveries carry the job's
+idempotency key, so a redelivery after such a crash is recognised by the receiver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, MetaData, String, Text, and_, or_, select, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from forwarder.sqltypes import BigId, UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class OutboxBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"  # waits for run_after, then any worker may claim it
+    RUNNING = "running"  # claimed; owned by locked_by until locked_until
+    DONE = "done"  # delivered and recorded
+    DEAD = "dead"  # permanent error or retry budget spent; an operator may retry it
+
+
+class OutboxJob(OutboxBase):
+    __tablename__ = "outbox_jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbox_jobs_claim", "status", "run_after"),)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    idempotency_key: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    idempotency_key: str,
+    payload: dict[str, Any],
+    *,
+    max_attempts: int,
+    run_after: datetime | None = None,
+) -> OutboxJob:
+    """Add a job to the caller's transaction: it exists exactly when that commits."""
+    now = utcnow()
+    job = OutboxJob(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        payload=payload,
+        status=JobStatus.PENDING,
+        attempts=0,
+        max_attempts=max_attempts,
+        run_after=run_after or now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(job)
+    return job
+
+
+def claim(session: Session, worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedJob]:
+    """Take up to ``limit`` due jobs for ``worker_id`` in one statement, and commit.
+
+    PostgreSQL skips rows another worker is claiming (``FOR UPDATE SKIP LOCKED``);
+    SQLite serializes writers, so the same UPDATE is atomic there too. Each claim counts
+    as an attempt, so a job that crashes its worker still spends its retry budget.
+    """
+    now = utcnow()
+    due = or_(
+        and_(OutboxJob.status == JobStatus.PENDING, OutboxJob.run_after <= now),
+        and_(OutboxJob.status == JobStatus.RUNNING, OutboxJob.locked_until < now),
+    )
+    candidates = select(OutboxJob.id).where(due).order_by(OutboxJob.run_after, OutboxJob.id)
+    candidates = candidates.limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = (
+        update(OutboxJob)
+        .where(OutboxJob.id.in_(candidates.scalar_subquery()))
+        .values(
+            status=JobStatus.RUNNING,
+            locked_by=worker_id,
+            locked_until=now + timedelta(seconds=lease_seconds),
+            attempts=OutboxJob.attempts + 1,
+            updated_at=now,
+        )
+        .returning(
+            OutboxJob.id,
+            OutboxJob.kind,
+            OutboxJob.idempotency_key,
+            OutboxJob.payload,
+            OutboxJob.attempts,
+            OutboxJob.max_attempts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(stmt).all()
+    session.commit()
+    return sorted((ClaimedJob(*row) for row in rows), key=lambda j: j.id)
+
+
+def _owned(job_id: int, worker_id: str) -> Any:
+    return and_(
+        OutboxJob.id == job_id,
+        OutboxJob.status == JobStatus.RUNNING,
+        OutboxJob.locked_by == worker_id,
+    )
+
+
+def mark_done(
+    session: Session, job_id: int, worker_id: str, result: dict[str, Any] | None = None
+) -> bool:
+    """Record success in the caller's transaction. False when the lease was lost (another
+    worker took the job over), in which case the caller must roll back its own writes."""
+    now = utcnow()
+    res = session.execute(
+        update(OutboxJob)
+        .where(_owned(job_id, worker_id))
+        .values(status=JobStatus.DONE, result=result, finished_at=now, updated_at=now,
+                locked_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
+
+
+def mark_retry(session: Session, job_id: int, worker_id: str, error: str, delay: float) -> bool:
+    now = utcnow()
+    res = session.execute(
+        update(OutboxJob)
+        .where(_owned(job_id, worker_id))
+        .values(status=JobStatus.PENDING, run_after=now + timedelta(seconds=delay),
+                last_error=error[:2000], locked_by=None, locked_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
+
+
+def mark_dead(session: Session, job_id: int, worker_id: str, error: str) -> bool:
+    now = utcnow()
+    res = session.execute(
+        update(OutboxJob)
+        .where(_owned(job_id, worker_id))
+        .values(status=JobStatus.DEAD, last_error=error[:2000], finished_at=now,
+                locked_by=None, locked_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
+
+
+def retry_dead(session: Session, job_id: int) -> bool:
+    """An operator's second chance for a dead letter: a fresh retry budget, due now."""
+    now = utcnow()
+    res = session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job_id, OutboxJob.status == JobStatus.DEAD)
+        .values(status=JobStatus.PENDING, attempts=0, run_after=now, finished_at=None,
+                updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1

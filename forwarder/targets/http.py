@@ -1,0 +1,38 @@
+"""HTTP calls to a target, with every failure sorted into retryable or permanent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from forwarder.errors import PermanentError, RetryableError
+
+# The other side refused the content itself; sending it again cannot succeed.
+PERMANENT_STATUSES = frozenset({400, 404, 405, 410, 413, 415, 422})
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def request(
+    session: requests.Session, method: str, url: str, *, timeout: float, **kwargs: Any
+) -> requests.Response:
+    """``session.request`` that returns only a 2xx response, else raises a DeliveryError."""
+    try:
+        response = session.request(method, url, timeout=timeout, **kwargs)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise RetryableError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
+    except requests.RequestException as exc:
+        raise PermanentError(f"{method} {url}: {exc}") from exc
+    if 200 <= response.status_code < 300:
+        return response
+    detail = f"{method} {url}: HTTP {response.status_code}: {response.text[:300]}"
+    if response.status_code in PERMANENT_STATUSES:
+        raise PermanentError(detail)
+    raise RetryableError(detail, retry_after=_retry_after(response))

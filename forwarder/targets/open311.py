@@ -1,0 +1,112 @@
+"""Open311 GeoReport v2 (``POST {url}/requests.json``, form-encoded).
+
+Reporter fields are sent only when the complaint's privacy lets identity reach the
+agency (public, confidential); everything the standard has no field for goes in
+``attribute[…]``. The answer is ``[{"service_request_id": …}]`` for realtime services
+or ``[{"token": …}]`` for batch ones, whose id is looked up later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from forwarder.errors import PermanentError
+from forwarder.targets import DeliveryReceipt
+from forwarder.targets.http import request
+
+DESCRIPTION_LIMIT = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
+
+
+def split_name(name: str | None) -> tuple[str | None, str | None]:
+    """Indonesian names are often a single word: that goes in first_name alone."""
+    parts = (name or "").split()
+    if not parts:
+        return None, None
+    if len(parts) == 1:
+        return parts[0], None
+    return " ".join(parts[:-1]), parts[-1]
+
+
+def request_form(
+    document: dict[str, Any], service_codes: Mapping[str, str], api_key: str
+) -> list[tuple[str, str]]:
+    """The form fields for one complaint document (already privacy-filtered)."""
+    category = (document.get("category") or {}).get("code") or "lainnya"
+    service_code = service_codes.get(category) or service_codes.get("lainnya") or category
+    description = document["description"]
+    if len(description) > DESCRIPTION_LIMIT:
+        description = description[: DESCRIPTION_LIMIT - 1] + "…"
+    form: list[tuple[str, str]] = [("service_code", service_code), ("description", description)]
+    if api_key:
+        form.append(("api_key", api_key))
+    location = document.get("location") or {}
+    if location.get("lat") is not None and location.get("lon") is not None:
+        form += [("lat", str(location["lat"])), ("long", str(location["lon"]))]
+        if location.get("text"):
+            form.append(("attribute[location_text]", location["text"]))
+    elif location.get("text"):
+        form.append(("address_string", location["text"]))
+    attachments = document.get("attachments") or []
+    if attachments:
+        form.append(("media_url", attachments[0]["url"]))
+        for i, extra in enumerate(attachments[1:], start=2):
+            form.append((f"attribute[media_url_{i}]", extra["url"]))
+    reporter = document.get("reporter") or {}
+    if reporter.get("privacy") in ("public", "confidential"):
+        first, last = split_name(reporter.get("name"))
+        for key, value in (("first_name", first), ("last_name", last),
+                           ("phone", reporter.get("phone")), ("email", reporter.get("email"))):
+            if value:
+                form.append((key, value))
+    for key in ("tracking_code", "channel", "title", "classification", "language",
+                "incident_date"):
+        if document.get(key):
+            form.append((f"attribute[{key}]", str(document[key])))
+    form.append(("attribute[privacy]", reporter.get("privacy", "confidential")))
+    if location.get("region_code"):
+        form.append(("attribute[region_code]", location["region_code"]))
+    return form
+
+
+class Open311Target:
+    name = "open311"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        api_key: str = "",
+        service_codes: Mapping[str, str] | None = None,
+        timeout: float = 10.0,
+        http: requests.Session | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.api_key = api_key
+        self.service_codes = dict(service_codes or {})
+        self.timeout = timeout
+        self.http = http or requests.Session()
+
+    def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
+        response = request(
+            self.http, "POST", f"{self.url}/requests.json",
+            timeout=self.timeout,
+            data=request_form(document, self.service_codes, self.api_key),
+            headers={"Idempotency-Key": idempotency_key, "Accept": "application/json"},
+        )
+        try:
+            body = response.json()
+            item = body[0] if isinstance(body, list) else body
+            central_id = item.get("service_request_id")
+            token = item.get("token")
+        except (ValueError, AttributeError, IndexError, KeyError) as exc:
+            raise PermanentError(f"unreadable Open311 answer: {response.text[:300]}") from exc
+        if not central_id and not token:
+            raise PermanentError(f"Open311 answer has neither id nor token: {body!r}"[:500])
+        return DeliveryReceipt(
+            central_id=str(central_id) if central_id else None,
+            token=str(token) if token else None,
+            notice=item.get("service_notice") or None,
+        )

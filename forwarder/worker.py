@@ -1,0 +1,130 @@
+"""The worker loop: claim → deliver → record, one screen long.
+
+A handler does the delivery and writes what it learned (a central id, a provider
+message id) to the session it is given; the worker records the job's outcome in that
+same transaction, so the result and the job's ``done`` commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from forwarder import outbox
+from forwarder.errors import PermanentError, RetryableError
+from forwarder.outbox import ClaimedJob
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, ClaimedJob], dict[str, Any] | None]
+# Called in the transaction that buries a job, to mark what it was for (e.g. a complaint).
+DeadHandler = Callable[[Session, ClaimedJob, str], None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float = 2.0
+    max_seconds: float = 3600.0
+
+    def delay(self, attempt: int, hint: float | None = None) -> float:
+        """Exponential back-off with jitter: half fixed, half random, so a burst of
+        failures does not come back as a burst; never shorter than the server's hint."""
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempt - 1))
+        delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+        return max(delay, min(hint or 0.0, self.max_seconds))
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        handlers: Mapping[str, Handler],
+        *,
+        worker_id: str | None = None,
+        batch_size: int = 20,
+        lease_seconds: float = 120.0,
+        poll_seconds: float = 0.5,
+        policy: RetryPolicy | None = None,
+        on_dead: Mapping[str, DeadHandler] | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.handlers = dict(handlers)
+        self.worker_id = worker_id or default_worker_id()
+        self.batch_size = batch_size
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.policy = policy or RetryPolicy()
+        self.on_dead = dict(on_dead or {})
+        self.stop_event = threading.Event()
+
+    def run(self, max_idle_polls: int | None = None) -> None:
+        """Work until stopped (or, for tests and the demo, until idle that many polls)."""
+        idle = 0
+        while not self.stop_event.is_set():
+            if self.run_once():
+                idle = 0
+                continue
+            idle += 1
+            if max_idle_polls is not None and idle >= max_idle_polls:
+                return
+            self.stop_event.wait(self.poll_seconds)
+
+    def run_once(self) -> int:
+        """Claim one batch and process it; the number of jobs claimed."""
+        with self.session_factory() as session:
+            jobs = outbox.claim(session, self.worker_id, self.batch_size, self.lease_seconds)
+        for job in jobs:
+            self._process(job)
+        return len(jobs)
+
+    def _process(self, job: ClaimedJob) -> None:
+        handler = self.handlers.get(job.kind)
+        with self.session_factory() as session:
+            try:
+                if handler is None:
+                    raise PermanentError(f"no handler for job kind {job.kind!r}")
+                result = handler(session, job)
+                if outbox.mark_done(session, job.id, self.worker_id, result):
+                    session.commit()
+                else:
+                    log.warning("job %s: lease lost before recording; another worker owns it",
+                                job.id)
+                    session.rollback()
+                return
+            except PermanentError as exc:
+                session.rollback()
+                log.error("job %s (%s) dead: %s", job.id, job.kind, exc)
+                self._bury(session, job, f"permanent: {exc}")
+            except Exception as exc:  # noqa: BLE001 - unknown errors are retried, not lost
+                session.rollback()
+                hint = exc.retry_after if isinstance(exc, RetryableError) else None
+                if not isinstance(exc, RetryableError):
+                    log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
+                if job.attempts >= job.max_attempts:
+                    log.error("job %s (%s) dead after %d attempts: %s", job.id, job.kind,
+                              job.attempts, exc)
+                    self._bury(session, job, f"gave up after {job.attempts} attempts: {exc}")
+                else:
+                    delay = self.policy.delay(job.attempts, hint)
+                    log.info("job %s (%s) attempt %d failed, retry in %.1fs: %s", job.id,
+                             job.kind, job.attempts, delay, exc)
+                    outbox.mark_retry(session, job.id, self.worker_id, str(exc), delay)
+            session.commit()
+
+    def _bury(self, session: Session, job: ClaimedJob, reason: str) -> None:
+        if outbox.mark_dead(session, job.id, self.worker_id, reason) and (
+            hook := self.on_dead.get(job.kind)
+        ):
+            hook(session, job, reason)

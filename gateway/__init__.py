@@ -1,0 +1,1 @@
+"""The Flask app, persistence, the intake dialog and the command line."""

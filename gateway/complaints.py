@@ -1,0 +1,117 @@
+"""Creating complaints and reading their status: one transaction writes the complaint,
+its first timeline entries and its outbox job together (transactional outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from forwarder import outbox
+from forwarder.sqltypes import utcnow
+from gateway.models import Complaint, ComplaintEvent, ComplaintStatus
+from normalizer.build import build_complaint
+from normalizer.complaint import Complaint as ComplaintDoc
+from normalizer.message import MediaRef
+from normalizer.tracking import new_tracking_code
+
+DELIVER_JOB = "deliver_complaint"
+SEND_JOB = "send_message"
+
+
+def add_event(
+    session: Session, complaint_id: str, status: str, note: str | None = None,
+    source: str = "gateway", at: datetime | None = None,
+) -> None:
+    session.add(ComplaintEvent(complaint_id=complaint_id, status=status, note=note,
+                               source=source, created_at=at or utcnow()))
+
+
+def store_complaint(
+    session: Session,
+    doc: ComplaintDoc,
+    *,
+    max_attempts: int,
+    reply_to: str | None = None,
+    reply_from: str | None = None,
+) -> Complaint:
+    """Store a built complaint, its timeline start and its delivery job; no commit."""
+    document = doc.to_document()
+    now = utcnow()
+    row = Complaint(
+        id=doc.id,
+        tracking_code=doc.tracking_code,
+        channel=document["channel"],
+        status=ComplaintStatus.QUEUED,
+        privacy=document["reporter"]["privacy"],
+        document=document,
+        reply_to=reply_to,
+        reply_from=reply_from,
+        language=doc.language,
+        received_at=doc.received_at,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    add_event(session, row.id, ComplaintStatus.RECEIVED, at=doc.received_at)
+    add_event(session, row.id, ComplaintStatus.QUEUED, at=now)
+    outbox.enqueue(session, DELIVER_JOB, f"complaint:{row.id}", {"complaint_id": row.id},
+                   max_attempts=max_attempts)
+    return row
+
+
+def create_complaint(
+    session: Session,
+    *,
+    channel: str,
+    description: str,
+    privacy: str,
+    language: str,
+    max_attempts: int,
+    received_at: datetime,
+    sender: str | None = None,
+    reply_from: str | None = None,
+    phone: str | None = None,
+    name: str | None = None,
+    location_text: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    media: Sequence[MediaRef] = (),
+    source_messages: Sequence[str] = (),
+) -> Complaint:
+    doc = build_complaint(
+        id=str(uuid.uuid4()),
+        tracking_code=new_tracking_code(),
+        channel=channel,
+        received_at=received_at,
+        description=description,
+        privacy=privacy,
+        language=language,
+        name=name,
+        phone=phone,
+        channel_user_id=sender,
+        location_text=location_text,
+        lat=lat,
+        lon=lon,
+        media=media,
+        source_messages=source_messages,
+    )
+    return store_complaint(session, doc, max_attempts=max_attempts, reply_to=sender,
+                           reply_from=reply_from)
+
+
+def find_by_code(session: Session, code: str) -> Complaint | None:
+    return session.scalar(select(Complaint).where(Complaint.tracking_code == code))
+
+
+def timeline(session: Session, complaint_id: str) -> list[dict[str, Any]]:
+    events = session.scalars(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint_id)
+        .order_by(ComplaintEvent.created_at, ComplaintEvent.id)
+    )
+    return [{"status": e.status, "at": e.created_at.isoformat(), "note": e.note} for e in events]

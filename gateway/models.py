@@ -1,0 +1,141 @@
+"""The gateway's tables. The outbox table belongs to the forwarder (forwarder.outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from forwarder.outbox import NAMING
+from forwarder.sqltypes import BigId, UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ComplaintStatus(StrEnum):
+    RECEIVED = "received"  # stored by the gateway
+    QUEUED = "queued"  # waiting in the outbox for delivery
+    SUBMITTED = "submitted"  # the central system accepted it; central id known
+    VERIFIED = "verified"
+    DISPOSITIONED = "dispositioned"
+    IN_PROGRESS = "in_progress"
+    AWAITING_FEEDBACK = "awaiting_feedback"
+    CLOSED = "closed"
+    ON_HOLD = "on_hold"
+    # The central system refused it for good (dead letter); an operator can retry.
+    FAILED = "failed"
+
+
+class DialogStep(StrEnum):
+    IDLE = "idle"
+    DESCRIPTION = "description"
+    LOCATION = "location"
+    MEDIA = "media"
+    PRIVACY = "privacy"
+    CONFIRM = "confirm"
+
+
+class InboundRecord(Base):
+    """Every message a channel delivered, stored once per (channel, external id)."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(200))
+    sender: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reply: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_inbound_channel_external"),)
+
+
+class Conversation(Base):
+    """Dialog state for one citizen on one channel; in the database so that every web
+    process sees the same state."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(200))
+    step: Mapped[str] = mapped_column(String(20), default=DialogStep.IDLE)
+    language: Mapped[str] = mapped_column(String(5), default="id")
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("channel", "sender", name="uq_conversation_channel_sender"),)
+
+
+class Complaint(Base):
+    """One complaint; ``document`` is the normalized ``lapor-gateway/complaint@1``."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(12), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=ComplaintStatus.RECEIVED)
+    privacy: Mapped[str] = mapped_column(String(16))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Where to tell the citizen about progress: their address and ours on that channel.
+    reply_to: Mapped[str | None] = mapped_column(String(200))
+    reply_from: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="id")
+    central_target: Mapped[str | None] = mapped_column(String(20))
+    central_id: Mapped[str | None] = mapped_column(String(200))
+    central_token: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_complaints_status", "status"),)
+
+
+class ComplaintEvent(Base):
+    """The status timeline: one row per change, never edited."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(40), default="gateway")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboundStatus(StrEnum):
+    QUEUED = "queued"  # in the outbox
+    SENT = "sent"  # the provider accepted it
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+
+
+class OutboundMessage(Base):
+    """A message the gateway starts (status updates), as opposed to a direct reply."""
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(200))
+    sender: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    complaint_id: Mapped[str | None] = mapped_column(ForeignKey("complaints.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=OutboundStatus.QUEUED)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,32 @@
+"""Liveness, readiness and metrics for operations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from gateway import metrics
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    return jsonify({"status": "ok"}), 200
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    try:
+        with current_app.extensions["lapor"].engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return jsonify({"status": "unavailable", "database": type(exc).__name__}), 503
+    return jsonify({"status": "ready", "database": "ok"}), 200
+
+
+@bp.get("/metrics")
+def prometheus() -> Response:
+    body, content_type = metrics.render()
+    return Response(body, content_type=content_type)

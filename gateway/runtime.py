@@ -1,0 +1,71 @@
+"""What a web process and a worker share: settings, the database, the adapters and the
+delivery target, built once from configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from channels.base import ChannelAdapter
+from channels.registry import CHANNELS
+from forwarder.targets import DeliveryTarget
+from forwarder.targets.open311 import Open311Target
+from forwarder.targets.webhook import WebhookTarget
+from gateway.config import Settings
+from gateway.db import make_engine, make_session_factory
+from gateway.dialog import DialogConfig
+
+
+def plain_config(settings: Settings) -> dict[str, Any]:
+    """Settings as plain values (secrets unwrapped) for adapters, which know no pydantic."""
+    return {k: (v.get_secret_value() if isinstance(v, SecretStr) else v)
+            for k, v in dict(settings).items()}
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine = field(init=False)
+    sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.settings.resolved_database_url)
+        self.sessions = make_session_factory(self.engine)
+
+    @cached_property
+    def adapters(self) -> dict[str, ChannelAdapter]:
+        config = plain_config(self.settings)
+        return {name: cls.from_config(config) for name, cls in CHANNELS.items()}
+
+    def adapter_for(self, channel: str) -> ChannelAdapter | None:
+        return next((a for a in self.adapters.values() if channel in a.channels), None)
+
+    @cached_property
+    def dialog_config(self) -> DialogConfig:
+        s = self.settings
+        return DialogConfig(default_privacy=s.default_privacy, default_language=s.default_language,
+                            timeout_hours=s.conversation_timeout_hours,
+                            max_attempts=s.forward_max_attempts)
+
+    @cached_property
+    def target(self) -> DeliveryTarget:
+        s = self.settings
+        key = s.forward_api_key.get_secret_value()
+        if s.forward_target == "webhook":
+            return WebhookTarget(s.forward_url, secret=key, timeout=s.forward_timeout_seconds)
+        if s.forward_target == "open311":
+            return Open311Target(s.forward_url, api_key=key, timeout=s.forward_timeout_seconds,
+                                 service_codes=s.open311_service_codes)
+        raise ValueError(f"forward target {s.forward_target!r} is not available yet")
+
+    def public_url(self, path: str) -> str | None:
+        base = self.settings.public_url.rstrip("/")
+        return f"{base}{path}" if base else None
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,98 @@
+"""``/webhooks/<channel>[/<hook>]``: verify, parse, store, answer — for every adapter.
+
+Everything a webhook received is committed before it answers 2xx; a signature failure
+is 403 and a malformed body 400, both before anything is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy.exc import OperationalError
+
+from channels.base import BadPayload, Unsupported, WebhookRequest
+from gateway import metrics
+from gateway.delivery import record_delivery_status
+from gateway.intake import receive
+from gateway.runtime import Runtime
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+def _runtime() -> Runtime:
+    return current_app.extensions["lapor"]
+
+
+def _signed_url(runtime: Runtime) -> str:
+    """The URL the provider signed: the public base URL when configured (behind a proxy
+    the server sees another host and scheme), else the URL as received."""
+    public = runtime.public_url(request.path)
+    if public is None:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    return f"{public}?{query}" if query else public
+
+
+def _text(status: int, reason: str) -> Response:
+    return Response(reason + "\n", status=status, mimetype="text/plain")
+
+
+@bp.route("/<name>", methods=["GET", "POST"], defaults={"hook": ""})
+@bp.route("/<name>/<hook>", methods=["GET", "POST"])
+def webhook(name: str, hook: str) -> Response:
+    runtime = _runtime()
+    adapter = runtime.adapters.get(name)
+    if adapter is None or hook not in adapter.hooks:
+        abort(404)
+    req = WebhookRequest(
+        method=request.method,
+        url=_signed_url(runtime),
+        hook=hook,
+        headers=request.headers,
+        body=request.get_data(cache=True),
+        form=request.form.to_dict() if request.mimetype == "application/x-www-form-urlencoded"
+        else {},
+        args=request.args.to_dict(),
+    )
+    if not adapter.verify(req):
+        metrics.INBOUND.labels(name, "forbidden").inc()
+        return _text(403, "signature check failed")
+    try:
+        result = adapter.parse(req)
+    except BadPayload as exc:
+        metrics.INBOUND.labels(name, "malformed").inc()
+        return _text(400, f"malformed: {exc}")
+    except Unsupported as exc:
+        metrics.INBOUND.labels(name, "unsupported").inc()
+        log.info("%s: unsupported event ignored: %s", name, exc)
+        return _text(200, "not supported; ignoring")
+    if result.response is not None:
+        status, body, content_type = result.response
+        return Response(body, status=status, content_type=content_type)
+
+    replies = []
+    outcomes = []
+    try:
+        with runtime.sessions() as session:
+            for message in result.messages:
+                outcome = receive(session, message, runtime.dialog_config)
+                outcomes.append((message.channel, "duplicate" if outcome is None else "stored"))
+                replies.extend(outcome or ())
+            for status in result.statuses:
+                if not record_delivery_status(session, status):
+                    log.info("%s: status for unknown message %s", name, status.external_id)
+            session.commit()
+    except OperationalError:
+        # The database cannot take it right now: make the provider retry later.
+        log.exception("%s: could not store the webhook", name)
+        metrics.INBOUND.labels(name, "unavailable").inc()
+        return Response("storage unavailable\n", status=503, headers={"Retry-After": "5"},
+                        mimetype="text/plain")
+    for channel, outcome in outcomes:
+        metrics.INBOUND.labels(channel, outcome).inc()
+    if result.statuses and not result.messages:
+        return Response(status=204)
+    body, content_type = adapter.render_replies(req, replies)
+    return Response(body, status=200, content_type=content_type)

@@ -1,0 +1,129 @@
+"""The normalized complaint, schema ``lapor-gateway/complaint@1``.
+
+The typed model below and the published JSON Schema file
+(``normalizer/schema/complaint-1.schema.json``) describe the same document; a test
+keeps them in step. Everything that leaves the gateway is built from this model.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "lapor-gateway/complaint@1"
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    MESSENGER = "messenger"
+    INSTAGRAM = "instagram"
+    X = "x"
+    CALLCENTER = "callcenter"
+    API = "api"
+
+
+class Privacy(StrEnum):
+    PUBLIC = "public"
+    # rahasia: the complaint is not public; identity goes only to the agency.
+    CONFIDENTIAL = "confidential"
+    # anonim: identity never leaves the gateway.
+    ANONYMOUS = "anonymous"
+
+
+class Classification(StrEnum):
+    PENGADUAN = "pengaduan"
+    ASPIRASI = "aspirasi"
+    PERMINTAAN_INFORMASI = "permintaan_informasi"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
+
+class Reporter(_Model):
+    privacy: Privacy = Privacy.CONFIDENTIAL
+    name: str | None = None
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$")
+    email: str | None = None
+    channel_user_id: str | None = None
+
+
+class Category(_Model):
+    code: str
+    label: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class Location(_Model):
+    text: str | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    region_code: str | None = Field(default=None, pattern=r"^[0-9]{2}(\.[0-9]{2}){0,3}$")
+    region_name: str | None = None
+
+
+class Attachment(_Model):
+    url: str
+    content_type: str | None = None
+    size: int | None = Field(default=None, ge=0)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class Complaint(_Model):
+    schema_: str = Field(default=SCHEMA_ID, alias="schema")
+    id: str
+    tracking_code: str = Field(pattern=r"^LPR-[0-9A-HJKMNP-TV-Z]{8}$")
+    channel: Channel
+    received_at: datetime
+    submitted_at: datetime | None = None
+    reporter: Reporter
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=20000)
+    language: str = "id"
+    classification: Classification = Classification.PENGADUAN
+    category: Category | None = None
+    location: Location | None = None
+    incident_date: date | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    source_messages: list[str] = Field(default_factory=list)
+    duplicate_of: str | None = None
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, populate_by_name=True)
+
+    def to_document(self) -> dict[str, Any]:
+        """The JSON-ready document, exactly as the schema describes it."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def outbound_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The copy of a complaint document that may leave the gateway.
+
+    For an anonymous reporter every identity field is null, whatever was stored.
+    """
+    doc = dict(document)
+    reporter = dict(doc.get("reporter") or {})
+    if reporter.get("privacy") == Privacy.ANONYMOUS:
+        reporter.update(name=None, phone=None, email=None, channel_user_id=None)
+    doc["reporter"] = reporter
+    return doc
+
+
+def public_view(document: dict[str, Any]) -> dict[str, Any]:
+    """What anyone holding the tracking code may see: never the reporter's identity,
+    and for a non-public complaint not its text either."""
+    public = (document.get("reporter") or {}).get("privacy") == Privacy.PUBLIC
+    view = {
+        "tracking_code": document["tracking_code"],
+        "channel": document["channel"],
+        "received_at": document["received_at"],
+        "submitted_at": document.get("submitted_at"),
+        "classification": document.get("classification"),
+        "category": document.get("category"),
+        "title": document.get("title") if public else None,
+    }
+    return view

@@ -1,0 +1,46 @@
+"""Validation of anything that claims to be a complaint, against the published schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "complaint-1.schema.json"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One failing field: a dotted path (``reporter.phone``, ``attachments.0.url``)."""
+
+    field: str
+    message: str
+
+
+@cache
+def complaint_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(
+        complaint_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def validate_complaint(document: Any) -> list[FieldError]:
+    """Every way ``document`` fails the complaint schema; empty when it is valid."""
+    errors = []
+    for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.path)):
+        path = ".".join(str(p) for p in error.absolute_path) or "$"
+        if error.validator == "required":
+            # jsonschema reports a missing key on the parent; name the key itself.
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            path = f"{path}.{missing}" if path != "$" else missing
+        errors.append(FieldError(field=path, message=error.message))
+    return errors
