@@ -127,3 +127,18 @@ def dead_letters(session: Session) -> list[outbox.OutboxJob]:
     return list(session.scalars(
         select(outbox.OutboxJob).where(outbox.OutboxJob.status == outbox.JobStatus.DEAD)
         .order_by(outbox.OutboxJob.id)))
+
+
+def retry_dead_letter(session: Session, job_id: int) -> bool:
+    """An operator's retry: the job is due again with a fresh budget, and its complaint
+    leaves the failed state."""
+    job = session.get(outbox.OutboxJob, job_id)
+    if job is None or not outbox.retry_dead(session, job_id):
+        return False
+    if job.kind == DELIVER_JOB:
+        complaint = session.get(Complaint, job.payload.get("complaint_id"))
+        if complaint is not None and complaint.status == ComplaintStatus.FAILED:
+            complaint.status = ComplaintStatus.QUEUED
+            complaint.updated_at = utcnow()
+            add_event(session, complaint.id, ComplaintStatus.QUEUED, note="retried by operator")
+    return True

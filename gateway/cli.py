@@ -1,0 +1,197 @@
+"""The ``lapor-gateway`` command line."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from gateway.config import load_settings
+
+
+def _upgrade_if_sqlite(url: str) -> None:
+    """An embedded SQLite database is created and upgraded on first use; a server
+    database is upgraded explicitly (``lapor-gateway db upgrade``)."""
+    if url.startswith("sqlite"):
+        from gateway.db import upgrade
+
+        upgrade(url)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """lapor-gateway: one intake gateway for SP4N-LAPOR! complaints from every channel."""
+
+
+@main.command()
+def demo() -> None:
+    """Run the whole pipeline locally with sample traffic (SQLite, no credentials)."""
+    from gateway.demo import run_demo
+
+    sys.exit(run_demo())
+
+
+@main.command()
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", type=int, default=None, help="Processes [default: 2 per core].")
+@click.option("--threads", type=int, default=1, show_default=True)
+def serve(bind: str, workers: int | None, threads: int) -> None:
+    """Serve the webhooks, the API and the operator pages under gunicorn."""
+    from gateway.serve import default_workers
+    from gateway.serve import serve as run
+
+    _upgrade_if_sqlite(load_settings().resolved_database_url)
+    run(bind, workers or default_workers(), threads)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit once the outbox has nothing due.")
+@click.option("--worker-id", default=None, help="Name in job locks [default: host:pid].")
+def worker(burst: bool, worker_id: str | None) -> None:
+    """Deliver queued complaints and messages (run any number of these)."""
+    from gateway.delivery import make_worker
+    from gateway.runtime import Runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = load_settings()
+    _upgrade_if_sqlite(settings.resolved_database_url)
+    runtime = Runtime(settings)
+    w = make_worker(runtime, **({"worker_id": worker_id} if worker_id else {}))
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        w.stop_event.set()  # finish the job in hand, then exit
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    w.run(max_idle_polls=1 if burst else None)
+    runtime.close()
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the Alembic migrations to GATEWAY_DATABASE_URL."""
+    from gateway.db import upgrade
+
+    url = load_settings().resolved_database_url
+    upgrade(url, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group()
+def outbox() -> None:
+    """Inspect and retry deliveries."""
+
+
+@outbox.command("dead")
+def outbox_dead() -> None:
+    """List dead letters: deliveries that gave up."""
+    from gateway.delivery import dead_letters
+    from gateway.runtime import Runtime
+
+    runtime = Runtime(load_settings())
+    with runtime.sessions() as session:
+        jobs = dead_letters(session)
+        for job in jobs:
+            click.echo(f"{job.id}\t{job.kind}\t{job.idempotency_key}\t{job.attempts}\t"
+                       f"{(job.last_error or '')[:120]}")
+    click.echo(f"{len(jobs)} dead letter(s)", err=True)
+
+
+@outbox.command("retry")
+@click.argument("job_ids", nargs=-1, type=int, required=True)
+def outbox_retry(job_ids: tuple[int, ...]) -> None:
+    """Give dead letters a fresh retry budget."""
+    from gateway.delivery import retry_dead_letter
+    from gateway.runtime import Runtime
+
+    runtime = Runtime(load_settings())
+    failed = 0
+    with runtime.sessions() as session:
+        for job_id in job_ids:
+            if retry_dead_letter(session, job_id):
+                click.echo(f"job {job_id} queued again")
+            else:
+                failed += 1
+                click.echo(f"job {job_id} is not a dead letter", err=True)
+        session.commit()
+    sys.exit(1 if failed else 0)
+
+
+@main.group("sandbox-central")
+def sandbox_central() -> None:
+    """A local Open311 server standing in for the central complaint system."""
+
+
+_CENTRAL_DB = click.option("--db", "db_path", type=click.Path(path_type=Path),
+                           default=Path("instance/sandbox-central.sqlite"), show_default=True)
+
+
+@sandbox_central.command("serve")
+@_CENTRAL_DB
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8311, show_default=True)
+@click.option("--api-key", default="", help="Require this Open311 api_key.")
+@click.option("--delay", type=float, default=0.0, help="Seconds to wait before answering.")
+def sandbox_central_serve(db_path: Path, host: str, port: int, api_key: str, delay: float) -> None:
+    """Serve the sandbox central system."""
+    from werkzeug.serving import run_simple
+
+    from gateway.sandbox.central import create_central_app
+
+    app = create_central_app(db_path, api_key=api_key, delay=delay)
+    click.echo(f"sandbox central (Open311 GeoReport v2) at http://{host}:{port}")
+    run_simple(host, port, app, threaded=True)
+
+
+@sandbox_central.command("list")
+@_CENTRAL_DB
+def sandbox_central_list(db_path: Path) -> None:
+    """Print every service request the sandbox central holds, as JSON."""
+    from gateway.sandbox.central import dumps, list_all, open_store
+
+    click.echo(dumps(list_all(open_store(db_path))))
+
+
+@sandbox_central.command("set-status")
+@_CENTRAL_DB
+@click.argument("request_id", type=int)
+@click.argument("status")
+@click.option("--note", default=None, help="status_notes shown to the citizen.")
+def sandbox_central_set_status(db_path: Path, request_id: int, status: str,
+                               note: str | None) -> None:
+    """Move a service request to STATUS (open, in_progress, closed, fixed, …)."""
+    from gateway.sandbox.central import open_store, set_status
+
+    try:
+        found = set_status(open_store(db_path), request_id, status, note)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="STATUS") from exc
+    if not found:
+        raise click.ClickException(f"no service request {request_id}")
+    click.echo(f"request {request_id}: {status}")
+
+
+@main.group("config")
+def config_group() -> None:
+    """Configuration."""
+
+
+@config_group.command("show")
+def config_show() -> None:
+    """Print the effective configuration, secrets masked."""
+    for key, value in load_settings().masked().items():
+        click.echo(f"{key} = {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""A small Open311 GeoReport v2 server with its own SQLite file: a central system to
+try the gateway against (``lapor-gateway sandbox-central``).
+
+It answers like a realtime GeoReport v2 endpoint (``[{"service_request_id": …}]``,
+errors as ``[{"code": …, "description": …}]``), honours ``Idempotency-Key`` so a
+redelivered complaint maps to the request it already created, and counts every POST
+it receives so tests can tell deliveries from duplicates. Statuses go beyond Open311's
+open/closed in the FixMyStreet way (``in_progress``, ``action_scheduled``…), set with
+``lapor-gateway sandbox-central set-status``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from sqlalchemy import (
+    JSON,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+DEFAULT_SERVICES = {
+    "INFRA": "Infrastruktur / Jalan", "HEALTH": "Kesehatan", "EDU": "Pendidikan",
+    "SOCIAL": "Bantuan Sosial", "ADMINDUK": "Kependudukan", "ENV": "Lingkungan Hidup",
+    "ORDER": "Ketertiban Umum", "TRANSPORT": "Perhubungan", "WATER": "Air Bersih",
+    "POWER": "Listrik", "PUBLICSVC": "Pelayanan Publik", "OTHER": "Lainnya",
+}
+STATUSES = ("open", "investigating", "action_scheduled", "in_progress", "closed",
+            "fixed", "duplicate", "not_councils_responsibility", "no_further_action")
+STANDARD = {"open", "closed"}
+
+metadata = MetaData()
+requests_table = Table(
+    "requests", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", String(200), unique=True),
+    Column("service_code", String(50)),
+    Column("description", Text),
+    Column("fields", JSON),
+    Column("status", String(40)),
+    Column("status_notes", Text),
+    Column("requested_datetime", String(40)),
+    Column("updated_datetime", String(40)),
+)
+posts_table = Table(
+    "posts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", String(200)),
+    Column("received_at", String(40)),
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def open_store(path: str | Path) -> Engine:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    metadata.create_all(engine)
+    return engine
+
+
+def _request_view(row: Mapping[str, Any], services: Mapping[str, str]) -> dict[str, Any]:
+    fields = row["fields"] or {}
+    status = row["status"]
+    return {
+        "service_request_id": str(row["id"]),
+        "status": status if status in STANDARD else ("closed" if status in (
+            "fixed", "duplicate", "not_councils_responsibility", "no_further_action") else "open"),
+        "extended_status": status,
+        "status_notes": row["status_notes"],
+        "service_name": services.get(row["service_code"], row["service_code"]),
+        "service_code": row["service_code"],
+        "description": row["description"],
+        "agency_responsible": "Sandbox Central",
+        "requested_datetime": row["requested_datetime"],
+        "updated_datetime": row["updated_datetime"],
+        "address": fields.get("address_string"),
+        "lat": float(fields["lat"]) if fields.get("lat") else None,
+        "long": float(fields["long"]) if fields.get("long") else None,
+        "media_url": fields.get("media_url"),
+    }
+
+
+def create_central_app(
+    db_path: str | Path, *, api_key: str = "", delay: float = 0.0,
+    services: Mapping[str, str] | None = None,
+) -> Flask:
+    services = dict(services or DEFAULT_SERVICES)
+    engine = open_store(db_path)
+    lock = threading.Lock()  # one writer at a time keeps SQLite simple here
+    app = Flask(__name__)
+    app.extensions["central_engine"] = engine
+
+    def error(status: int, description: str) -> tuple[Response, int]:
+        return jsonify([{"code": status, "description": description}]), status
+
+    @app.get("/services.json")
+    def list_services() -> Response:
+        return jsonify([{"service_code": code, "service_name": name, "description": name,
+                         "metadata": False, "type": "realtime", "keywords": "",
+                         "group": "SP4N-LAPOR!"} for code, name in services.items()])
+
+    @app.post("/requests.json")
+    def post_request() -> tuple[Response, int]:
+        form = request.form
+        key = request.headers.get("Idempotency-Key") or None
+        with lock, engine.begin() as conn:
+            conn.execute(insert(posts_table).values(idempotency_key=key, received_at=_now()))
+        if delay:
+            time.sleep(delay)
+        if api_key and form.get("api_key") != api_key:
+            return error(403, "api_key is missing or wrong")
+        if form.get("service_code") not in services:
+            return error(400, f"service_code {form.get('service_code')!r} not found")
+        if not (form.get("description") or form.get("media_url")):
+            return error(400, "description is required")
+        fields = {k: v for k, v in form.items() if k not in ("api_key", "description")}
+        now = _now()
+        with lock, engine.begin() as conn:
+            if key:
+                existing = conn.execute(select(requests_table.c.id).where(
+                    requests_table.c.idempotency_key == key)).scalar()
+                if existing:
+                    return jsonify([{"service_request_id": str(existing),
+                                     "service_notice": "already received"}]), 201
+            try:
+                new_id = conn.execute(insert(requests_table).values(
+                    idempotency_key=key, service_code=form["service_code"],
+                    description=form.get("description", ""), fields=fields, status="open",
+                    status_notes=None, requested_datetime=now, updated_datetime=now,
+                )).inserted_primary_key[0]
+            except IntegrityError:
+                return error(409, "conflict")
+        return jsonify([{"service_request_id": str(new_id),
+                         "service_notice": "Laporan diterima oleh sandbox central.",
+                         "account_id": None}]), 201
+
+    @app.get("/requests/<request_id>.json")
+    def get_request(request_id: str) -> tuple[Response, int]:
+        with engine.connect() as conn:
+            row = conn.execute(select(requests_table).where(
+                requests_table.c.id == _int(request_id))).mappings().first()
+        if row is None:
+            return error(404, f"service request {request_id} not found")
+        return jsonify([_request_view(row, services)]), 200
+
+    @app.get("/requests.json")
+    def list_requests() -> Response:
+        ids = [_int(i) for i in request.args.get("service_request_id", "").split(",") if i]
+        query = select(requests_table).order_by(requests_table.c.id)
+        if ids:
+            query = query.where(requests_table.c.id.in_(ids))
+        with engine.connect() as conn:
+            rows = conn.execute(query.limit(1000)).mappings().all()
+        return jsonify([_request_view(r, services) for r in rows])
+
+    @app.get("/_sandbox/stats")
+    def stats() -> Response:
+        return jsonify(central_stats(engine))
+
+    return app
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return -1
+
+
+def central_stats(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        requests_count = conn.execute(select(func.count()).select_from(requests_table)).scalar()
+        posts = conn.execute(select(func.count()).select_from(posts_table)).scalar()
+        keys = conn.execute(select(func.count(func.distinct(posts_table.c.idempotency_key)))).scalar()
+    return {"requests": requests_count or 0, "posts": posts or 0, "distinct_keys": keys or 0}
+
+
+def list_all(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(requests_table).order_by(requests_table.c.id)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def set_status(engine: Engine, request_id: int, status: str, note: str | None = None) -> bool:
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    with engine.begin() as conn:
+        result = conn.execute(update(requests_table).where(requests_table.c.id == request_id)
+                              .values(status=status, status_notes=note,
+                                      updated_datetime=_now()))
+    return result.rowcount == 1
+
+
+def dumps(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, indent=2, ensure_ascii=False, default=str)

@@ -1,0 +1,155 @@
+"""Shared fixtures: a real database per test (SQLite always, PostgreSQL too when
+GATEWAY_TEST_DATABASE_URL is set), the app, and loopback stand-ins for Twilio and the
+central system."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from gateway.app import create_app
+from gateway.config import Settings, load_settings
+from gateway.db import upgrade
+from gateway.runtime import Runtime
+from gateway.sandbox.central import create_central_app
+from gateway.sandbox.server import ServerThread
+from gateway.sandbox.twilio_api import FakeTwilio
+from tests.fakes.twilio import TwilioSender
+
+PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+TWILIO_TOKEN = "test-auth-token"
+TWILIO_SID = "AC" + "0" * 32
+TABLES = ("complaint_events", "outbound_messages", "complaints", "conversations",
+          "inbound_messages", "outbox_jobs")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "gateway.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> str:
+    """Migrate the PostgreSQL test database from scratch once per run."""
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "gateway.sqlite"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_schema")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[ServerThread]:
+    app = create_central_app(tmp_path / "central.sqlite")
+    with ServerThread(app) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[tuple[FakeTwilio, ServerThread]]:
+    fake = FakeTwilio(TWILIO_TOKEN)
+    with ServerThread(fake.app) as server:
+        yield fake, server
+
+
+@pytest.fixture
+def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
+    def factory(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "database_url": database_url,
+            "instance_path": tmp_path / "instance",
+            "public_url": "https://gateway.test",
+            "twilio_account_sid": TWILIO_SID,
+            "twilio_auth_token": TWILIO_TOKEN,
+            "twilio_sms_from": "+62215550100",
+            "twilio_whatsapp_from": "whatsapp:+62215550100",
+            "twilio_api_url": "http://127.0.0.1:9",  # nothing listens: tests opt in
+            "forward_url": "http://127.0.0.1:9",
+            "api_keys": "key-one,key-two",
+            "forward_backoff_base_seconds": 0.01,
+            "forward_backoff_max_seconds": 0.05,
+            "worker_poll_seconds": 0.05,
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return factory
+
+
+@pytest.fixture
+def app(make_settings: Callable[..., Settings]) -> Iterator[Flask]:
+    app = create_app(make_settings())
+    yield app
+    app.extensions["lapor"].close()
+
+
+@pytest.fixture
+def runtime(app: Flask) -> Runtime:
+    return app.extensions["lapor"]
+
+
+@pytest.fixture
+def session(runtime: Runtime) -> Iterator[Session]:
+    with runtime.sessions() as s:
+        yield s
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def live_gateway(make_settings: Callable[..., Settings]) -> Iterator[tuple[str, Runtime]]:
+    """The app on a real loopback HTTP server; its public URL is the one it serves."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_app(make_settings(public_url=url))
+    with ServerThread(app, port=port):
+        yield url, app.extensions["lapor"]
+    app.extensions["lapor"].close()
+
+
+@pytest.fixture
+def sms(live_gateway: tuple[str, Runtime]) -> Callable[..., TwilioSender]:
+    url, _ = live_gateway
+
+    def citizen(number: str = "+6281234567890", whatsapp: bool = False) -> TwilioSender:
+        return TwilioSender(url, TWILIO_TOKEN, number, whatsapp=whatsapp)
+
+    return citizen
