@@ -1,0 +1,160 @@
+"""The outbox on a real database: claiming, leases, retries, dead letters."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from forwarder import outbox
+from forwarder.errors import PermanentError, RetryableError
+from forwarder.outbox import JobStatus, OutboxJob
+from forwarder.sqltypes import utcnow
+from forwarder.worker import RetryPolicy, Worker
+
+
+def add_jobs(runtime, n: int, kind: str = "test", max_attempts: int = 3) -> None:
+    with runtime.sessions() as s:
+        for i in range(n):
+            outbox.enqueue(s, kind, f"{kind}:{i}", {"i": i}, max_attempts=max_attempts)
+        s.commit()
+
+
+def jobs(runtime) -> list[OutboxJob]:
+    with runtime.sessions() as s:
+        return list(s.scalars(select(OutboxJob).order_by(OutboxJob.id)))
+
+
+def test_enqueued_job_exists_only_if_the_transaction_commits(runtime):
+    with runtime.sessions() as s:
+        outbox.enqueue(s, "test", "k1", {}, max_attempts=3)
+        s.rollback()
+    assert jobs(runtime) == []
+
+
+def test_concurrent_claims_never_share_a_job(runtime):
+    add_jobs(runtime, 60)
+    claimed: list[list[int]] = []
+    lock = threading.Lock()
+
+    def claimer(name: str) -> None:
+        while True:
+            with runtime.sessions() as s:
+                got = outbox.claim(s, name, 5, 60)
+            if not got:
+                return
+            with lock:
+                claimed.append([j.id for j in got])
+
+    threads = [threading.Thread(target=claimer, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ids = [i for batch in claimed for i in batch]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 60
+
+
+def test_expired_lease_is_claimed_again_and_counts_an_attempt(runtime):
+    add_jobs(runtime, 1)
+    with runtime.sessions() as s:
+        [first] = outbox.claim(s, "dead-worker", 10, 60)
+        assert outbox.claim(s, "other", 10, 60) == []
+        s.execute(update(OutboxJob).values(locked_until=utcnow() - timedelta(seconds=1)))
+        s.commit()
+        [again] = outbox.claim(s, "other", 10, 60)
+    assert again.id == first.id and again.attempts == 2
+    # the worker that lost its lease cannot record an outcome any more
+    with runtime.sessions() as s:
+        assert not outbox.mark_done(s, first.id, "dead-worker")
+        assert outbox.mark_done(s, first.id, "other")
+        s.commit()
+    assert jobs(runtime)[0].status == JobStatus.DONE
+
+
+def test_job_not_due_is_not_claimed(runtime):
+    with runtime.sessions() as s:
+        outbox.enqueue(s, "test", "later", {}, max_attempts=3,
+                       run_after=utcnow() + timedelta(hours=1))
+        s.commit()
+        assert outbox.claim(s, "w", 10, 60) == []
+
+
+def test_retryable_failures_back_off_then_die_after_the_budget(runtime):
+    add_jobs(runtime, 1, max_attempts=3)
+    calls = []
+
+    def flaky(session, job):
+        calls.append(job.attempts)
+        raise RetryableError("central down")
+
+    worker = Worker(runtime.sessions, {"test": flaky}, poll_seconds=0.01,
+                    policy=RetryPolicy(base_seconds=0.01, max_seconds=0.02))
+    worker.run(max_idle_polls=20)
+    [job] = jobs(runtime)
+    assert calls == [1, 2, 3]
+    assert job.status == JobStatus.DEAD and "gave up after 3 attempts" in job.last_error
+
+
+def test_permanent_failure_is_a_dead_letter_at_once_and_can_be_retried(runtime):
+    add_jobs(runtime, 1, max_attempts=5)
+    outcomes = iter([PermanentError("HTTP 400: bad service_code"), None])
+
+    def handler(session, job):
+        if (exc := next(outcomes)) is not None:
+            raise exc
+        return {"ok": True}
+
+    worker = Worker(runtime.sessions, {"test": handler}, poll_seconds=0.01)
+    worker.run(max_idle_polls=2)
+    [job] = jobs(runtime)
+    assert job.status == JobStatus.DEAD and job.attempts == 1
+    assert "permanent" in job.last_error
+    with runtime.sessions() as s:
+        assert outbox.retry_dead(s, job.id)
+        s.commit()
+    worker.run(max_idle_polls=2)
+    [job] = jobs(runtime)
+    assert job.status == JobStatus.DONE and job.result == {"ok": True}
+
+
+def test_unexpected_exception_is_retried_not_lost(runtime):
+    add_jobs(runtime, 1)
+    outcomes = iter([KeyError("bug"), None])
+
+    def handler(session, job):
+        if (exc := next(outcomes)) is not None:
+            raise exc
+        return None
+
+    Worker(runtime.sessions, {"test": handler}, poll_seconds=0.01,
+           policy=RetryPolicy(0.01, 0.01)).run(max_idle_polls=10)
+    [job] = jobs(runtime)
+    assert job.status == JobStatus.DONE and job.attempts == 2
+
+
+def test_handler_writes_roll_back_when_the_job_fails(runtime):
+    from gateway.models import Conversation
+
+    add_jobs(runtime, 1, max_attempts=1)
+
+    def handler(session, job):
+        session.add(Conversation(channel="sms", sender="+62811", step="idle", language="id",
+                                 draft={}, created_at=utcnow(), updated_at=utcnow()))
+        session.flush()
+        raise RetryableError("after writing")
+
+    Worker(runtime.sessions, {"test": handler}, poll_seconds=0.01).run(max_idle_polls=2)
+    with runtime.sessions() as s:
+        assert s.scalars(select(Conversation)).all() == []
+
+
+def test_backoff_grows_exponentially_with_jitter_and_honours_hints():
+    policy = RetryPolicy(base_seconds=2, max_seconds=60)
+    for attempt, ceiling in [(1, 2), (2, 4), (3, 8), (6, 60), (10, 60)]:
+        delays = {policy.delay(attempt) for _ in range(50)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1  # jittered
+    assert policy.delay(1, hint=30) == 30
+    assert policy.delay(1, hint=1e6) == 60
