@@ -163,8 +163,14 @@ def mark_done(
     res = session.execute(
         update(OutboxJob)
         .where(_owned(job_id, worker_id))
-        .values(status=JobStatus.DONE, result=result, finished_at=now, updated_at=now,
-                locked_until=None, last_error=None)
+        .values(
+            status=JobStatus.DONE,
+            result=result,
+            finished_at=now,
+            updated_at=now,
+            locked_until=None,
+            last_error=None,
+        )
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1
@@ -175,8 +181,14 @@ def mark_retry(session: Session, job_id: int, worker_id: str, error: str, delay:
     res = session.execute(
         update(OutboxJob)
         .where(_owned(job_id, worker_id))
-        .values(status=JobStatus.PENDING, run_after=now + timedelta(seconds=delay),
-                last_error=error[:2000], locked_by=None, locked_until=None, updated_at=now)
+        .values(
+            status=JobStatus.PENDING,
+            run_after=now + timedelta(seconds=delay),
+            last_error=error[:2000],
+            locked_by=None,
+            locked_until=None,
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1
@@ -187,8 +199,14 @@ def mark_dead(session: Session, job_id: int, worker_id: str, error: str) -> bool
     res = session.execute(
         update(OutboxJob)
         .where(_owned(job_id, worker_id))
-        .values(status=JobStatus.DEAD, last_error=error[:2000], finished_at=now,
-                locked_by=None, locked_until=None, updated_at=now)
+        .values(
+            status=JobStatus.DEAD,
+            last_error=error[:2000],
+            finished_at=now,
+            locked_by=None,
+            locked_until=None,
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1
@@ -200,8 +218,9 @@ def retry_dead(session: Session, job_id: int) -> bool:
     res = session.execute(
         update(OutboxJob)
         .where(OutboxJob.id == job_id, OutboxJob.status == JobStatus.DEAD)
-        .values(status=JobStatus.PENDING, attempts=0, run_after=now, finished_at=None,
-                updated_at=now)
+        .values(
+            status=JobStatus.PENDING, attempts=0, run_after=now, finished_at=None, updated_at=now
+        )
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1

@@ -99,8 +99,9 @@ class Worker:
                 if outbox.mark_done(session, job.id, self.worker_id, result):
                     session.commit()
                 else:
-                    log.warning("job %s: lease lost before recording; another worker owns it",
-                                job.id)
+                    log.warning(
+                        "job %s: lease lost before recording; another worker owns it", job.id
+                    )
                     session.rollback()
                 return
             except PermanentError as exc:
@@ -113,13 +114,24 @@ class Worker:
                 if not isinstance(exc, RetryableError):
                     log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
                 if job.attempts >= job.max_attempts:
-                    log.error("job %s (%s) dead after %d attempts: %s", job.id, job.kind,
-                              job.attempts, exc)
+                    log.error(
+                        "job %s (%s) dead after %d attempts: %s",
+                        job.id,
+                        job.kind,
+                        job.attempts,
+                        exc,
+                    )
                     self._bury(session, job, f"gave up after {job.attempts} attempts: {exc}")
                 else:
                     delay = self.policy.delay(job.attempts, hint)
-                    log.info("job %s (%s) attempt %d failed, retry in %.1fs: %s", job.id,
-                             job.kind, job.attempts, delay, exc)
+                    log.info(
+                        "job %s (%s) attempt %d failed, retry in %.1fs: %s",
+                        job.id,
+                        job.kind,
+                        job.attempts,
+                        delay,
+                        exc,
+                    )
                     outbox.mark_retry(session, job.id, self.worker_id, str(exc), delay)
             session.commit()
 

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from gateway.complaints import find_by_code, store_complaint, timeline
 from gateway.models import Complaint
 from gateway.runtime import Runtime
-from normalizer.complaint import SCHEMA_ID, Complaint as ComplaintDoc, public_view
+from normalizer.complaint import SCHEMA_ID, public_view
+from normalizer.complaint import Complaint as ComplaintDoc
 from normalizer.tracking import new_tracking_code
 from normalizer.validation import validate_complaint
 
@@ -31,17 +32,26 @@ def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
 
 def _authorized() -> bool:
     header = request.headers.get("Authorization", "")
-    given = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get(
-        "X-API-Key", "")
+    given = (
+        header[7:].strip()
+        if header.lower().startswith("bearer ")
+        else request.headers.get("X-API-Key", "")
+    )
     if not given:
         return False
-    return any(hmac.compare_digest(given.encode(), key.encode())
-               for key in _runtime().settings.api_key_list)
+    return any(
+        hmac.compare_digest(given.encode(), key.encode())
+        for key in _runtime().settings.api_key_list
+    )
 
 
 def _created_body(row: Complaint) -> dict[str, Any]:
-    return {"id": row.id, "tracking_code": row.tracking_code, "status": row.status,
-            "links": {"status": f"/api/v1/complaints/{row.tracking_code}"}}
+    return {
+        "id": row.id,
+        "tracking_code": row.tracking_code,
+        "status": row.status,
+        "links": {"status": f"/api/v1/complaints/{row.tracking_code}"},
+    }
 
 
 @bp.post("/complaints")
@@ -64,8 +74,11 @@ def create_complaint() -> tuple[Response, int]:
     }
     errors = validate_complaint(document)
     if errors:
-        return _error(422, "complaint does not match lapor-gateway/complaint@1",
-                      errors=[{"field": e.field, "message": e.message} for e in errors])
+        return _error(
+            422,
+            "complaint does not match lapor-gateway/complaint@1",
+            errors=[{"field": e.field, "message": e.message} for e in errors],
+        )
     runtime = _runtime()
     with runtime.sessions() as session:
         existing = session.get(Complaint, document["id"])
@@ -79,8 +92,9 @@ def create_complaint() -> tuple[Response, int]:
             session.rollback()
             if (existing := session.get(Complaint, document["id"])) is not None:
                 return jsonify(_created_body(existing)), 200  # a concurrent duplicate won
-            taken = session.scalar(select(Complaint.id).where(
-                Complaint.tracking_code == document["tracking_code"]))
+            taken = session.scalar(
+                select(Complaint.id).where(Complaint.tracking_code == document["tracking_code"])
+            )
             if taken:
                 return _error(409, "tracking_code already in use")
             raise
@@ -95,7 +109,11 @@ def complaint_status(code: str) -> tuple[Response, int]:
         if row is None:
             return _error(404, "no complaint with that tracking code")
         view = public_view(row.document)
-        view.update(status=row.status, central_id=row.central_id,
-                    timeline=[{k: v for k, v in e.items() if k != "note"}
-                              for e in timeline(session, row.id)])
+        view.update(
+            status=row.status,
+            central_id=row.central_id,
+            timeline=[
+                {k: v for k, v in e.items() if k != "note"} for e in timeline(session, row.id)
+            ],
+        )
         return jsonify(view), 200

@@ -102,8 +102,10 @@ def outbox_dead() -> None:
     with runtime.sessions() as session:
         jobs = dead_letters(session)
         for job in jobs:
-            click.echo(f"{job.id}\t{job.kind}\t{job.idempotency_key}\t{job.attempts}\t"
-                       f"{(job.last_error or '')[:120]}")
+            click.echo(
+                f"{job.id}\t{job.kind}\t{job.idempotency_key}\t{job.attempts}\t"
+                f"{(job.last_error or '')[:120]}"
+            )
     click.echo(f"{len(jobs)} dead letter(s)", err=True)
 
 
@@ -132,8 +134,13 @@ def sandbox_central() -> None:
     """A local Open311 server standing in for the central complaint system."""
 
 
-_CENTRAL_DB = click.option("--db", "db_path", type=click.Path(path_type=Path),
-                           default=Path("instance/sandbox-central.sqlite"), show_default=True)
+_CENTRAL_DB = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path),
+    default=Path("instance/sandbox-central.sqlite"),
+    show_default=True,
+)
 
 
 @sandbox_central.command("serve")
@@ -167,8 +174,9 @@ def sandbox_central_list(db_path: Path) -> None:
 @click.argument("request_id", type=int)
 @click.argument("status")
 @click.option("--note", default=None, help="status_notes shown to the citizen.")
-def sandbox_central_set_status(db_path: Path, request_id: int, status: str,
-                               note: str | None) -> None:
+def sandbox_central_set_status(
+    db_path: Path, request_id: int, status: str, note: str | None
+) -> None:
     """Move a service request to STATUS (open, in_progress, closed, fixed, …)."""
     from gateway.sandbox.central import open_store, set_status
 

@@ -24,11 +24,22 @@ SEND_JOB = "send_message"
 
 
 def add_event(
-    session: Session, complaint_id: str, status: str, note: str | None = None,
-    source: str = "gateway", at: datetime | None = None,
+    session: Session,
+    complaint_id: str,
+    status: str,
+    note: str | None = None,
+    source: str = "gateway",
+    at: datetime | None = None,
 ) -> None:
-    session.add(ComplaintEvent(complaint_id=complaint_id, status=status, note=note,
-                               source=source, created_at=at or utcnow()))
+    session.add(
+        ComplaintEvent(
+            complaint_id=complaint_id,
+            status=status,
+            note=note,
+            source=source,
+            created_at=at or utcnow(),
+        )
+    )
 
 
 def store_complaint(
@@ -59,8 +70,13 @@ def store_complaint(
     session.add(row)
     add_event(session, row.id, ComplaintStatus.RECEIVED, at=doc.received_at)
     add_event(session, row.id, ComplaintStatus.QUEUED, at=now)
-    outbox.enqueue(session, DELIVER_JOB, f"complaint:{row.id}", {"complaint_id": row.id},
-                   max_attempts=max_attempts)
+    outbox.enqueue(
+        session,
+        DELIVER_JOB,
+        f"complaint:{row.id}",
+        {"complaint_id": row.id},
+        max_attempts=max_attempts,
+    )
     return row
 
 
@@ -100,8 +116,9 @@ def create_complaint(
         media=media,
         source_messages=source_messages,
     )
-    return store_complaint(session, doc, max_attempts=max_attempts, reply_to=sender,
-                           reply_from=reply_from)
+    return store_complaint(
+        session, doc, max_attempts=max_attempts, reply_to=sender, reply_from=reply_from
+    )
 
 
 def find_by_code(session: Session, code: str) -> Complaint | None:

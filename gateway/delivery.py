@@ -22,17 +22,28 @@ from normalizer.complaint import outbound_document
 from normalizer.message import DeliveryStatus
 
 
-def queue_message(session: Session, runtime: Runtime, complaint: Complaint, text: str,
-                  key: str) -> None:
+def queue_message(
+    session: Session, runtime: Runtime, complaint: Complaint, text: str, key: str
+) -> None:
     """Queue a message to the complaint's reporter, on the channel they used."""
     if not complaint.reply_to:
         return
-    message = OutboundMessage(channel=complaint.channel, recipient=complaint.reply_to,
-                              sender=complaint.reply_from, text=text, complaint_id=complaint.id)
+    message = OutboundMessage(
+        channel=complaint.channel,
+        recipient=complaint.reply_to,
+        sender=complaint.reply_from,
+        text=text,
+        complaint_id=complaint.id,
+    )
     session.add(message)
     session.flush()
-    outbox.enqueue(session, SEND_JOB, key, {"outbound_id": message.id},
-                   max_attempts=runtime.settings.forward_max_attempts)
+    outbox.enqueue(
+        session,
+        SEND_JOB,
+        key,
+        {"outbound_id": message.id},
+        max_attempts=runtime.settings.forward_max_attempts,
+    )
 
 
 def make_handlers(runtime: Runtime) -> dict[str, Handler]:
@@ -50,14 +61,27 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         complaint.submitted_at = now
         complaint.updated_at = now
         complaint.document = {**complaint.document, "submitted_at": now.isoformat()}
-        note = (f"{runtime.target.name} id {receipt.central_id}" if receipt.central_id
-                else f"{runtime.target.name} token {receipt.token}")
-        add_event(session, complaint.id, ComplaintStatus.SUBMITTED, note=note,
-                  source=runtime.target.name, at=now)
+        note = (
+            f"{runtime.target.name} id {receipt.central_id}"
+            if receipt.central_id
+            else f"{runtime.target.name} token {receipt.token}"
+        )
+        add_event(
+            session,
+            complaint.id,
+            ComplaintStatus.SUBMITTED,
+            note=note,
+            source=runtime.target.name,
+            at=now,
+        )
         if runtime.settings.notify_on_submitted and receipt.central_id:
-            text = texts.render("notify_submitted", complaint.language,
-                                sms=complaint.channel == "sms", code=complaint.tracking_code,
-                                central_id=receipt.central_id)
+            text = texts.render(
+                "notify_submitted",
+                complaint.language,
+                sms=complaint.channel == "sms",
+                code=complaint.tracking_code,
+                central_id=receipt.central_id,
+            )
             queue_message(session, runtime, complaint, text, f"notify:{complaint.id}:submitted")
         return {"central_id": receipt.central_id, "token": receipt.token}
 
@@ -69,7 +93,9 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         if adapter is None:
             raise PermanentError(f"no adapter sends on {message.channel}")
         request = OutboundRequest(
-            channel=message.channel, recipient=message.recipient, text=message.text,
+            channel=message.channel,
+            recipient=message.recipient,
+            text=message.text,
             sender=message.sender,
             status_callback_url=runtime.public_url(f"/webhooks/{adapter.name}/status"),
         )
@@ -103,8 +129,10 @@ def record_delivery_status(session: Session, status: DeliveryStatus) -> bool:
     """Apply a provider's delivery report; False when the message is not one of ours."""
     result = session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.channel == status.channel,
-               OutboundMessage.external_id == status.external_id)
+        .where(
+            OutboundMessage.channel == status.channel,
+            OutboundMessage.external_id == status.external_id,
+        )
         .values(status=status.status[:20], error=status.error_code, updated_at=utcnow())
     )
     return result.rowcount > 0
@@ -124,9 +152,13 @@ def make_worker(runtime: Runtime, **overrides: Any) -> Worker:
 
 
 def dead_letters(session: Session) -> list[outbox.OutboxJob]:
-    return list(session.scalars(
-        select(outbox.OutboxJob).where(outbox.OutboxJob.status == outbox.JobStatus.DEAD)
-        .order_by(outbox.OutboxJob.id)))
+    return list(
+        session.scalars(
+            select(outbox.OutboxJob)
+            .where(outbox.OutboxJob.status == outbox.JobStatus.DEAD)
+            .order_by(outbox.OutboxJob.id)
+        )
+    )
 
 
 def retry_dead_letter(session: Session, job_id: int) -> bool:

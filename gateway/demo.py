@@ -46,8 +46,9 @@ class Citizen:
 
     _sids = itertools.count(1)
 
-    def __init__(self, gateway_url: str, number: str, *, whatsapp: bool = False,
-                 name: str | None = None) -> None:
+    def __init__(
+        self, gateway_url: str, number: str, *, whatsapp: bool = False, name: str | None = None
+    ) -> None:
         self.url = f"{gateway_url}/webhooks/twilio/messages"
         self.number = f"whatsapp:{number}" if whatsapp else number
         self.to = f"whatsapp:{OUR_NUMBER}" if whatsapp else OUR_NUMBER
@@ -56,18 +57,26 @@ class Citizen:
 
     def form(self, body: str = "", **extra: str) -> dict[str, str]:
         sid = f"SM{next(self._sids):032x}"
-        form = {"MessageSid": sid, "SmsMessageSid": sid, "AccountSid": ACCOUNT_SID,
-                "From": self.number, "To": self.to, "Body": body, "NumMedia": "0",
-                "ApiVersion": "2010-04-01", **extra}
+        form = {
+            "MessageSid": sid,
+            "SmsMessageSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.number,
+            "To": self.to,
+            "Body": body,
+            "NumMedia": "0",
+            "ApiVersion": "2010-04-01",
+            **extra,
+        }
         if self.name:
             form["ProfileName"] = self.name
         return form
 
     def post(self, form: dict[str, str], signature: str | None = None) -> requests.Response:
-        sig = signature if signature is not None else self.validator.compute_signature(
-            self.url, form)
-        return requests.post(self.url, data=form, headers={"X-Twilio-Signature": sig},
-                             timeout=10)
+        sig = (
+            signature if signature is not None else self.validator.compute_signature(self.url, form)
+        )
+        return requests.post(self.url, data=form, headers={"X-Twilio-Signature": sig}, timeout=10)
 
     def say(self, body: str = "", show: str | None = None, **extra: str) -> requests.Response:
         response = self.post(self.form(body, **extra))
@@ -106,34 +115,50 @@ def play(gateway: str) -> dict[str, Any]:
     print("\n1. SMS, guided dialog (Bahasa Indonesia)")
     siti = Citizen(gateway, "+6281234567001")
     siti.say("halo")
-    siti.say("Jalan di depan SDN 3 Sukamaju berlubang besar sejak 3 bulan, sudah ada "
-             "pengendara motor jatuh.")
+    siti.say(
+        "Jalan di depan SDN 3 Sukamaju berlubang besar sejak 3 bulan, sudah ada "
+        "pengendara motor jatuh."
+    )
     siti.say("Jl. Raya Sukamaju km 4, Kab. Bandung Barat")
     siti.say("2")
     siti.say("KIRIM")
 
     print("\n2. SMS, one shot (one SMS, one reply)")
     budi = Citizen(gateway, "081234567002")
-    budi.say("LAPOR Sampah menumpuk di pasar Kramat tidak diangkut seminggu, bau sekali "
-             "LOKASI Pasar Kramat, Kota Cirebon")
+    budi.say(
+        "LAPOR Sampah menumpuk di pasar Kramat tidak diangkut seminggu, bau sekali "
+        "LOKASI Pasar Kramat, Kota Cirebon"
+    )
 
     print("\n3. WhatsApp, guided dialog in English, shared location and a photo, anonymous")
     ana = Citizen(gateway, "+6281234567003", whatsapp=True, name="Ana")
     ana.say("hello")
-    ana.say("The streetlights on our road have been off for two weeks and it is dangerous "
-            "at night.")
-    ana.say("", show="[shares location: Jl. Malioboro, Yogyakarta]", Latitude="-7.7926",
-            Longitude="110.3658", Address="Jl. Malioboro, Yogyakarta")
-    ana.say("", show="[photo]", NumMedia="1", MediaContentType0="image/jpeg",
-            MediaUrl0=f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
-                      "MM0001/Media/ME0001")
+    ana.say(
+        "The streetlights on our road have been off for two weeks and it is dangerous at night."
+    )
+    ana.say(
+        "",
+        show="[shares location: Jl. Malioboro, Yogyakarta]",
+        Latitude="-7.7926",
+        Longitude="110.3658",
+        Address="Jl. Malioboro, Yogyakarta",
+    )
+    ana.say(
+        "",
+        show="[photo]",
+        NumMedia="1",
+        MediaContentType0="image/jpeg",
+        MediaUrl0=f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
+        "MM0001/Media/ME0001",
+    )
     ana.say("3")
     ana.say("SEND")
 
     print("\n4. WhatsApp, Bahasa Indonesia, skipping the optional steps")
     dedi = Citizen(gateway, "+6281234567004", whatsapp=True, name="Dedi")
-    dedi.say("Air PDAM di perumahan Griya Asri mati total sudah 4 hari, warga kesulitan "
-             "air bersih.")
+    dedi.say(
+        "Air PDAM di perumahan Griya Asri mati total sudah 4 hari, warga kesulitan air bersih."
+    )
     dedi.say("LEWATI")
     dedi.say("LEWATI")
     dedi.say("1")
@@ -142,8 +167,10 @@ def play(gateway: str) -> dict[str, Any]:
     rejected: dict[str, Any] = {}
     print("\n5. Twilio delivers the same message three times")
     eka = Citizen(gateway, "+6281234567005")
-    form = eka.form("LAPOR Pungutan liar saat mengurus KTP di kantor kecamatan Cibeunying "
-                    "LOKASI Kecamatan Cibeunying Kidul, Kota Bandung")
+    form = eka.form(
+        "LAPOR Pungutan liar saat mengurus KTP di kantor kecamatan Cibeunying "
+        "LOKASI Kecamatan Cibeunying Kidul, Kota Bandung"
+    )
     answers = [eka.post(form) for _ in range(3)]
     for i, response in enumerate(answers, 1):
         _show_exchange(eka.number, f"(delivery {i}) {form['Body'][:40]}…", response)
@@ -151,8 +178,9 @@ def play(gateway: str) -> dict[str, Any]:
 
     print("\n6. A forged signature and a malformed request")
     mallory = Citizen(gateway, "+6281234567666")
-    forged = mallory.post(mallory.form("LAPOR palsu: kirim pulsa ke nomor ini"),
-                          signature="bm90IGEgc2lnbmF0dXJl")
+    forged = mallory.post(
+        mallory.form("LAPOR palsu: kirim pulsa ke nomor ini"), signature="bm90IGEgc2lnbmF0dXJl"
+    )
     _show_exchange(mallory.number, "LAPOR palsu… (forged signature)", forged)
     broken = mallory.form("tanpa pengirim")
     del broken["From"]
@@ -192,11 +220,19 @@ def run_demo() -> int:
         log = (workdir / "processes.log").open("wb")
         cli = [sys.executable, "-m", "gateway.cli"]
         try:
-            procs.append(subprocess.Popen([*cli, "serve", "--bind", f"127.0.0.1:{port}",
-                                           "--workers", "2"], env=env, stdout=log, stderr=log))
+            procs.append(
+                subprocess.Popen(
+                    [*cli, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
             procs.append(subprocess.Popen([*cli, "worker"], env=env, stdout=log, stderr=log))
-            print(f"lapor-gateway demo: gateway {gateway}, sandbox central {central.url}, "
-                  f"stand-in Twilio {twilio_server.url}\ndatabase {db_url}")
+            print(
+                f"lapor-gateway demo: gateway {gateway}, sandbox central {central.url}, "
+                f"stand-in Twilio {twilio_server.url}\ndatabase {db_url}"
+            )
             _wait_ready(gateway, procs[0])
             rejected = play(gateway)
             ok = _report(db_url, central_app, twilio, rejected)
@@ -221,11 +257,17 @@ def _report(db_url: str, central_app: Any, twilio: FakeTwilio, rejected: dict[st
         with sessions() as session:
             rows = list(session.scalars(select(Complaint).order_by(Complaint.received_at)))
             pending = [r for r in rows if r.status != ComplaintStatus.SUBMITTED]
-            queued_msgs = session.scalar(select(func.count()).select_from(OutboundMessage)
-                                         .where(OutboundMessage.status == "queued"))
+            queued_msgs = session.scalar(
+                select(func.count())
+                .select_from(OutboundMessage)
+                .where(OutboundMessage.status == "queued")
+            )
             inbound = session.scalar(select(func.count()).select_from(InboundRecord))
-            delivered = session.scalar(select(func.count()).select_from(OutboundMessage)
-                                       .where(OutboundMessage.status == "delivered"))
+            delivered = session.scalar(
+                select(func.count())
+                .select_from(OutboundMessage)
+                .where(OutboundMessage.status == "delivered")
+            )
         if (not pending and not queued_msgs) or time.monotonic() > deadline:
             break
         time.sleep(0.3)
@@ -233,8 +275,15 @@ def _report(db_url: str, central_app: Any, twilio: FakeTwilio, rejected: dict[st
     print("\nComplaints")
     header = ("tracking code", "channel", "category", "privacy", "status", "central id")
     table = [header] + [
-        (r.tracking_code, r.channel, (r.document.get("category") or {}).get("code", "-"),
-         r.privacy, r.status, r.central_id or "-") for r in rows
+        (
+            r.tracking_code,
+            r.channel,
+            (r.document.get("category") or {}).get("code", "-"),
+            r.privacy,
+            r.status,
+            r.central_id or "-",
+        )
+        for r in rows
     ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for i, row in enumerate(table):
@@ -244,16 +293,30 @@ def _report(db_url: str, central_app: Any, twilio: FakeTwilio, rejected: dict[st
     stats = central_stats(central_app.extensions["central_engine"])
     print(f"\nInbound messages stored: {inbound}")
     print(f"Central system: {stats['requests']} service requests from {stats['posts']} POSTs")
-    print(f"Status messages to citizens: {len(twilio.messages)} sent, {delivered} "
-          "confirmed delivered")
+    print(
+        f"Status messages to citizens: {len(twilio.messages)} sent, {delivered} confirmed delivered"
+    )
     print("Rejected:")
     print(f"  forged signature -> HTTP {rejected['forged signature']}, nothing stored")
     print(f"  malformed request -> HTTP {rejected['malformed']}, nothing stored")
-    print(f"  duplicate deliveries -> {rejected['duplicate deliveries']} of 2 redeliveries "
-          "answered empty, stored once")
-    ok = (not pending and len(rows) == 5 and stats["requests"] == 5
-          and rejected["forged signature"] == 403 and rejected["malformed"] == 400)
-    print("\nDemo " + ("succeeded: every complaint reached the central system exactly once."
-                       if ok else "FAILED: see instance/demo/processes.log"))
+    print(
+        f"  duplicate deliveries -> {rejected['duplicate deliveries']} of 2 redeliveries "
+        "answered empty, stored once"
+    )
+    ok = (
+        not pending
+        and len(rows) == 5
+        and stats["requests"] == 5
+        and rejected["forged signature"] == 403
+        and rejected["malformed"] == 400
+    )
+    print(
+        "\nDemo "
+        + (
+            "succeeded: every complaint reached the central system exactly once."
+            if ok
+            else "FAILED: see instance/demo/processes.log"
+        )
+    )
     engine.dispose()
     return ok

@@ -26,26 +26,49 @@ from normalizer.tracking import normalize_tracking_code
 
 # keyword → (meaning, the language it tells us the citizen writes)
 KEYWORDS: dict[str, tuple[str, str | None]] = {
-    "BATAL": ("cancel", "id"), "CANCEL": ("cancel", "en"),
-    "LEWATI": ("skip", "id"), "SKIP": ("skip", "en"),
-    "KIRIM": ("send", "id"), "YA": ("send", "id"), "SEND": ("send", "en"), "YES": ("send", "en"),
-    "BANTUAN": ("help", "id"), "HELP": ("help", "en"),
-    "/START": ("greeting", None), "/LAPOR": ("greeting", None), "LAPOR": ("greeting", None),
-    "HALO": ("greeting", "id"), "HALLO": ("greeting", "id"), "HAI": ("greeting", "id"),
-    "PAGI": ("greeting", "id"), "SIANG": ("greeting", "id"), "SORE": ("greeting", "id"),
-    "MALAM": ("greeting", "id"), "SELAMAT PAGI": ("greeting", "id"),
-    "SELAMAT SIANG": ("greeting", "id"), "SELAMAT SORE": ("greeting", "id"),
-    "SELAMAT MALAM": ("greeting", "id"), "ASSALAMUALAIKUM": ("greeting", "id"),
-    "HELLO": ("greeting", "en"), "HI": ("greeting", "en"), "GOOD MORNING": ("greeting", "en"),
-    "/BATAL": ("cancel", "id"), "/CANCEL": ("cancel", "en"),
-    "/BANTUAN": ("help", "id"), "/HELP": ("help", "en"),
+    "BATAL": ("cancel", "id"),
+    "CANCEL": ("cancel", "en"),
+    "LEWATI": ("skip", "id"),
+    "SKIP": ("skip", "en"),
+    "KIRIM": ("send", "id"),
+    "YA": ("send", "id"),
+    "SEND": ("send", "en"),
+    "YES": ("send", "en"),
+    "BANTUAN": ("help", "id"),
+    "HELP": ("help", "en"),
+    "/START": ("greeting", None),
+    "/LAPOR": ("greeting", None),
+    "LAPOR": ("greeting", None),
+    "HALO": ("greeting", "id"),
+    "HALLO": ("greeting", "id"),
+    "HAI": ("greeting", "id"),
+    "PAGI": ("greeting", "id"),
+    "SIANG": ("greeting", "id"),
+    "SORE": ("greeting", "id"),
+    "MALAM": ("greeting", "id"),
+    "SELAMAT PAGI": ("greeting", "id"),
+    "SELAMAT SIANG": ("greeting", "id"),
+    "SELAMAT SORE": ("greeting", "id"),
+    "SELAMAT MALAM": ("greeting", "id"),
+    "ASSALAMUALAIKUM": ("greeting", "id"),
+    "HELLO": ("greeting", "en"),
+    "HI": ("greeting", "en"),
+    "GOOD MORNING": ("greeting", "en"),
+    "/BATAL": ("cancel", "id"),
+    "/CANCEL": ("cancel", "en"),
+    "/BANTUAN": ("help", "id"),
+    "/HELP": ("help", "en"),
 }
 PRIVACY_WORDS: dict[str, tuple[Privacy, str | None]] = {
-    "1": (Privacy.PUBLIC, None), "2": (Privacy.CONFIDENTIAL, None),
+    "1": (Privacy.PUBLIC, None),
+    "2": (Privacy.CONFIDENTIAL, None),
     "3": (Privacy.ANONYMOUS, None),
-    "PUBLIK": (Privacy.PUBLIC, "id"), "RAHASIA": (Privacy.CONFIDENTIAL, "id"),
-    "ANONIM": (Privacy.ANONYMOUS, "id"), "PUBLIC": (Privacy.PUBLIC, "en"),
-    "CONFIDENTIAL": (Privacy.CONFIDENTIAL, "en"), "ANONYMOUS": (Privacy.ANONYMOUS, "en"),
+    "PUBLIK": (Privacy.PUBLIC, "id"),
+    "RAHASIA": (Privacy.CONFIDENTIAL, "id"),
+    "ANONIM": (Privacy.ANONYMOUS, "id"),
+    "PUBLIC": (Privacy.PUBLIC, "en"),
+    "CONFIDENTIAL": (Privacy.CONFIDENTIAL, "en"),
+    "ANONYMOUS": (Privacy.ANONYMOUS, "en"),
 }
 _STATUS = re.compile(r"^\s*/?(?:STATUS|CEK)\b[\s:]*(.*)$", re.IGNORECASE | re.DOTALL)
 _ONE_SHOT = re.compile(
@@ -136,11 +159,10 @@ class Dialog:
             if step == DialogStep.IDLE:
                 conv.draft, conv.step = draft, DialogStep.DESCRIPTION
                 return [self._say("ask_complaint")]
-        elif text:
-            if reply := self._take_text(step, draft, text, has_media=bool(msg.media)):
-                conv.draft = draft
-                conv.step = step if step != DialogStep.IDLE else DialogStep.DESCRIPTION
-                return [*replies, reply]
+        elif text and (reply := self._take_text(step, draft, text, has_media=bool(msg.media))):
+            conv.draft = draft
+            conv.step = step if step != DialogStep.IDLE else DialogStep.DESCRIPTION
+            return [*replies, reply]
 
         conv.draft = draft
         conv.step = _next_step(draft, self.sms)
@@ -154,8 +176,7 @@ class Dialog:
         if step in (DialogStep.IDLE, DialogStep.DESCRIPTION) and not draft.get("description"):
             text = _LAPOR_PREFIX.sub("", text)
             if len(text) < MIN_COMPLAINT_CHARS and len(text.split()) < 3:
-                return self._say("need_more" if step == DialogStep.DESCRIPTION else
-                                 "ask_complaint")
+                return self._say("need_more" if step == DialogStep.DESCRIPTION else "ask_complaint")
             draft["description"] = text
         elif step == DialogStep.LOCATION:
             draft.update(location_text=text, location_done=True)
@@ -166,8 +187,9 @@ class Dialog:
         elif step == DialogStep.PRIVACY:
             choice = PRIVACY_WORDS.get(_TRAILING.sub("", text).upper())
             if choice is None:
-                return self._say("choose_privacy", choices=(Choice.PUBLIC, Choice.CONFIDENTIAL,
-                                                            Choice.ANONYMOUS))
+                return self._say(
+                    "choose_privacy", choices=(Choice.PUBLIC, Choice.CONFIDENTIAL, Choice.ANONYMOUS)
+                )
             draft["privacy"] = choice[0]
         elif step == DialogStep.CONFIRM:
             choice = PRIVACY_WORDS.get(_TRAILING.sub("", text).upper())
@@ -184,14 +206,17 @@ class Dialog:
         if step == DialogStep.MEDIA:
             return self._say("ask_media", choices=(Choice.SKIP,))
         if step == DialogStep.PRIVACY:
-            return self._say("ask_privacy",
-                             choices=(Choice.PUBLIC, Choice.CONFIDENTIAL, Choice.ANONYMOUS))
+            return self._say(
+                "ask_privacy", choices=(Choice.PUBLIC, Choice.CONFIDENTIAL, Choice.ANONYMOUS)
+            )
         return self._summary(draft)
 
     def _summary(self, draft: dict[str, Any]) -> Reply:
         location = draft.get("location_text") or (
-            f"{draft['lat']:.5f}, {draft['lon']:.5f}" if draft.get("lat") is not None
-            else texts.label("none", self.lang))
+            f"{draft['lat']:.5f}, {draft['lon']:.5f}"
+            if draft.get("lat") is not None
+            else texts.label("none", self.lang)
+        )
         values = {
             "description": draft["description"],
             "location": location,
@@ -228,7 +253,9 @@ class Dialog:
         self._reset(conv)
         return self._say("submitted", code=complaint.tracking_code)
 
-    def _one_shot(self, conv: Conversation, msg: InboundMessage, match: re.Match[str]) -> list[Reply]:
+    def _one_shot(
+        self, conv: Conversation, msg: InboundMessage, match: re.Match[str]
+    ) -> list[Reply]:
         body = match.group("body").strip()
         if len(body) < MIN_COMPLAINT_CHARS and len(body.split()) < 3:
             conv.step = DialogStep.DESCRIPTION
@@ -253,21 +280,32 @@ class Dialog:
         complaint = complaints.find_by_code(self.session, code)
         if complaint is None:
             return self._say("status_unknown", code=code)
-        return self._say("status", code=code, status=texts.label(complaint.status, self.lang),
-                         date=complaint.updated_at.strftime("%d-%m-%Y"))
+        return self._say(
+            "status",
+            code=code,
+            status=texts.label(complaint.status, self.lang),
+            date=complaint.updated_at.strftime("%d-%m-%Y"),
+        )
 
     # -- helpers -----------------------------------------------------------------
-    def _say(self, key: str, choices: tuple[Choice, ...] = (), ask_location: bool = False,
-             **values: str) -> Reply:
-        return Reply(texts.render(key, self.lang, sms=self.sms, **values), choices=choices,
-                     ask_location=ask_location)
+    def _say(
+        self, key: str, choices: tuple[Choice, ...] = (), ask_location: bool = False, **values: str
+    ) -> Reply:
+        return Reply(
+            texts.render(key, self.lang, sms=self.sms, **values),
+            choices=choices,
+            ask_location=ask_location,
+        )
 
-    def _update_language(self, conv: Conversation, msg: InboundMessage, text: str,
-                         kw: tuple[str, str | None] | None) -> None:
+    def _update_language(
+        self, conv: Conversation, msg: InboundMessage, text: str, kw: tuple[str, str | None] | None
+    ) -> None:
         if conv.step == DialogStep.IDLE and not conv.draft and msg.language_hint in texts.LANGUAGES:
             conv.language = msg.language_hint
         # Only the complaint itself says much about language; a place name does not.
-        free_text = conv.step in (DialogStep.IDLE, DialogStep.DESCRIPTION) and len(text.split()) >= 2
+        free_text = (
+            conv.step in (DialogStep.IDLE, DialogStep.DESCRIPTION) and len(text.split()) >= 2
+        )
         said = kw[1] if kw else (detect_language(text) if free_text else None)
         if said:
             conv.language = said
@@ -290,5 +328,9 @@ def _next_step(draft: dict[str, Any], sms: bool) -> DialogStep:
 
 
 def _media_dict(media: MediaRef) -> dict[str, Any]:
-    return {"url": media.url, "content_type": media.content_type, "size": media.size,
-            "sha256": media.sha256}
+    return {
+        "url": media.url,
+        "content_type": media.content_type,
+        "size": media.size,
+        "sha256": media.sha256,
+    }

@@ -26,8 +26,14 @@ def store_inbound(session: Session, msg: InboundMessage) -> int | None:
     """
     stmt = (
         _insert(session, InboundRecord)
-        .values(channel=msg.channel, external_id=msg.external_id, sender=msg.sender,
-                text=msg.text, payload=msg.raw, received_at=msg.received_at or utcnow())
+        .values(
+            channel=msg.channel,
+            external_id=msg.external_id,
+            sender=msg.sender,
+            text=msg.text,
+            payload=msg.raw,
+            received_at=msg.received_at or utcnow(),
+        )
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
         .returning(InboundRecord.id)
     )
@@ -47,8 +53,15 @@ def lock_conversation(session: Session, msg: InboundMessage, default_language: s
         now = utcnow()
         session.execute(
             _insert(session, Conversation)
-            .values(channel=msg.channel, sender=msg.sender, step=DialogStep.IDLE,
-                    language=default_language, draft={}, created_at=now, updated_at=now)
+            .values(
+                channel=msg.channel,
+                sender=msg.sender,
+                step=DialogStep.IDLE,
+                language=default_language,
+                draft={},
+                created_at=now,
+                updated_at=now,
+            )
             .on_conflict_do_nothing(index_elements=["channel", "sender"])
         )
         conv = session.scalars(query).one()

@@ -13,8 +13,9 @@ from prometheus_client import (
     multiprocess,
 )
 
-INBOUND = Counter("lapor_inbound_messages_total", "Inbound webhook messages",
-                  ["channel", "outcome"])
+INBOUND = Counter(
+    "lapor_inbound_messages_total", "Inbound webhook messages", ["channel", "outcome"]
+)
 
 
 def render() -> tuple[bytes, str]:

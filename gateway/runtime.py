@@ -23,8 +23,10 @@ from gateway.dialog import DialogConfig
 
 def plain_config(settings: Settings) -> dict[str, Any]:
     """Settings as plain values (secrets unwrapped) for adapters, which know no pydantic."""
-    return {k: (v.get_secret_value() if isinstance(v, SecretStr) else v)
-            for k, v in dict(settings).items()}
+    return {
+        k: (v.get_secret_value() if isinstance(v, SecretStr) else v)
+        for k, v in dict(settings).items()
+    }
 
 
 @dataclass
@@ -48,9 +50,12 @@ class Runtime:
     @cached_property
     def dialog_config(self) -> DialogConfig:
         s = self.settings
-        return DialogConfig(default_privacy=s.default_privacy, default_language=s.default_language,
-                            timeout_hours=s.conversation_timeout_hours,
-                            max_attempts=s.forward_max_attempts)
+        return DialogConfig(
+            default_privacy=s.default_privacy,
+            default_language=s.default_language,
+            timeout_hours=s.conversation_timeout_hours,
+            max_attempts=s.forward_max_attempts,
+        )
 
     @cached_property
     def target(self) -> DeliveryTarget:
@@ -59,8 +64,12 @@ class Runtime:
         if s.forward_target == "webhook":
             return WebhookTarget(s.forward_url, secret=key, timeout=s.forward_timeout_seconds)
         if s.forward_target == "open311":
-            return Open311Target(s.forward_url, api_key=key, timeout=s.forward_timeout_seconds,
-                                 service_codes=s.open311_service_codes)
+            return Open311Target(
+                s.forward_url,
+                api_key=key,
+                timeout=s.forward_timeout_seconds,
+                service_codes=s.open311_service_codes,
+            )
         raise ValueError(f"forward target {s.forward_target!r} is not available yet")
 
     def public_url(self, path: str) -> str | None:

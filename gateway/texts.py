@@ -13,13 +13,13 @@ LANGUAGES = ("id", "en")
 TEXTS: dict[str, dict[str, str]] = {
     "ask_complaint": {
         "id": "Halo, ini layanan pengaduan SP4N-LAPOR!. Silakan tulis keluhan Anda: apa yang "
-              "terjadi, di mana, dan sejak kapan.",
+        "terjadi, di mana, dan sejak kapan.",
         "en": "Hello, this is the SP4N-LAPOR! complaint service. Please describe your "
-              "complaint: what happened, where, and since when.",
+        "complaint: what happened, where, and since when.",
         "id.sms": "LAPOR!: Tulis keluhan Anda (apa, di mana, sejak kapan). Atau kirim sekaligus: "
-                  "LAPOR <isi keluhan> LOKASI <tempat>",
+        "LAPOR <isi keluhan> LOKASI <tempat>",
         "en.sms": "LAPOR!: Describe your complaint (what, where, since when). Or all at once: "
-                  "LAPOR <complaint> LOKASI <place>",
+        "LAPOR <complaint> LOKASI <place>",
     },
     "need_more": {
         "id": "Mohon ceritakan keluhan Anda sedikit lebih lengkap: apa yang terjadi dan di mana?",
@@ -27,9 +27,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "ask_location": {
         "id": "Di mana lokasinya? Tulis alamat atau nama tempat, bagikan lokasi Anda, atau balas "
-              "LEWATI.",
+        "LEWATI.",
         "en": "Where did it happen? Write the address or place, share your location, or reply "
-              "SKIP.",
+        "SKIP.",
         "id.sms": "Di mana lokasinya? Balas dengan alamat/nama tempat, atau LEWATI.",
         "en.sms": "Where did it happen? Reply with the address or place, or SKIP.",
     },
@@ -47,21 +47,21 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "ask_privacy": {
         "id": "Pilih kerahasiaan laporan:\n1 = Publik (laporan dapat dilihat umum)\n"
-              "2 = Rahasia (laporan tidak dipublikasikan, identitas hanya untuk instansi)\n"
-              "3 = Anonim (identitas Anda tidak diteruskan)\nBalas 1, 2, atau 3.",
+        "2 = Rahasia (laporan tidak dipublikasikan, identitas hanya untuk instansi)\n"
+        "3 = Anonim (identitas Anda tidak diteruskan)\nBalas 1, 2, atau 3.",
         "en": "Choose how private your complaint is:\n1 = Public (anyone can see the complaint)\n"
-              "2 = Confidential (not published; your identity only goes to the agency)\n"
-              "3 = Anonymous (your identity is never passed on)\nReply 1, 2 or 3.",
+        "2 = Confidential (not published; your identity only goes to the agency)\n"
+        "3 = Anonymous (your identity is never passed on)\nReply 1, 2 or 3.",
         "id.sms": "Kerahasiaan? 1=Publik 2=Rahasia (identitas hanya utk instansi) "
-                  "3=Anonim (identitas tdk diteruskan). Balas 1, 2, atau 3.",
+        "3=Anonim (identitas tdk diteruskan). Balas 1, 2, atau 3.",
         "en.sms": "Privacy? 1=Public 2=Confidential (identity only to the agency) "
-                  "3=Anonymous (identity never passed on). Reply 1, 2 or 3.",
+        "3=Anonymous (identity never passed on). Reply 1, 2 or 3.",
     },
     "summary": {
         "id": "Ringkasan laporan:\n{description}\nLokasi: {location}\nLampiran: {attachments}\n"
-              "Kerahasiaan: {privacy}\nBalas KIRIM untuk mengirim atau BATAL untuk membatalkan.",
+        "Kerahasiaan: {privacy}\nBalas KIRIM untuk mengirim atau BATAL untuk membatalkan.",
         "en": "Your complaint:\n{description}\nLocation: {location}\nAttachments: {attachments}\n"
-              "Privacy: {privacy}\nReply SEND to submit or CANCEL to discard.",
+        "Privacy: {privacy}\nReply SEND to submit or CANCEL to discard.",
         "id.sms": "{description} | {location} | {privacy}. KIRIM utk mengirim, BATAL utk batal.",
         "en.sms": "{description} | {location} | {privacy}. SEND to submit, CANCEL to discard.",
     },
@@ -71,9 +71,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "submitted": {
         "id": "Terima kasih, laporan Anda tercatat dengan kode {code}. Simpan kode ini dan cek "
-              "perkembangannya dengan STATUS {code}.",
+        "perkembangannya dengan STATUS {code}.",
         "en": "Thank you, your complaint is recorded as {code}. Keep this code and check its "
-              "progress with STATUS {code}.",
+        "progress with STATUS {code}.",
         "id.sms": "Laporan diterima. Kode: {code}. Cek status: STATUS {code}",
         "en.sms": "Complaint received. Code: {code}. Check status: STATUS {code}",
     },
@@ -87,13 +87,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "help": {
         "id": "Cara melapor: tulis keluhan Anda lalu ikuti pertanyaannya. Perintah: LEWATI, "
-              "KIRIM, BATAL, STATUS <kode>. Lewat SMS sekaligus: LAPOR <isi> LOKASI <tempat>.",
+        "KIRIM, BATAL, STATUS <kode>. Lewat SMS sekaligus: LAPOR <isi> LOKASI <tempat>.",
         "en": "To complain: describe the problem, then answer the questions. Commands: SKIP, "
-              "SEND, CANCEL, STATUS <code>. By SMS in one go: LAPOR <complaint> LOKASI <place>.",
+        "SEND, CANCEL, STATUS <code>. By SMS in one go: LAPOR <complaint> LOKASI <place>.",
         "id.sms": "Kirim: LAPOR <isi keluhan> LOKASI <tempat>. Cek: STATUS <kode>. "
-                  "Perintah lain: LEWATI, KIRIM, BATAL.",
+        "Perintah lain: LEWATI, KIRIM, BATAL.",
         "en.sms": "Send: LAPOR <complaint> LOKASI <place>. Check: STATUS <code>. "
-                  "Other commands: SKIP, SEND, CANCEL.",
+        "Other commands: SKIP, SEND, CANCEL.",
     },
     "status": {
         "id": "{code}: {status} (sejak {date}).",
@@ -113,9 +113,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "notify_submitted": {
         "id": "Laporan {code} telah diteruskan ke instansi (no. {central_id}). Kami kabari "
-              "perkembangannya.",
+        "perkembangannya.",
         "en": "Complaint {code} has been forwarded to the agency (no. {central_id}). We will "
-              "keep you posted.",
+        "keep you posted.",
     },
 }
 
@@ -133,8 +133,10 @@ LABELS: dict[str, dict[str, str]] = {
     "awaiting_feedback": {"id": "Menunggu tanggapan Anda", "en": "Awaiting your feedback"},
     "closed": {"id": "Selesai", "en": "Closed"},
     "on_hold": {"id": "Ditunda", "en": "On hold"},
-    "failed": {"id": "Gagal diteruskan, sedang ditangani petugas",
-               "en": "Delivery failed, an operator is on it"},
+    "failed": {
+        "id": "Gagal diteruskan, sedang ditangani petugas",
+        "en": "Delivery failed, an operator is on it",
+    },
 }
 
 

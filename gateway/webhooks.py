@@ -52,7 +52,8 @@ def webhook(name: str, hook: str) -> Response:
         hook=hook,
         headers=request.headers,
         body=request.get_data(cache=True),
-        form=request.form.to_dict() if request.mimetype == "application/x-www-form-urlencoded"
+        form=request.form.to_dict()
+        if request.mimetype == "application/x-www-form-urlencoded"
         else {},
         args=request.args.to_dict(),
     )
@@ -88,8 +89,9 @@ def webhook(name: str, hook: str) -> Response:
         # The database cannot take it right now: make the provider retry later.
         log.exception("%s: could not store the webhook", name)
         metrics.INBOUND.labels(name, "unavailable").inc()
-        return Response("storage unavailable\n", status=503, headers={"Retry-After": "5"},
-                        mimetype="text/plain")
+        return Response(
+            "storage unavailable\n", status=503, headers={"Retry-After": "5"}, mimetype="text/plain"
+        )
     for channel, outcome in outcomes:
         metrics.INBOUND.labels(channel, outcome).inc()
     if result.statuses and not result.messages:

@@ -19,9 +19,21 @@ FALLBACK_CODE = "lainnya"
 _WORD = re.compile(r"[a-z0-9-]+")
 # Common SMS/chat spellings, expanded before matching.
 _ABBREVIATIONS = {
-    "jln": "jalan", "jl": "jalan", "yg": "yang", "dgn": "dengan", "tdk": "tidak",
-    "gk": "tidak", "ga": "tidak", "gak": "tidak", "nggak": "tidak", "sdh": "sudah",
-    "blm": "belum", "krn": "karena", "utk": "untuk", "dr": "dari", "sy": "saya",
+    "jln": "jalan",
+    "jl": "jalan",
+    "yg": "yang",
+    "dgn": "dengan",
+    "tdk": "tidak",
+    "gk": "tidak",
+    "ga": "tidak",
+    "gak": "tidak",
+    "nggak": "tidak",
+    "sdh": "sudah",
+    "blm": "belum",
+    "krn": "karena",
+    "utk": "untuk",
+    "dr": "dari",
+    "sy": "saya",
 }
 
 

@@ -26,6 +26,8 @@ def to_e164(raw: str | None, region: str = "ID") -> str | None:
 def to_national(e164: str) -> str:
     """The national format an Indonesian system expects (``0812…``)."""
     number = phonenumbers.parse(e164, "ID")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL).replace(
-        " ", ""
-    ).replace("-", "")
+    return (
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        .replace(" ", "")
+        .replace("-", "")
+    )

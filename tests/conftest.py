@@ -30,8 +30,14 @@ PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 TWILIO_TOKEN = "test-auth-token"
 TWILIO_SID = "AC" + "0" * 32
-TABLES = ("complaint_events", "outbound_messages", "complaints", "conversations",
-          "inbound_messages", "outbox_jobs")
+TABLES = (
+    "complaint_events",
+    "outbound_messages",
+    "complaints",
+    "conversations",
+    "inbound_messages",
+    "outbox_jobs",
+)
 
 
 def free_port() -> int:

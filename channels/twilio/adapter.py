@@ -53,8 +53,14 @@ class TwilioAdapter:
     channels = (Channel.SMS, Channel.WHATSAPP)
     hooks = ("messages", "status")
 
-    def __init__(self, account_sid: str, auth_token: str, api_url: str,
-                 sms_from: str = "", whatsapp_from: str = "") -> None:
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        api_url: str,
+        sms_from: str = "",
+        whatsapp_from: str = "",
+    ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.api_url = api_url
@@ -98,7 +104,8 @@ class TwilioAdapter:
             raise BadPayload("NumMedia is not a number") from None
         media = tuple(
             MediaRef(url=form[f"MediaUrl{i}"], content_type=form.get(f"MediaContentType{i}"))
-            for i in range(count) if form.get(f"MediaUrl{i}")
+            for i in range(count)
+            if form.get(f"MediaUrl{i}")
         )
         lat, lon = _float(form, "Latitude"), _float(form, "Longitude")
         location = None
@@ -108,7 +115,7 @@ class TwilioAdapter:
             place = ", ".join(p for p in (form.get("Label"), form.get("Address")) if p)
             location = SharedLocation(lat=lat, lon=lon, text=place or None)
         if whatsapp:
-            channel_user = WHATSAPP_PREFIX + (phone or sender[len(WHATSAPP_PREFIX):])
+            channel_user = WHATSAPP_PREFIX + (phone or sender[len(WHATSAPP_PREFIX) :])
         else:
             channel_user = phone or sender  # short codes and alphanumeric ids stay as sent
         return InboundMessage(
@@ -129,9 +136,15 @@ class TwilioAdapter:
         status = form.get("MessageStatus") or form.get("SmsStatus")
         if not sid or not status:
             raise BadPayload("MessageSid and MessageStatus are required")
-        channel = Channel.WHATSAPP if form.get("To", "").startswith(WHATSAPP_PREFIX) else Channel.SMS
-        return DeliveryStatus(channel=channel, external_id=sid, status=status,
-                              error_code=form.get("ErrorCode") or None)
+        channel = (
+            Channel.WHATSAPP if form.get("To", "").startswith(WHATSAPP_PREFIX) else Channel.SMS
+        )
+        return DeliveryStatus(
+            channel=channel,
+            external_id=sid,
+            status=status,
+            error_code=form.get("ErrorCode") or None,
+        )
 
     def render_replies(self, request: WebhookRequest, replies: list[Reply]) -> tuple[str, str]:
         twiml = MessagingResponse()
@@ -142,8 +155,11 @@ class TwilioAdapter:
     # -- outbound ----------------------------------------------------------------
     def _rest(self) -> Client:
         if self._client is None:
-            client = Client(self.account_sid, self.auth_token,
-                            http_client=TwilioHttpClient(timeout=SEND_TIMEOUT))
+            client = Client(
+                self.account_sid,
+                self.auth_token,
+                http_client=TwilioHttpClient(timeout=SEND_TIMEOUT),
+            )
             client.api.base_url = self.api_url.rstrip("/")
             self._client = client
         return self._client
@@ -164,8 +180,9 @@ class TwilioAdapter:
             sent = self._rest().messages.create(**kwargs)
         except TwilioRestException as exc:
             retryable = exc.status == 429 or exc.status >= 500
-            raise SendError(f"Twilio {exc.status} {exc.code}: {exc.msg}",
-                            permanent=not retryable) from exc
+            raise SendError(
+                f"Twilio {exc.status} {exc.code}: {exc.msg}", permanent=not retryable
+            ) from exc
         except requests.RequestException as exc:
             raise SendError(f"Twilio unreachable: {exc}", permanent=False) from exc
         return SendResult(external_id=sent.sid, status=sent.status or "queued")

@@ -57,12 +57,15 @@ def request_form(
     reporter = document.get("reporter") or {}
     if reporter.get("privacy") in ("public", "confidential"):
         first, last = split_name(reporter.get("name"))
-        for key, value in (("first_name", first), ("last_name", last),
-                           ("phone", reporter.get("phone")), ("email", reporter.get("email"))):
+        for key, value in (
+            ("first_name", first),
+            ("last_name", last),
+            ("phone", reporter.get("phone")),
+            ("email", reporter.get("email")),
+        ):
             if value:
                 form.append((key, value))
-    for key in ("tracking_code", "channel", "title", "classification", "language",
-                "incident_date"):
+    for key in ("tracking_code", "channel", "title", "classification", "language", "incident_date"):
         if document.get(key):
             form.append((f"attribute[{key}]", str(document[key])))
     form.append(("attribute[privacy]", reporter.get("privacy", "confidential")))
@@ -91,7 +94,9 @@ class Open311Target:
 
     def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
         response = request(
-            self.http, "POST", f"{self.url}/requests.json",
+            self.http,
+            "POST",
+            f"{self.url}/requests.json",
             timeout=self.timeout,
             data=request_form(document, self.service_codes, self.api_key),
             headers={"Idempotency-Key": idempotency_key, "Accept": "application/json"},

@@ -26,7 +26,11 @@ class WebhookTarget:
     name = "webhook"
 
     def __init__(
-        self, url: str, *, secret: str, timeout: float = 10.0,
+        self,
+        url: str,
+        *,
+        secret: str,
+        timeout: float = 10.0,
         http: requests.Session | None = None,
     ) -> None:
         self.url = url
@@ -37,7 +41,11 @@ class WebhookTarget:
     def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         response = request(
-            self.http, "POST", self.url, timeout=self.timeout, data=body,
+            self.http,
+            "POST",
+            self.url,
+            timeout=self.timeout,
+            data=body,
             headers={
                 "Content-Type": "application/json",
                 "Idempotency-Key": idempotency_key,

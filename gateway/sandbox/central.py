@@ -38,18 +38,36 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 DEFAULT_SERVICES = {
-    "INFRA": "Infrastruktur / Jalan", "HEALTH": "Kesehatan", "EDU": "Pendidikan",
-    "SOCIAL": "Bantuan Sosial", "ADMINDUK": "Kependudukan", "ENV": "Lingkungan Hidup",
-    "ORDER": "Ketertiban Umum", "TRANSPORT": "Perhubungan", "WATER": "Air Bersih",
-    "POWER": "Listrik", "PUBLICSVC": "Pelayanan Publik", "OTHER": "Lainnya",
+    "INFRA": "Infrastruktur / Jalan",
+    "HEALTH": "Kesehatan",
+    "EDU": "Pendidikan",
+    "SOCIAL": "Bantuan Sosial",
+    "ADMINDUK": "Kependudukan",
+    "ENV": "Lingkungan Hidup",
+    "ORDER": "Ketertiban Umum",
+    "TRANSPORT": "Perhubungan",
+    "WATER": "Air Bersih",
+    "POWER": "Listrik",
+    "PUBLICSVC": "Pelayanan Publik",
+    "OTHER": "Lainnya",
 }
-STATUSES = ("open", "investigating", "action_scheduled", "in_progress", "closed",
-            "fixed", "duplicate", "not_councils_responsibility", "no_further_action")
+STATUSES = (
+    "open",
+    "investigating",
+    "action_scheduled",
+    "in_progress",
+    "closed",
+    "fixed",
+    "duplicate",
+    "not_councils_responsibility",
+    "no_further_action",
+)
 STANDARD = {"open", "closed"}
 
 metadata = MetaData()
 requests_table = Table(
-    "requests", metadata,
+    "requests",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("idempotency_key", String(200), unique=True),
     Column("service_code", String(50)),
@@ -61,7 +79,8 @@ requests_table = Table(
     Column("updated_datetime", String(40)),
 )
 posts_table = Table(
-    "posts", metadata,
+    "posts",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("idempotency_key", String(200)),
     Column("received_at", String(40)),
@@ -86,8 +105,13 @@ def _request_view(row: Mapping[str, Any], services: Mapping[str, str]) -> dict[s
     status = row["status"]
     return {
         "service_request_id": str(row["id"]),
-        "status": status if status in STANDARD else ("closed" if status in (
-            "fixed", "duplicate", "not_councils_responsibility", "no_further_action") else "open"),
+        "status": status
+        if status in STANDARD
+        else (
+            "closed"
+            if status in ("fixed", "duplicate", "not_councils_responsibility", "no_further_action")
+            else "open"
+        ),
         "extended_status": status,
         "status_notes": row["status_notes"],
         "service_name": services.get(row["service_code"], row["service_code"]),
@@ -104,7 +128,10 @@ def _request_view(row: Mapping[str, Any], services: Mapping[str, str]) -> dict[s
 
 
 def create_central_app(
-    db_path: str | Path, *, api_key: str = "", delay: float = 0.0,
+    db_path: str | Path,
+    *,
+    api_key: str = "",
+    delay: float = 0.0,
     services: Mapping[str, str] | None = None,
 ) -> Flask:
     services = dict(services or DEFAULT_SERVICES)
@@ -118,9 +145,20 @@ def create_central_app(
 
     @app.get("/services.json")
     def list_services() -> Response:
-        return jsonify([{"service_code": code, "service_name": name, "description": name,
-                         "metadata": False, "type": "realtime", "keywords": "",
-                         "group": "SP4N-LAPOR!"} for code, name in services.items()])
+        return jsonify(
+            [
+                {
+                    "service_code": code,
+                    "service_name": name,
+                    "description": name,
+                    "metadata": False,
+                    "type": "realtime",
+                    "keywords": "",
+                    "group": "SP4N-LAPOR!",
+                }
+                for code, name in services.items()
+            ]
+        )
 
     @app.post("/requests.json")
     def post_request() -> tuple[Response, int]:
@@ -140,28 +178,51 @@ def create_central_app(
         now = _now()
         with lock, engine.begin() as conn:
             if key:
-                existing = conn.execute(select(requests_table.c.id).where(
-                    requests_table.c.idempotency_key == key)).scalar()
+                existing = conn.execute(
+                    select(requests_table.c.id).where(requests_table.c.idempotency_key == key)
+                ).scalar()
                 if existing:
-                    return jsonify([{"service_request_id": str(existing),
-                                     "service_notice": "already received"}]), 201
+                    return jsonify(
+                        [
+                            {
+                                "service_request_id": str(existing),
+                                "service_notice": "already received",
+                            }
+                        ]
+                    ), 201
             try:
-                new_id = conn.execute(insert(requests_table).values(
-                    idempotency_key=key, service_code=form["service_code"],
-                    description=form.get("description", ""), fields=fields, status="open",
-                    status_notes=None, requested_datetime=now, updated_datetime=now,
-                )).inserted_primary_key[0]
+                new_id = conn.execute(
+                    insert(requests_table).values(
+                        idempotency_key=key,
+                        service_code=form["service_code"],
+                        description=form.get("description", ""),
+                        fields=fields,
+                        status="open",
+                        status_notes=None,
+                        requested_datetime=now,
+                        updated_datetime=now,
+                    )
+                ).inserted_primary_key[0]
             except IntegrityError:
                 return error(409, "conflict")
-        return jsonify([{"service_request_id": str(new_id),
-                         "service_notice": "Laporan diterima oleh sandbox central.",
-                         "account_id": None}]), 201
+        return jsonify(
+            [
+                {
+                    "service_request_id": str(new_id),
+                    "service_notice": "Laporan diterima oleh sandbox central.",
+                    "account_id": None,
+                }
+            ]
+        ), 201
 
     @app.get("/requests/<request_id>.json")
     def get_request(request_id: str) -> tuple[Response, int]:
         with engine.connect() as conn:
-            row = conn.execute(select(requests_table).where(
-                requests_table.c.id == _int(request_id))).mappings().first()
+            row = (
+                conn.execute(select(requests_table).where(requests_table.c.id == _int(request_id)))
+                .mappings()
+                .first()
+            )
         if row is None:
             return error(404, f"service request {request_id} not found")
         return jsonify([_request_view(row, services)]), 200
@@ -194,7 +255,9 @@ def central_stats(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         requests_count = conn.execute(select(func.count()).select_from(requests_table)).scalar()
         posts = conn.execute(select(func.count()).select_from(posts_table)).scalar()
-        keys = conn.execute(select(func.count(func.distinct(posts_table.c.idempotency_key)))).scalar()
+        keys = conn.execute(
+            select(func.count(func.distinct(posts_table.c.idempotency_key)))
+        ).scalar()
     return {"requests": requests_count or 0, "posts": posts or 0, "distinct_keys": keys or 0}
 
 
@@ -208,9 +271,11 @@ def set_status(engine: Engine, request_id: int, status: str, note: str | None = 
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
     with engine.begin() as conn:
-        result = conn.execute(update(requests_table).where(requests_table.c.id == request_id)
-                              .values(status=status, status_notes=note,
-                                      updated_datetime=_now()))
+        result = conn.execute(
+            update(requests_table)
+            .where(requests_table.c.id == request_id)
+            .values(status=status, status_notes=note, updated_datetime=_now())
+        )
     return result.rowcount == 1
 
 

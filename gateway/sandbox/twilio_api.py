@@ -48,30 +48,58 @@ class FakeTwilio:
                 failure = self.fail_next.popleft() if self.fail_next else None
             if failure:
                 code, message = ERRORS.get(failure, (20500, "Error"))
-                return jsonify({"code": code, "message": message, "status": failure,
-                                "more_info": f"https://www.twilio.com/docs/errors/{code}"}), failure
+                return jsonify(
+                    {
+                        "code": code,
+                        "message": message,
+                        "status": failure,
+                        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                    }
+                ), failure
             form = request.form
             if not form.get("To") or not (form.get("From") or form.get("MessagingServiceSid")):
-                return jsonify({"code": 21604, "message": "A 'To' phone number is required.",
-                                "status": 400, "more_info": ""}), 400
+                return jsonify(
+                    {
+                        "code": 21604,
+                        "message": "A 'To' phone number is required.",
+                        "status": 400,
+                        "more_info": "",
+                    }
+                ), 400
             now = format_datetime(datetime.now(UTC))
             sid = "SM" + secrets.token_hex(16)
             resource = {
-                "account_sid": account_sid, "api_version": "2010-04-01",
-                "body": form.get("Body", ""), "date_created": now, "date_sent": None,
-                "date_updated": now, "direction": "outbound-api", "error_code": None,
-                "error_message": None, "from": form.get("From"), "messaging_service_sid": None,
-                "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
-                "sid": sid, "status": "queued", "to": form["To"],
+                "account_sid": account_sid,
+                "api_version": "2010-04-01",
+                "body": form.get("Body", ""),
+                "date_created": now,
+                "date_sent": None,
+                "date_updated": now,
+                "direction": "outbound-api",
+                "error_code": None,
+                "error_message": None,
+                "from": form.get("From"),
+                "messaging_service_sid": None,
+                "num_media": "0",
+                "num_segments": "1",
+                "price": None,
+                "price_unit": "USD",
+                "sid": sid,
+                "status": "queued",
+                "to": form["To"],
                 "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
-                "subresource_uris": {"media": f"/2010-04-01/Accounts/{account_sid}/Messages/"
-                                              f"{sid}/Media.json"},
+                "subresource_uris": {
+                    "media": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}/Media.json"
+                },
             }
             with self._lock:
                 self.messages.append({**resource, "status_callback": form.get("StatusCallback")})
             if self.callbacks and form.get("StatusCallback"):
-                threading.Thread(target=self._report, daemon=True,
-                                 args=(form["StatusCallback"], account_sid, resource)).start()
+                threading.Thread(
+                    target=self._report,
+                    daemon=True,
+                    args=(form["StatusCallback"], account_sid, resource),
+                ).start()
             return jsonify(resource), 201
 
         @app.get("/_sandbox/messages")
@@ -83,13 +111,20 @@ class FakeTwilio:
     def _report(self, url: str, account_sid: str, resource: dict[str, Any]) -> None:
         validator = RequestValidator(self.auth_token)
         for status in ("sent", "delivered"):
-            params = {"AccountSid": account_sid, "MessageSid": resource["sid"],
-                      "SmsSid": resource["sid"], "MessageStatus": status,
-                      "SmsStatus": status, "From": resource["from"], "To": resource["to"],
-                      "ApiVersion": "2010-04-01"}
+            params = {
+                "AccountSid": account_sid,
+                "MessageSid": resource["sid"],
+                "SmsSid": resource["sid"],
+                "MessageStatus": status,
+                "SmsStatus": status,
+                "From": resource["from"],
+                "To": resource["to"],
+                "ApiVersion": "2010-04-01",
+            }
             signature = validator.compute_signature(url, params)
             try:
-                requests.post(url, data=params, headers={"X-Twilio-Signature": signature},
-                              timeout=5)
+                requests.post(
+                    url, data=params, headers={"X-Twilio-Signature": signature}, timeout=5
+                )
             except requests.RequestException:
                 return  # as Twilio does, a failed callback is not retried

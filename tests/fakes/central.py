@@ -31,6 +31,7 @@ class FlakyCentral:
         elif step is not None:
             body = f'[{{"code": {step}, "description": "scripted failure"}}]'
             headers = {"Retry-After": "0"} if step in (429, 503) else {}
-            return Response(body, status=step, content_type="application/json",
-                            headers=headers)(environ, start_response)
+            return Response(body, status=step, content_type="application/json", headers=headers)(
+                environ, start_response
+            )
         return self.inner(environ, start_response)

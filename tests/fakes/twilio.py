@@ -21,8 +21,9 @@ def twiml_messages(body: str) -> list[str]:
 
 
 class TwilioSender:
-    def __init__(self, gateway_url: str, auth_token: str, number: str, *,
-                 whatsapp: bool = False) -> None:
+    def __init__(
+        self, gateway_url: str, auth_token: str, number: str, *, whatsapp: bool = False
+    ) -> None:
         self.url = f"{gateway_url}/webhooks/twilio/messages"
         self.status_url = f"{gateway_url}/webhooks/twilio/status"
         self.validator = RequestValidator(auth_token)
@@ -31,12 +32,21 @@ class TwilioSender:
 
     def form(self, body: str = "", **extra: str) -> dict[str, str]:
         sid = new_sid()
-        return {"MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
-                "From": self.number, "To": self.to, "Body": body, "NumMedia": "0",
-                "ApiVersion": "2010-04-01", **extra}
+        return {
+            "MessageSid": sid,
+            "SmsMessageSid": sid,
+            "AccountSid": "AC" + "0" * 32,
+            "From": self.number,
+            "To": self.to,
+            "Body": body,
+            "NumMedia": "0",
+            "ApiVersion": "2010-04-01",
+            **extra,
+        }
 
-    def post(self, form: dict[str, str], *, url: str | None = None,
-             signature: str | None = None) -> requests.Response:
+    def post(
+        self, form: dict[str, str], *, url: str | None = None, signature: str | None = None
+    ) -> requests.Response:
         url = url or self.url
         sig = self.validator.compute_signature(url, form) if signature is None else signature
         headers = {"X-Twilio-Signature": sig} if sig else {}

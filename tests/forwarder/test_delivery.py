@@ -38,13 +38,15 @@ def only_complaint(runtime: Runtime) -> Complaint:
         return s.scalars(select(Complaint)).one()
 
 
-def test_complaint_reaches_central_and_citizen_hears_back(make_settings, live_gateway,
-                                                          central, fake_twilio):
+def test_complaint_reaches_central_and_citizen_hears_back(
+    make_settings, live_gateway, central, fake_twilio
+):
     url, _ = live_gateway
     fake, twilio_server = fake_twilio
     submit(url, "Jalan berlubang di depan SDN 3 Sukamaju sejak tiga bulan LOKASI Sukamaju")
-    runtime = runtime_for(make_settings, forward_url=central.url, public_url=url,
-                          twilio_api_url=twilio_server.url)
+    runtime = runtime_for(
+        make_settings, forward_url=central.url, public_url=url, twilio_api_url=twilio_server.url
+    )
     drain(runtime)
 
     row = only_complaint(runtime)
@@ -68,13 +70,15 @@ def test_complaint_reaches_central_and_citizen_hears_back(make_settings, live_ga
     runtime.close()
 
 
-def test_central_refusing_then_503_then_up_delivers_exactly_once(make_settings, live_gateway,
-                                                                 tmp_path):
+def test_central_refusing_then_503_then_up_delivers_exactly_once(
+    make_settings, live_gateway, tmp_path
+):
     url, _ = live_gateway
     submit(url, "Lampu jalan mati di gang Mawar sudah seminggu LOKASI Gang Mawar")
     port = free_port()
-    runtime = runtime_for(make_settings, forward_url=f"http://127.0.0.1:{port}",
-                          notify_on_submitted=False)
+    runtime = runtime_for(
+        make_settings, forward_url=f"http://127.0.0.1:{port}", notify_on_submitted=False
+    )
     worker = make_worker(runtime, poll_seconds=0.02)
 
     worker.run_once()  # nothing listens: connection refused
@@ -102,8 +106,12 @@ def test_slow_central_times_out_and_is_retried(make_settings, live_gateway, tmp_
     inner = create_central_app(tmp_path / "c.sqlite")
     flaky = FlakyCentral(inner, [("sleep", 1.0)])
     with ServerThread(flaky) as server:
-        runtime = runtime_for(make_settings, forward_url=server.url, forward_timeout_seconds=0.3,
-                              notify_on_submitted=False)
+        runtime = runtime_for(
+            make_settings,
+            forward_url=server.url,
+            forward_timeout_seconds=0.3,
+            notify_on_submitted=False,
+        )
         drain(runtime, idle_polls=20)
         time.sleep(1.0)  # let the stalled first request finish on the server side
     with runtime.sessions() as s:
@@ -115,8 +123,9 @@ def test_slow_central_times_out_and_is_retried(make_settings, live_gateway, tmp_
     runtime.close()
 
 
-def test_permanent_400_is_a_dead_letter_and_an_operator_can_retry(make_settings, live_gateway,
-                                                                 tmp_path):
+def test_permanent_400_is_a_dead_letter_and_an_operator_can_retry(
+    make_settings, live_gateway, tmp_path
+):
     url, _ = live_gateway
     submit(url, "Sekolah menarik pungutan seragam yang mahal sekali")
     inner = create_central_app(tmp_path / "c.sqlite")
@@ -154,14 +163,14 @@ def test_retry_budget_spent_is_a_dead_letter(make_settings, live_gateway, tmp_pa
     runtime.close()
 
 
-def test_twilio_rate_limit_is_retried_and_a_bad_number_is_permanent(make_settings, live_gateway,
-                                                                   central, fake_twilio):
+def test_twilio_rate_limit_is_retried_and_a_bad_number_is_permanent(
+    make_settings, live_gateway, central, fake_twilio
+):
     url, _ = live_gateway
     fake, twilio_server = fake_twilio
     fake.fail_next.extend([429])
     submit(url, "Jalan rusak di desa kami sejak lama sekali", number="+6281200000001")
-    runtime = runtime_for(make_settings, forward_url=central.url,
-                          twilio_api_url=twilio_server.url)
+    runtime = runtime_for(make_settings, forward_url=central.url, twilio_api_url=twilio_server.url)
     drain(runtime, idle_polls=10)
     assert len(fake.messages) == 1 and fake.requests_seen == 2
 
@@ -170,8 +179,11 @@ def test_twilio_rate_limit_is_retried_and_a_bad_number_is_permanent(make_setting
     drain(runtime, idle_polls=10)
     with runtime.sessions() as s:
         failed = s.scalars(select(OutboundMessage).where(OutboundMessage.status == "failed")).one()
-        job = s.scalars(select(OutboxJob).where(OutboxJob.kind == "send_message",
-                                                OutboxJob.status == JobStatus.DEAD)).one()
+        job = s.scalars(
+            select(OutboxJob).where(
+                OutboxJob.kind == "send_message", OutboxJob.status == JobStatus.DEAD
+            )
+        ).one()
     assert "21211" in failed.error and job.attempts == 1
     runtime.close()
 
@@ -181,7 +193,8 @@ def test_anonymous_identity_never_reaches_the_central(make_settings, live_gatewa
     from tests.conftest import TWILIO_TOKEN
 
     TwilioSender(url, TWILIO_TOKEN, "+6281298765432").say(
-        "LAPOR ANONIM pungutan liar oleh oknum petugas di kantor samsat")
+        "LAPOR ANONIM pungutan liar oleh oknum petugas di kantor samsat"
+    )
     captured = []
     inner = create_central_app(tmp_path / "c.sqlite")
 

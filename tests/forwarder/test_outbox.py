@@ -75,8 +75,9 @@ def test_expired_lease_is_claimed_again_and_counts_an_attempt(runtime):
 
 def test_job_not_due_is_not_claimed(runtime):
     with runtime.sessions() as s:
-        outbox.enqueue(s, "test", "later", {}, max_attempts=3,
-                       run_after=utcnow() + timedelta(hours=1))
+        outbox.enqueue(
+            s, "test", "later", {}, max_attempts=3, run_after=utcnow() + timedelta(hours=1)
+        )
         s.commit()
         assert outbox.claim(s, "w", 10, 60) == []
 
@@ -89,8 +90,12 @@ def test_retryable_failures_back_off_then_die_after_the_budget(runtime):
         calls.append(job.attempts)
         raise RetryableError("central down")
 
-    worker = Worker(runtime.sessions, {"test": flaky}, poll_seconds=0.01,
-                    policy=RetryPolicy(base_seconds=0.01, max_seconds=0.02))
+    worker = Worker(
+        runtime.sessions,
+        {"test": flaky},
+        poll_seconds=0.01,
+        policy=RetryPolicy(base_seconds=0.01, max_seconds=0.02),
+    )
     worker.run(max_idle_polls=20)
     [job] = jobs(runtime)
     assert calls == [1, 2, 3]
@@ -128,8 +133,9 @@ def test_unexpected_exception_is_retried_not_lost(runtime):
             raise exc
         return None
 
-    Worker(runtime.sessions, {"test": handler}, poll_seconds=0.01,
-           policy=RetryPolicy(0.01, 0.01)).run(max_idle_polls=10)
+    Worker(
+        runtime.sessions, {"test": handler}, poll_seconds=0.01, policy=RetryPolicy(0.01, 0.01)
+    ).run(max_idle_polls=10)
     [job] = jobs(runtime)
     assert job.status == JobStatus.DONE and job.attempts == 2
 
@@ -140,8 +146,17 @@ def test_handler_writes_roll_back_when_the_job_fails(runtime):
     add_jobs(runtime, 1, max_attempts=1)
 
     def handler(session, job):
-        session.add(Conversation(channel="sms", sender="+62811", step="idle", language="id",
-                                 draft={}, created_at=utcnow(), updated_at=utcnow()))
+        session.add(
+            Conversation(
+                channel="sms",
+                sender="+62811",
+                step="idle",
+                language="id",
+                draft={},
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
         session.flush()
         raise RetryableError("after writing")
 

@@ -31,9 +31,13 @@ def queue_complaints(runtime: Runtime, n: int) -> None:
     with runtime.sessions() as s:
         for i in range(n):
             doc = build_complaint(
-                id=str(uuid.uuid4()), tracking_code=new_tracking_code(), channel="api",
-                received_at=datetime.now(UTC), privacy="confidential",
-                description=f"Keluhan nomor {i}: jalan rusak di desa {i % 17}")
+                id=str(uuid.uuid4()),
+                tracking_code=new_tracking_code(),
+                channel="api",
+                received_at=datetime.now(UTC),
+                privacy="confidential",
+                description=f"Keluhan nomor {i}: jalan rusak di desa {i % 17}",
+            )
             store_complaint(s, doc, max_attempts=10)
         s.commit()
 
@@ -50,15 +54,20 @@ def start_worker(database_url: str, central_url: str, name: str, **env: str) -> 
         "GATEWAY_FORWARD_BACKOFF_BASE_SECONDS": "0.05",
         **env,
     }
-    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "worker", "--worker-id", name],
-                            env=environment, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "worker", "--worker-id", name],
+        env=environment,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def done_count(runtime: Runtime) -> int:
     with runtime.sessions() as s:
-        return s.scalar(select(func.count()).select_from(OutboxJob)
-                        .where(OutboxJob.status == JobStatus.DONE))
+        return s.scalar(
+            select(func.count()).select_from(OutboxJob).where(OutboxJob.status == JobStatus.DONE)
+        )
 
 
 def wait_for(predicate, timeout: float) -> None:
@@ -89,8 +98,9 @@ def test_two_workers_deliver_500_complaints_exactly_once(runtime, database_url, 
     # every complaint once, and no POST twice: no job was claimed by both workers
     assert stats == {"requests": 500, "posts": 500, "distinct_keys": 500}
     with runtime.sessions() as s:
-        owners = dict(s.execute(select(OutboxJob.locked_by, func.count())
-                                .group_by(OutboxJob.locked_by)).all())
+        owners = dict(
+            s.execute(select(OutboxJob.locked_by, func.count()).group_by(OutboxJob.locked_by)).all()
+        )
         central_ids = s.scalars(select(Complaint.central_id)).all()
     assert len(set(central_ids)) == 500 and None not in central_ids
     # both workers took part (locked_by records who delivered each job)
@@ -98,20 +108,21 @@ def test_two_workers_deliver_500_complaints_exactly_once(runtime, database_url, 
 
 
 def test_worker_killed_mid_batch_loses_nothing_and_delivers_nothing_twice(
-        runtime, database_url, tmp_path):
+    runtime, database_url, tmp_path
+):
     queue_complaints(runtime, 200)
     central_app = create_central_app(tmp_path / "central.sqlite", delay=0.01)
     engine = central_app.extensions["central_engine"]
     with ServerThread(central_app) as central:
-        victim = start_worker(database_url, central.url, "victim",
-                              GATEWAY_WORKER_LEASE_SECONDS="2")
+        victim = start_worker(database_url, central.url, "victim", GATEWAY_WORKER_LEASE_SECONDS="2")
         wait_for(lambda: central_stats(engine)["posts"] >= 50, timeout=60)
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
         delivered_before_kill = done_count(runtime)
         assert delivered_before_kill < 200
-        survivor = start_worker(database_url, central.url, "survivor",
-                                GATEWAY_WORKER_LEASE_SECONDS="2")
+        survivor = start_worker(
+            database_url, central.url, "survivor", GATEWAY_WORKER_LEASE_SECONDS="2"
+        )
         try:
             wait_for(lambda: done_count(runtime) == 200, timeout=120)
         finally:

@@ -36,8 +36,12 @@ def test_full_guided_sms_dialog_creates_one_complaint(sms, live_gateway):
     _, runtime = live_gateway
     citizen = sms("081234567890")
     assert "keluhan" in citizen.say("halo")[0]
-    assert "lokasi" in citizen.say("Jalan di depan SD Negeri 3 berlubang besar sejak tiga "
-                                   "bulan, sudah ada yang jatuh")[0].lower()
+    assert (
+        "lokasi"
+        in citizen.say(
+            "Jalan di depan SD Negeri 3 berlubang besar sejak tiga bulan, sudah ada yang jatuh"
+        )[0].lower()
+    )
     privacy = citizen.say("Jl. Raya Sukamaju km 4, Kab. Bandung Barat")[0]
     assert "1=Publik" in privacy and "3=Anonim" in privacy  # SMS has no photo step
     summary = citizen.say("3")[0]
@@ -61,17 +65,21 @@ def test_every_sms_reply_is_one_gsm7_segment(sms):
     citizen = sms()
     replies = []
     replies += citizen.say("halo")
-    replies += citizen.say("Lampu penerangan jalan di gang Mawar mati total sejak dua minggu, "
-                           "rawan kejahatan pada malam hari, mohon segera diperbaiki oleh dinas "
-                           "terkait karena warga sudah melapor ke kelurahan tapi belum ada "
-                           "tanggapan sama sekali “sampai sekarang”…")
-    replies += citizen.say("Gang Mawar RT 03/RW 05, Kelurahan Sukajadi, Kecamatan Sukajadi, "
-                           "Kota Bandung, Jawa Barat")
+    replies += citizen.say(
+        "Lampu penerangan jalan di gang Mawar mati total sejak dua minggu, "
+        "rawan kejahatan pada malam hari, mohon segera diperbaiki oleh dinas "
+        "terkait karena warga sudah melapor ke kelurahan tapi belum ada "
+        "tanggapan sama sekali “sampai sekarang”…"
+    )
+    replies += citizen.say(
+        "Gang Mawar RT 03/RW 05, Kelurahan Sukajadi, Kecamatan Sukajadi, Kota Bandung, Jawa Barat"
+    )
     replies += citizen.say("2")
     replies += citizen.say("BANTUAN")
     replies += citizen.say("KIRIM")
-    replies += citizen.say("LAPOR Sampah menumpuk di pasar tidak diangkut seminggu LOKASI Pasar "
-                           "Kramat")
+    replies += citizen.say(
+        "LAPOR Sampah menumpuk di pasar tidak diangkut seminggu LOKASI Pasar Kramat"
+    )
     for reply in replies:
         assert is_gsm7(reply), reply
         assert segments(reply) == 1, (len(reply), reply)
@@ -81,7 +89,8 @@ def test_one_shot_sms_is_submitted_at_once(sms, live_gateway):
     _, runtime = live_gateway
     replies = sms("+6285712345678").say(
         "lapor Sampah menumpuk di pasar Kramat tidak diangkut seminggu LOKASI Pasar Kramat, "
-        "Kota Cirebon")
+        "Kota Cirebon"
+    )
     assert len(replies) == 1
     code = code_in(replies)
     [row] = complaints(runtime)
@@ -104,20 +113,42 @@ def test_english_whatsapp_dialog_with_location_and_photo(sms, live_gateway):
     citizen = sms("+6281111111111", whatsapp=True)
     assert citizen.say("hello")[0].startswith("Hello")
     assert "Where" in citizen.say("The streetlights on our road have been off for two weeks")[0]
-    assert "photo" in citizen.say("", Latitude="-7.7926", Longitude="110.3658",
-                                  Address="Jl. Malioboro", Label="Malioboro")[0]
-    assert "private" in citizen.say("", NumMedia="1", MediaContentType0="image/jpeg",
-                                    MediaUrl0="https://api.twilio.com/m/ME1")[0]
+    assert (
+        "photo"
+        in citizen.say(
+            "", Latitude="-7.7926", Longitude="110.3658", Address="Jl. Malioboro", Label="Malioboro"
+        )[0]
+    )
+    assert (
+        "private"
+        in citizen.say(
+            "",
+            NumMedia="1",
+            MediaContentType0="image/jpeg",
+            MediaUrl0="https://api.twilio.com/m/ME1",
+        )[0]
+    )
     summary = citizen.say("1")[0]
     assert "Attachments: 1" in summary and "Public" in summary
     code_in(citizen.say("send"))
     [row] = complaints(runtime)
     doc = row.document
     assert row.channel == "whatsapp" and doc["language"] == "en"
-    assert doc["location"] == {"text": "Malioboro, Jl. Malioboro", "lat": -7.7926,
-                               "lon": 110.3658, "region_code": None, "region_name": None}
-    assert doc["attachments"] == [{"url": "https://api.twilio.com/m/ME1",
-                                   "content_type": "image/jpeg", "size": None, "sha256": None}]
+    assert doc["location"] == {
+        "text": "Malioboro, Jl. Malioboro",
+        "lat": -7.7926,
+        "lon": 110.3658,
+        "region_code": None,
+        "region_name": None,
+    }
+    assert doc["attachments"] == [
+        {
+            "url": "https://api.twilio.com/m/ME1",
+            "content_type": "image/jpeg",
+            "size": None,
+            "sha256": None,
+        }
+    ]
     assert doc["reporter"]["channel_user_id"] == "whatsapp:+6281111111111"
 
 
@@ -181,8 +212,9 @@ def test_same_message_sid_three_times_is_one_message_one_complaint(sms, live_gat
 def test_forged_or_missing_signature_is_403_and_stores_nothing(sms, live_gateway, signature):
     _, runtime = live_gateway
     citizen = sms()
-    response = citizen.post(citizen.form("LAPOR jalan rusak parah di depan kantor desa"),
-                            signature=signature)
+    response = citizen.post(
+        citizen.form("LAPOR jalan rusak parah di depan kantor desa"), signature=signature
+    )
     assert response.status_code == 403
     assert count(runtime, InboundRecord) == 0 and count(runtime, Conversation) == 0
 
@@ -191,8 +223,9 @@ def test_signature_for_another_url_is_rejected(sms, live_gateway):
     url, runtime = live_gateway
     citizen = sms()
     form = citizen.form("LAPOR jalan rusak parah di depan kantor desa")
-    signature = citizen.validator.compute_signature("https://evil.example/webhooks/twilio/"
-                                                    "messages", form)
+    signature = citizen.validator.compute_signature(
+        "https://evil.example/webhooks/twilio/messages", form
+    )
     assert citizen.post(form, signature=signature).status_code == 403
     assert count(runtime, InboundRecord) == 0
 
@@ -207,13 +240,16 @@ def test_tampered_body_is_rejected(sms, live_gateway):
     assert count(runtime, InboundRecord) == 0
 
 
-@pytest.mark.parametrize("drop, extra", [
-    ("From", {}),
-    ("MessageSid", {}),
-    (None, {"NumMedia": "banyak"}),
-    (None, {"Latitude": "utara", "Longitude": "106.8"}),
-    (None, {"Latitude": "95", "Longitude": "106.8"}),
-])
+@pytest.mark.parametrize(
+    "drop, extra",
+    [
+        ("From", {}),
+        ("MessageSid", {}),
+        (None, {"NumMedia": "banyak"}),
+        (None, {"Latitude": "utara", "Longitude": "106.8"}),
+        (None, {"Latitude": "95", "Longitude": "106.8"}),
+    ],
+)
 def test_malformed_signed_request_is_400_and_stores_nothing(sms, live_gateway, drop, extra):
     _, runtime = live_gateway
     citizen = sms()
