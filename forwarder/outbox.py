@@ -22,7 +22,19 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, MetaData, String, Text, and_, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    and_,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from forwarder.sqltypes import BigId, UTCDateTime, utcnow
@@ -87,22 +99,22 @@ def enqueue(
     *,
     max_attempts: int,
     run_after: datetime | None = None,
-) -> OutboxJob:
+) -> None:
     """Add a job to the caller's transaction: it exists exactly when that commits."""
     now = utcnow()
-    job = OutboxJob(
-        kind=kind,
-        idempotency_key=idempotency_key,
-        payload=payload,
-        status=JobStatus.PENDING,
-        attempts=0,
-        max_attempts=max_attempts,
-        run_after=run_after or now,
-        created_at=now,
-        updated_at=now,
+    session.connection().execute(
+        insert(OutboxJob.__table__).values(
+            kind=kind,
+            idempotency_key=idempotency_key,
+            payload=payload,
+            status=JobStatus.PENDING,
+            attempts=0,
+            max_attempts=max_attempts,
+            run_after=run_after or now,
+            created_at=now,
+            updated_at=now,
+        )
     )
-    session.add(job)
-    return job
 
 
 def claim(session: Session, worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedJob]:

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gateway.complaints import find_by_code, store_complaint, timeline
+from gateway.complaints import StoredComplaint, find_by_code, store_complaint, timeline
 from gateway.models import Complaint
 from gateway.runtime import Runtime
 from normalizer.complaint import SCHEMA_ID, public_view
@@ -45,7 +45,7 @@ def _authorized() -> bool:
     )
 
 
-def _created_body(row: Complaint) -> dict[str, Any]:
+def _created_body(row: Complaint | StoredComplaint) -> dict[str, Any]:
     return {
         "id": row.id,
         "tracking_code": row.tracking_code,

@@ -39,7 +39,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pool_pre_ping: it costs a round trip on every request. A connection broken by
+    # a database restart fails its request (503, the provider retries) and SQLAlchemy
+    # then replaces the pool's stale connections.
     return create_engine(url, **kwargs)
 
 

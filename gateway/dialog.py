@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
 from gateway import complaints, texts
-from gateway.models import Conversation, DialogStep
+from gateway.models import DialogStep
 from normalizer.complaint import Channel, Privacy
 from normalizer.language import detect_language
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply
@@ -83,6 +83,17 @@ MIN_COMPLAINT_CHARS = 15
 SUMMARY_CHARS = 500
 
 
+@dataclass
+class ConversationState:
+    """One citizen's dialog state as the ``conversations`` row holds it."""
+
+    id: int
+    step: str
+    language: str
+    draft: dict[str, Any]
+    updated_at: datetime
+
+
 @dataclass(frozen=True)
 class DialogConfig:
     default_privacy: str = Privacy.CONFIDENTIAL
@@ -103,7 +114,7 @@ class Dialog:
         self.config = config
 
     # -- entry point -------------------------------------------------------------
-    def handle(self, conv: Conversation, msg: InboundMessage) -> list[Reply]:
+    def handle(self, conv: ConversationState, msg: InboundMessage) -> list[Reply]:
         now = utcnow()
         if conv.step != DialogStep.IDLE and now - conv.updated_at > timedelta(
             hours=self.config.timeout_hours
@@ -231,7 +242,7 @@ class Dialog:
             text = texts.render("summary", self.lang, **values)
         return Reply(text, choices=(Choice.SEND, Choice.CANCEL))
 
-    def _submit(self, conv: Conversation, draft: dict[str, Any], msg: InboundMessage) -> Reply:
+    def _submit(self, conv: ConversationState, draft: dict[str, Any], msg: InboundMessage) -> Reply:
         complaint = complaints.create_complaint(
             self.session,
             channel=msg.channel,
@@ -254,7 +265,7 @@ class Dialog:
         return self._say("submitted", code=complaint.tracking_code)
 
     def _one_shot(
-        self, conv: Conversation, msg: InboundMessage, match: re.Match[str]
+        self, conv: ConversationState, msg: InboundMessage, match: re.Match[str]
     ) -> list[Reply]:
         body = match.group("body").strip()
         if len(body) < MIN_COMPLAINT_CHARS and len(body.split()) < 3:
@@ -298,7 +309,11 @@ class Dialog:
         )
 
     def _update_language(
-        self, conv: Conversation, msg: InboundMessage, text: str, kw: tuple[str, str | None] | None
+        self,
+        conv: ConversationState,
+        msg: InboundMessage,
+        text: str,
+        kw: tuple[str, str | None] | None,
     ) -> None:
         if conv.step == DialogStep.IDLE and not conv.draft and msg.language_hint in texts.LANGUAGES:
             conv.language = msg.language_hint
@@ -310,7 +325,7 @@ class Dialog:
         if said:
             conv.language = said
 
-    def _reset(self, conv: Conversation) -> None:
+    def _reset(self, conv: ConversationState) -> None:
         conv.step = DialogStep.IDLE
         conv.draft = {}
 

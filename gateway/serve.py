@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -16,8 +17,29 @@ def default_workers() -> int:
     return max(2, (os.cpu_count() or 1) * 2)
 
 
-class GatewayServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
+def gunicorn_options(bind: str, workers: int, threads: int, timeout: int = 30) -> dict[str, Any]:
+    """The server settings; the benchmark serves its ceilings with the very same."""
+    return {
+        "bind": bind,
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "timeout": timeout,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "backlog": 2048,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
+
+
+class WSGIServer(BaseApplication):  # type: ignore[misc]
+    """Gunicorn running the app ``loader`` builds, once in each worker process (so every
+    worker has its own database engine and pool)."""
+
+    def __init__(self, loader: Callable[[], Any], options: dict[str, Any]) -> None:
+        self.loader = loader
         self.options = options
         super().__init__()
 
@@ -26,28 +48,20 @@ class GatewayServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from gateway.app import create_app  # each worker builds its own engine and pool
+        return self.loader()
 
-        return create_app()
+
+def _gateway_app() -> Any:
+    from gateway.app import create_app
+
+    return create_app()
 
 
 def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
     # Prometheus counters from every worker process are summed from this directory.
     metrics_dir = tempfile.mkdtemp(prefix="lapor-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    options = {
-        "bind": bind,
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
-        "timeout": timeout,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-    }
     try:
-        GatewayServer(options).run()
+        WSGIServer(_gateway_app, gunicorn_options(bind, workers, threads, timeout)).run()
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)

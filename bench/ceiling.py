@@ -1,0 +1,78 @@
+"""The intake benchmark's ceilings, served with the gateway's own gunicorn settings:
+
+* ``bare``: a Flask endpoint that answers a Twilio webhook with constant TwiML.
+* ``insert``: the same plus one durable insert (and commit) per request on the same
+  database, through the gateway's own engine setup (SQLite WAL + synchronous=FULL +
+  BEGIN IMMEDIATE; PostgreSQL defaults).
+
+    python bench/ceiling.py bare|insert --bind 127.0.0.1:9000 --workers 4 --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask import Flask, Response, request  # noqa: E402
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, insert  # noqa: E402
+
+from gateway.db import make_engine  # noqa: E402
+from gateway.serve import WSGIServer, gunicorn_options  # noqa: E402
+
+TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>ok</Message></Response>'
+metadata = MetaData()
+bench_rows = Table(
+    "bench_ceiling_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("external_id", String(200), unique=True),
+    Column("payload", JSON),
+)
+
+
+def create_ceiling_app(mode: str, database_url: str) -> Flask:
+    app = Flask(__name__)
+    engine = make_engine(database_url) if mode == "insert" else None
+
+    @app.post("/webhooks/twilio/messages")
+    def webhook() -> Response:
+        form = request.form.to_dict()
+        if engine is not None:
+            with engine.begin() as conn:
+                conn.execute(
+                    insert(bench_rows).values(external_id=form.get("MessageSid"), payload=form)
+                )
+        return Response(TWIML, content_type="application/xml")
+
+    return app
+
+
+def prepare(database_url: str) -> None:
+    engine = make_engine(database_url)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["bare", "insert"])
+    parser.add_argument("--bind", required=True)
+    parser.add_argument("--workers", type=int, required=True)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    url = os.environ.get("GATEWAY_DATABASE_URL", "")
+
+    def loader() -> Any:
+        return create_ceiling_app(args.mode, url)
+
+    WSGIServer(loader, gunicorn_options(args.bind, args.workers, args.threads)).run()
+
+
+if __name__ == "__main__":
+    main()

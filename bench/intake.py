@@ -1,0 +1,299 @@
+"""Intake benchmark: signed Twilio webhooks against ``lapor-gateway serve``.
+
+For each database (SQLite, PostgreSQL) and concurrency it measures, in the same run and
+with the same gunicorn settings:
+
+1. bare Flask answering the webhook with constant TwiML (the server ceiling);
+2. bare Flask plus one durable insert per request on the same database (the storage
+   ceiling: intake cannot beat one commit per message);
+3. the gateway itself: signature check, inbound row, conversation lock, dialog, and on
+   every fifth message a complaint with its outbox job, all committed before the 2xx.
+
+Each client thread is one citizen walking the guided dialog (greeting, complaint,
+location, privacy, KIRIM) over and over. Afterwards it checks that every answered
+message is in the database. Loopback only; every run is bounded in time.
+
+    python bench/intake.py [--databases sqlite,postgresql] [--concurrency 8,32]
+                           [--duration 5] [--workers 4] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+from gateway.db import upgrade  # noqa: E402
+from gateway.models import Complaint, InboundRecord  # noqa: E402
+
+TOKEN = "bench-auth-token"
+PATH = "/webhooks/twilio/messages"
+DIALOG = [
+    "halo",
+    "Jalan di depan SD Negeri 3 berlubang besar sejak tiga bulan, sudah ada yang jatuh",
+    "Jl. Raya Sukamaju km 4, Kab. Bandung Barat",
+    "2",
+    "KIRIM",
+]
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/lapor_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Result:
+    ok: int = 0
+    errors: int = 0
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        return statistics.quantiles(self.latencies, n=100)[int(q) - 1] * 1000
+
+
+def load(port: int, concurrency: int, duration: float, warmup: float, tag: str) -> Result:
+    """``concurrency`` citizens, each on its own keep-alive connection."""
+    url = f"http://127.0.0.1:{port}{PATH}"
+    validator = RequestValidator(TOKEN)
+    stop = threading.Event()
+    measuring = threading.Event()
+    results = [Result() for _ in range(concurrency)]
+    total_answered = [0] * concurrency
+
+    def citizen(i: int) -> None:
+        res = results[i]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        number = f"+62812{i:04d}{os.getpid() % 10000:04d}"
+        n = 0
+        while not stop.is_set():
+            body_text = DIALOG[n % len(DIALOG)]
+            form = {
+                "MessageSid": f"SM{tag}{i:04d}{n:010d}",
+                "AccountSid": "AC" + "0" * 32,
+                "From": number,
+                "To": "+62215550100",
+                "Body": body_text,
+                "NumMedia": "0",
+                "ApiVersion": "2010-04-01",
+            }
+            signature = validator.compute_signature(url, form)
+            body = urlencode(form)
+            n += 1
+            started = time.perf_counter()
+            try:
+                conn.request(
+                    "POST",
+                    PATH,
+                    body=body,
+                    headers={
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "X-Twilio-Signature": signature,
+                    },
+                )
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status = 0
+            elapsed = time.perf_counter() - started
+            if status == 200:
+                total_answered[i] += 1
+            if measuring.is_set():
+                if status == 200:
+                    res.ok += 1
+                    res.latencies.append(elapsed)
+                else:
+                    res.errors += 1
+        conn.close()
+
+    threads = [threading.Thread(target=citizen, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    time.sleep(warmup)
+    measuring.set()
+    started = time.perf_counter()
+    time.sleep(duration)
+    measuring.clear()
+    seconds = time.perf_counter() - started
+    stop.set()
+    for t in threads:
+        t.join()
+    merged = Result(seconds=seconds)
+    for r in results:
+        merged.ok += r.ok
+        merged.errors += r.errors
+        merged.latencies.extend(r.latencies)
+    merged.answered_total = sum(total_answered)  # type: ignore[attr-defined]
+    return merged
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    wait_port(port, proc)
+    time.sleep(0.5)  # let every gunicorn worker come up
+    return proc
+
+
+def stop_proc(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def fresh_database(kind: str, workdir: Path, pg_url: str) -> str:
+    if kind == "sqlite":
+        path = workdir / f"bench-{time.monotonic_ns()}.sqlite"
+        url = f"sqlite:///{path}"
+    else:
+        url = pg_url
+        admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        name = url.rsplit("/", 1)[1]
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    upgrade(url)
+    return url
+
+
+def stored(url: str) -> tuple[int, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        inbound = conn.scalar(select(func.count()).select_from(InboundRecord))
+        complaints = conn.scalar(select(func.count()).select_from(Complaint))
+    engine.dispose()
+    return inbound or 0, complaints or 0
+
+
+def run(kind: str, concurrency: int, args: argparse.Namespace, workdir: Path) -> None:
+    server = ["--workers", str(args.workers), "--threads", str(args.threads)]
+    rows = []
+    for label, mode in (
+        ("bare Flask", "bare"),
+        ("Flask + 1 durable insert", "insert"),
+        ("lapor-gateway intake", "gateway"),
+    ):
+        url = fresh_database(kind, workdir, args.pg_url)
+        port = free_port()
+        env = {
+            **os.environ,
+            "GATEWAY_DATABASE_URL": url,
+            "GATEWAY_TWILIO_AUTH_TOKEN": TOKEN,
+            "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "GATEWAY_INSTANCE_PATH": str(workdir),
+        }
+        if mode == "gateway":
+            cmd = [
+                sys.executable,
+                "-m",
+                "gateway.cli",
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                *server,
+            ]
+        else:
+            from bench.ceiling import prepare
+
+            prepare(url)
+            cmd = [
+                sys.executable,
+                str(ROOT / "bench" / "ceiling.py"),
+                mode,
+                "--bind",
+                f"127.0.0.1:{port}",
+                *server,
+            ]
+        proc = start(cmd, env, port)
+        try:
+            result = load(port, concurrency, args.duration, args.warmup, tag=mode[:2])
+        finally:
+            stop_proc(proc)
+        check = ""
+        if mode == "gateway":
+            inbound, complaints = stored(url)
+            answered = result.answered_total  # type: ignore[attr-defined]
+            check = f"  stored {inbound} of {answered} answered messages, {complaints} complaints"
+            if inbound < answered:
+                check += "  ** LOST MESSAGES **"
+        rows.append((label, result, check))
+    bare, ceiling = rows[0][1].rate, rows[1][1].rate
+    print(
+        f"\n{kind}, {args.workers} workers x {args.threads} threads, "
+        f"concurrency {concurrency}, {args.duration:.0f} s each"
+    )
+    for label, result, check in rows:
+        ratio = f"{result.rate / bare * 100:5.1f} % of bare" if bare else ""
+        if label.startswith("lapor") and ceiling:
+            ratio += f", {result.rate / ceiling * 100:5.1f} % of insert ceiling"
+        print(
+            f"  {label:<26} {result.rate:8.0f} msg/s  p50 {result.pct(50):6.1f} ms  "
+            f"p99 {result.pct(99):6.1f} ms  errors {result.errors:<4} {ratio}"
+        )
+        if check:
+            print(check)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--concurrency", default="8,32")
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lapor-bench-") as tmp:
+        for kind in args.databases.split(","):
+            for concurrency in (int(c) for c in args.concurrency.split(",")):
+                run(kind, concurrency, args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
