@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from channels.base import BadPayload, Unsupported, WebhookRequest
 from gateway import metrics
 from gateway.delivery import record_delivery_status
-from gateway.intake import receive
+from gateway.intake import DuplicateMessage, receive
 from gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -75,12 +75,22 @@ def webhook(name: str, hook: str) -> Response:
 
     replies = []
     outcomes = []
+    batch = len(result.messages) > 1
     try:
         with runtime.sessions() as session:
             for message in result.messages:
-                outcome = receive(session, message, runtime.dialog_config)
-                outcomes.append((message.channel, "duplicate" if outcome is None else "stored"))
-                replies.extend(outcome or ())
+                # A batch keeps each message apart, so a redelivered one does not undo
+                # the others; a lone message needs no savepoint.
+                savepoint = session.begin_nested() if batch else None
+                try:
+                    replies.extend(receive(session, message, runtime.dialog_config))
+                except DuplicateMessage:
+                    (savepoint or session).rollback()
+                    outcomes.append((message.channel, "duplicate"))
+                    continue
+                if savepoint is not None:
+                    savepoint.commit()
+                outcomes.append((message.channel, "stored"))
             for status in result.statuses:
                 if not record_delivery_status(session, status):
                     log.info("%s: status for unknown message %s", name, status.external_id)
