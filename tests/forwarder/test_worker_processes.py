@@ -103,8 +103,11 @@ def test_two_workers_deliver_500_complaints_exactly_once(runtime, database_url, 
         )
         central_ids = s.scalars(select(Complaint.central_id)).all()
     assert len(set(central_ids)) == 500 and None not in central_ids
-    # both workers took part (locked_by records who delivered each job)
-    assert set(owners) == {"w0", "w1"} and sum(owners.values()) == 500
+    # locked_by records who delivered each job. On PostgreSQL both workers take part
+    # (SKIP LOCKED); SQLite's single write lock may let one worker take every batch.
+    assert sum(owners.values()) == 500 and set(owners) <= {"w0", "w1"}
+    if database_url.startswith("postgresql"):
+        assert set(owners) == {"w0", "w1"}
 
 
 def test_worker_killed_mid_batch_loses_nothing_and_delivers_nothing_twice(
