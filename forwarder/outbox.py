@@ -81,6 +81,9 @@ class OutboxJob(OutboxBase):
     __table_args__ = (Index("ix_outbox_jobs_claim", "status", "run_after"),)
 
 
+_INSERT_JOB = insert(OutboxJob.__table__)
+
+
 @dataclass(frozen=True)
 class ClaimedJob:
     id: int
@@ -103,17 +106,23 @@ def enqueue(
     """Add a job to the caller's transaction: it exists exactly when that commits."""
     now = utcnow()
     session.connection().execute(
-        insert(OutboxJob.__table__).values(
-            kind=kind,
-            idempotency_key=idempotency_key,
-            payload=payload,
-            status=JobStatus.PENDING,
-            attempts=0,
-            max_attempts=max_attempts,
-            run_after=run_after or now,
-            created_at=now,
-            updated_at=now,
-        )
+        _INSERT_JOB,
+        {
+            "kind": kind,
+            "idempotency_key": idempotency_key,
+            "payload": payload,
+            "status": JobStatus.PENDING,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "run_after": run_after or now,
+            "locked_by": None,
+            "locked_until": None,
+            "last_error": None,
+            "result": None,
+            "created_at": now,
+            "updated_at": now,
+            "finished_at": None,
+        },
     )
 
 
