@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     forward_backoff_base_seconds: float = 2.0
     forward_backoff_max_seconds: float = 3600.0
     open311_service_codes: dict[str, str] = Field(default_factory=dict)
+    # SP4N-LAPOR!: field mapping file, and its wire format ("" = as the file says)
+    lapor_config_file: Path | None = None
+    lapor_wire_format: str = ""
 
     worker_poll_seconds: float = 0.5
     worker_batch_size: int = Field(default=20, ge=1)

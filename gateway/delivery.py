@@ -61,11 +61,11 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         complaint.submitted_at = now
         complaint.updated_at = now
         complaint.document = {**complaint.document, "submitted_at": now.isoformat()}
-        note = (
-            f"{runtime.target.name} id {receipt.central_id}"
-            if receipt.central_id
-            else f"{runtime.target.name} token {receipt.token}"
-        )
+        note = f"{runtime.target.name} id {receipt.central_id or '-'}"
+        if receipt.token:
+            note += (
+                f", {'transaksi' if runtime.target.name == 'lapor' else 'token'} {receipt.token}"
+            )
         add_event(
             session,
             complaint.id,
@@ -75,12 +75,14 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             at=now,
         )
         if runtime.settings.notify_on_submitted and receipt.central_id:
+            link = receipt.extra.get("public_url")
             text = texts.render(
-                "notify_submitted",
+                "notify_submitted_link" if link else "notify_submitted",
                 complaint.language,
                 sms=complaint.channel == "sms",
                 code=complaint.tracking_code,
                 central_id=receipt.central_id,
+                link=link or "",
             )
             queue_message(session, runtime, complaint, text, f"notify:{complaint.id}:submitted")
         return {"central_id": receipt.central_id, "token": receipt.token}

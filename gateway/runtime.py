@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.base import ChannelAdapter
 from channels.registry import CHANNELS
 from forwarder.targets import DeliveryTarget
+from forwarder.targets.lapor import MAPPING_FILE, LaporConfig, LaporTarget
 from forwarder.targets.open311 import Open311Target
 from forwarder.targets.webhook import WebhookTarget
 from gateway.config import Settings
@@ -70,7 +71,10 @@ class Runtime:
                 timeout=s.forward_timeout_seconds,
                 service_codes=s.open311_service_codes,
             )
-        raise ValueError(f"forward target {s.forward_target!r} is not available yet")
+        config = LaporConfig.load(s.lapor_config_file or MAPPING_FILE, s.lapor_wire_format or None)
+        return LaporTarget(
+            s.forward_url, token=key, config=config, timeout=s.forward_timeout_seconds
+        )
 
     def public_url(self, path: str) -> str | None:
         base = self.settings.public_url.rstrip("/")

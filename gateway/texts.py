@@ -117,6 +117,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Complaint {code} has been forwarded to the agency (no. {central_id}). We will "
         "keep you posted.",
     },
+    "notify_submitted_link": {
+        "id": "Laporan {code} telah diteruskan ke SP4N-LAPOR! Pantau perkembangannya di {link}",
+        "en": "Complaint {code} has been forwarded to SP4N-LAPOR! Follow its progress at {link}",
+        "id.sms": "Laporan {code} diteruskan ke SP4N-LAPOR!. Pantau: {link}",
+        "en.sms": "Complaint {code} forwarded to SP4N-LAPOR!. Follow: {link}",
+    },
 }
 
 LABELS: dict[str, dict[str, str]] = {

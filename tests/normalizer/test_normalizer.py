@@ -151,6 +151,7 @@ def test_every_sms_text_fits_one_segment_with_the_longest_values():
         "status": "x",
         "date": "31-12-2026",
         "central_id": "1234567890",
+        "link": "https://www.lapor.go.id/pengaduan/12345678901",
         "description": "x" * 500,
         "location": "y" * 40,
         "attachments": "0",
