@@ -17,8 +17,21 @@ class DeliveryReceipt:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class OutgoingRequest:
+    """Exactly what a target POSTs for one complaint (also shown by ``forward preview``)."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
 class DeliveryTarget(Protocol):
     name: str
+
+    def encode(self, document: dict[str, Any], idempotency_key: str) -> OutgoingRequest:
+        """The request that delivers ``document``, without sending it."""
+        ...
 
     def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
         """Deliver one outbound complaint document; raise RetryableError or

@@ -7,6 +7,7 @@ from typing import Any
 import requests
 
 from forwarder.errors import PermanentError, RetryableError
+from forwarder.targets import OutgoingRequest
 
 # The other side refused the content itself; sending it again cannot succeed.
 PERMANENT_STATUSES = frozenset({400, 404, 405, 410, 413, 415, 422})
@@ -36,3 +37,11 @@ def request(
     if response.status_code in PERMANENT_STATUSES:
         raise PermanentError(detail)
     raise RetryableError(detail, retry_after=_retry_after(response))
+
+
+def post(
+    session: requests.Session, outgoing: OutgoingRequest, *, timeout: float
+) -> requests.Response:
+    return request(
+        session, "POST", outgoing.url, timeout=timeout, data=outgoing.body, headers=outgoing.headers
+    )

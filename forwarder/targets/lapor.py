@@ -42,8 +42,8 @@ import requests
 
 from config import CONFIG_DIR
 from forwarder.errors import PermanentError
-from forwarder.targets import DeliveryReceipt
-from forwarder.targets.http import request
+from forwarder.targets import DeliveryReceipt, OutgoingRequest
+from forwarder.targets.http import post
 from forwarder.targets.open311 import split_name
 from normalizer.phone import to_national
 
@@ -219,26 +219,27 @@ class LaporTarget:
     def public_link(self, central_id: str) -> str | None:
         return f"{self.config.public_url}{central_id}" if self.config.public_url else None
 
-    def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
+    def encode(self, document: dict[str, Any], idempotency_key: str) -> OutgoingRequest:
         fields = report_fields(document)
         headers = {"Idempotency-Key": idempotency_key}
-        json_paths = None
         if self.config.wire_format == "xml":
-            data: bytes = xml_body(fields, self.token)
             headers["Content-Type"] = "text/xml; charset=utf-8"
-        else:
-            mapping = self.config.json
-            data = json.dumps(json_body(fields, mapping), ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json"
-            scheme = mapping.get("auth_scheme", "")
-            headers[mapping.get("auth_header", "Authorization")] = f"{scheme} {self.token}".strip()
+            return OutgoingRequest(self.url, headers, xml_body(fields, self.token))
+        mapping = self.config.json
+        headers["Content-Type"] = "application/json"
+        scheme = mapping.get("auth_scheme", "")
+        headers[mapping.get("auth_header", "Authorization")] = f"{scheme} {self.token}".strip()
+        body = json.dumps(json_body(fields, mapping), ensure_ascii=False).encode()
+        return OutgoingRequest(self.url, headers, body)
+
+    def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
+        response = post(self.http, self.encode(document, idempotency_key), timeout=self.timeout)
+        json_paths = None
+        if self.config.wire_format == "json":
             json_paths = (
-                mapping.get("tracking_id_path", "tracking_id"),
-                mapping.get("transaction_id_path", "transaction_id"),
+                self.config.json.get("tracking_id_path", "tracking_id"),
+                self.config.json.get("transaction_id_path", "transaction_id"),
             )
-        response = request(
-            self.http, "POST", self.url, timeout=self.timeout, data=data, headers=headers
-        )
         tracking_id, transaction_id = read_ids(
             response.content, response.headers.get("Content-Type", ""), json_paths
         )

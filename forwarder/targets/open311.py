@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
 from forwarder.errors import PermanentError
-from forwarder.targets import DeliveryReceipt
-from forwarder.targets.http import request
+from forwarder.targets import DeliveryReceipt, OutgoingRequest
+from forwarder.targets.http import post
 
 DESCRIPTION_LIMIT = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
 
@@ -92,15 +93,19 @@ class Open311Target:
         self.timeout = timeout
         self.http = http or requests.Session()
 
-    def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
-        response = request(
-            self.http,
-            "POST",
-            f"{self.url}/requests.json",
-            timeout=self.timeout,
-            data=request_form(document, self.service_codes, self.api_key),
-            headers={"Idempotency-Key": idempotency_key, "Accept": "application/json"},
+    def encode(self, document: dict[str, Any], idempotency_key: str) -> OutgoingRequest:
+        return OutgoingRequest(
+            url=f"{self.url}/requests.json",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Idempotency-Key": idempotency_key,
+                "Accept": "application/json",
+            },
+            body=urlencode(request_form(document, self.service_codes, self.api_key)).encode(),
         )
+
+    def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
+        response = post(self.http, self.encode(document, idempotency_key), timeout=self.timeout)
         try:
             body = response.json()
             item = body[0] if isinstance(body, list) else body

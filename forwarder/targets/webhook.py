@@ -14,8 +14,8 @@ from typing import Any
 
 import requests
 
-from forwarder.targets import DeliveryReceipt
-from forwarder.targets.http import request
+from forwarder.targets import DeliveryReceipt, OutgoingRequest
+from forwarder.targets.http import post
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -38,21 +38,21 @@ class WebhookTarget:
         self.timeout = timeout
         self.http = http or requests.Session()
 
-    def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
+    def encode(self, document: dict[str, Any], idempotency_key: str) -> OutgoingRequest:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-        response = request(
-            self.http,
-            "POST",
-            self.url,
-            timeout=self.timeout,
-            data=body,
+        return OutgoingRequest(
+            url=self.url,
             headers={
                 "Content-Type": "application/json",
                 "Idempotency-Key": idempotency_key,
                 "X-Gateway-Signature": sign(self.secret, body),
                 "X-Gateway-Schema": str(document.get("schema", "")),
             },
+            body=body,
         )
+
+    def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
+        response = post(self.http, self.encode(document, idempotency_key), timeout=self.timeout)
         central_id = None
         try:
             answer = response.json()

@@ -114,3 +114,21 @@ def test_demo_runs_the_whole_pipeline_from_a_fresh_directory(tmp_path):
     assert "forged signature -> HTTP 403" in out and "malformed request -> HTTP 400" in out
     assert out.count("submitted") >= 5
     assert (tmp_path / "instance" / "demo" / "gateway.sqlite").exists()
+
+
+def test_forward_preview_shows_the_wire_body_with_secrets_masked(monkeypatch):
+    monkeypatch.setenv("GATEWAY_FORWARD_TARGET", "lapor")
+    monkeypatch.setenv("GATEWAY_FORWARD_API_KEY", "token-rahasia")
+    monkeypatch.setenv("GATEWAY_FORWARD_URL", "https://lapor.example/api/stream/addstream")
+    runner = CliRunner()
+    anonymous = runner.invoke(main, ["forward", "preview", "--privacy", "anonymous"])
+    assert anonymous.exit_code == 0, anonymous.output
+    assert 'token="***"' in anonymous.output and "token-rahasia" not in anonymous.output
+    assert 'anonim="1"' in anonymous.output and "Siti" not in anonymous.output
+    monkeypatch.setenv("GATEWAY_LAPOR_WIRE_FORMAT", "json")
+    confidential = runner.invoke(main, ["forward", "preview"])
+    assert "Authorization: Bearer ***" in confidential.output
+    assert '"nama_depan": "Siti"' in confidential.output and '"rahasia": 1' in confidential.output
+    monkeypatch.setenv("GATEWAY_FORWARD_TARGET", "open311")
+    open311 = runner.invoke(main, ["forward", "preview"])
+    assert "requests.json" in open311.output and "service_code=INFRA" in open311.output
