@@ -44,10 +44,20 @@ class Unsupported(Exception):
 
 
 class SendError(Exception):
-    def __init__(self, message: str, *, permanent: bool, retry_after: float | None = None):
+    """A send that did not go out. ``blocked``: the citizen blocked us; never retry."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        blocked: bool = False,
+    ):
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or blocked
         self.retry_after = retry_after
+        self.blocked = blocked
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,8 @@ class OutboundRequest:
     text: str
     sender: str | None = None
     choices: tuple[Choice, ...] = ()
+    ask_location: bool = False
+    language: str = "id"
     status_callback_url: str | None = None
 
 
@@ -70,6 +82,9 @@ class ChannelAdapter(Protocol):
     name: str
     channels: tuple[Channel, ...]
     hooks: tuple[str, ...]  # sub-paths served under /webhooks/<name>/ ("" for the root)
+    # True: replies travel in the webhook's HTTP answer (TwiML). False: the gateway
+    # sends them through the outbox with send().
+    replies_inline: bool
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self: ...
@@ -88,4 +103,13 @@ class ChannelAdapter(Protocol):
 
     def send(self, message: OutboundRequest) -> SendResult:
         """Send a message the gateway starts; raise SendError when it did not go out."""
+        ...
+
+    def fetch_media(self, ref: str) -> bytes:
+        """The bytes of a file the channel holds (``MediaRef.fetch_ref``)."""
+        ...
+
+    def acknowledge(self, ack: str) -> None:
+        """Confirm an interaction the channel waits on (a pressed button), when it could
+        not be done in the webhook's answer (polling)."""
         ...

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from channels.base import ChannelAdapter
+from channels.telegram import TelegramAdapter
 from channels.twilio import TwilioAdapter
 
 CHANNELS: dict[str, type[ChannelAdapter]] = {
     "twilio": TwilioAdapter,
+    "telegram": TelegramAdapter,
 }

@@ -81,7 +81,7 @@ class OutboxJob(OutboxBase):
     __table_args__ = (Index("ix_outbox_jobs_claim", "status", "run_after"),)
 
 
-_INSERT_JOB = insert(OutboxJob.__table__)
+_INSERT_JOB = insert(OutboxJob.__table__).returning(OutboxJob.id)
 
 
 @dataclass(frozen=True)
@@ -102,31 +102,41 @@ def enqueue(
     *,
     max_attempts: int,
     run_after: datetime | None = None,
-) -> None:
-    """Add a job to the caller's transaction: it exists exactly when that commits."""
+) -> int:
+    """Add a job to the caller's transaction (it exists exactly when that commits); its id."""
     now = utcnow()
-    session.connection().execute(
-        _INSERT_JOB,
-        {
-            "kind": kind,
-            "idempotency_key": idempotency_key,
-            "payload": payload,
-            "status": JobStatus.PENDING,
-            "attempts": 0,
-            "max_attempts": max_attempts,
-            "run_after": run_after or now,
-            "locked_by": None,
-            "locked_until": None,
-            "last_error": None,
-            "result": None,
-            "created_at": now,
-            "updated_at": now,
-            "finished_at": None,
-        },
+    return (
+        session.connection()
+        .execute(
+            _INSERT_JOB,
+            {
+                "kind": kind,
+                "idempotency_key": idempotency_key,
+                "payload": payload,
+                "status": JobStatus.PENDING,
+                "attempts": 0,
+                "max_attempts": max_attempts,
+                "run_after": run_after or now,
+                "locked_by": None,
+                "locked_until": None,
+                "last_error": None,
+                "result": None,
+                "created_at": now,
+                "updated_at": now,
+                "finished_at": None,
+            },
+        )
+        .scalar_one()
     )
 
 
-def claim(session: Session, worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedJob]:
+def claim(
+    session: Session,
+    worker_id: str,
+    limit: int,
+    lease_seconds: float,
+    ids: list[int] | None = None,
+) -> list[ClaimedJob]:
     """Take up to ``limit`` due jobs for ``worker_id`` in one statement, and commit.
 
     PostgreSQL skips rows another worker is claiming (``FOR UPDATE SKIP LOCKED``);
@@ -139,6 +149,8 @@ def claim(session: Session, worker_id: str, limit: int, lease_seconds: float) ->
         and_(OutboxJob.status == JobStatus.RUNNING, OutboxJob.locked_until < now),
     )
     candidates = select(OutboxJob.id).where(due).order_by(OutboxJob.run_after, OutboxJob.id)
+    if ids is not None:  # only these jobs (sending right after the web request committed)
+        candidates = candidates.where(OutboxJob.id.in_(ids))
     candidates = candidates.limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     public_url: str = ""
     secret_key: SecretStr = SecretStr("")
     instance_path: Path = Path("instance")
+    # Where fetched attachments are kept; default <instance_path>/media
+    media_dir: Path | None = None
 
     max_body_bytes: int = 65536
     conversation_timeout_hours: float = 48

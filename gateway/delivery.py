@@ -3,6 +3,7 @@ to a citizen. Each records what it learned in the session the worker gives it.""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import select, update
@@ -16,10 +17,17 @@ from forwarder.sqltypes import utcnow
 from forwarder.worker import Handler, RetryPolicy, Worker
 from gateway import texts
 from gateway.complaints import DELIVER_JOB, SEND_JOB, add_event
-from gateway.models import Complaint, ComplaintStatus, OutboundMessage, OutboundStatus
+from gateway.models import (
+    Complaint,
+    ComplaintStatus,
+    Conversation,
+    MediaFile,
+    OutboundMessage,
+    OutboundStatus,
+)
 from gateway.runtime import Runtime
 from normalizer.complaint import outbound_document
-from normalizer.message import DeliveryStatus
+from normalizer.message import Choice, DeliveryStatus
 
 
 def queue_message(
@@ -51,6 +59,8 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         complaint = session.get(Complaint, job.payload["complaint_id"], with_for_update=True)
         if complaint is None:
             raise PermanentError(f"complaint {job.payload['complaint_id']} does not exist")
+        if fetch_attachments(session, runtime, complaint):
+            session.flush()
         document = outbound_document(complaint.document)
         receipt = runtime.target.deliver(document, idempotency_key=complaint.id)
         now = utcnow()
@@ -94,18 +104,36 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         adapter = runtime.adapter_for(message.channel)
         if adapter is None:
             raise PermanentError(f"no adapter sends on {message.channel}")
+        conversation = session.scalar(
+            select(Conversation).where(
+                Conversation.channel == message.channel, Conversation.sender == message.recipient
+            )
+        )
+        if conversation is not None and conversation.blocked_at is not None:
+            message.status, message.error = OutboundStatus.FAILED, "the citizen blocked us"
+            session.commit()
+            raise PermanentError(f"{message.recipient} on {message.channel} blocked the gateway")
+        options = message.options or {}
+        hooks = [h for h in adapter.hooks if h == "status"]
         request = OutboundRequest(
             channel=message.channel,
             recipient=message.recipient,
             text=message.text,
             sender=message.sender,
-            status_callback_url=runtime.public_url(f"/webhooks/{adapter.name}/status"),
+            choices=tuple(Choice(c) for c in options.get("choices", ())),
+            ask_location=bool(options.get("ask_location")),
+            language=options.get("language", "id"),
+            status_callback_url=(
+                runtime.public_url(f"/webhooks/{adapter.name}/status") if hooks else None
+            ),
         )
         try:
             result = adapter.send(request)
         except SendError as exc:
             if exc.permanent:
                 message.status, message.error = OutboundStatus.FAILED, str(exc)
+                if exc.blocked and conversation is not None:
+                    conversation.blocked_at = utcnow()
                 session.commit()  # keep the reason even though the job dies
                 raise PermanentError(str(exc)) from exc
             raise RetryableError(str(exc), retry_after=exc.retry_after) from exc
@@ -115,6 +143,43 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         return {"external_id": result.external_id}
 
     return {DELIVER_JOB: deliver_complaint, SEND_JOB: send_message}
+
+
+def fetch_attachments(session: Session, runtime: Runtime, complaint: Complaint) -> bool:
+    """Fetch and keep the files of ``complaint`` that are still only the channel's
+    references, and complete their size and sha256 in its document. True if any was."""
+    prefix = runtime.dialog_config.media_base_url
+    attachments = complaint.document.get("attachments") or []
+    changed = False
+    for attachment in attachments:
+        if not attachment["url"].startswith(prefix) or attachment.get("sha256"):
+            continue
+        token = attachment["url"][len(prefix) :]
+        media = session.get(MediaFile, token)
+        if media is None:
+            raise PermanentError(f"attachment {token} is unknown")
+        if media.fetched_at is None:
+            adapter = runtime.adapter_for(media.channel)
+            if adapter is None:
+                raise PermanentError(f"no adapter fetches {media.channel} files")
+            try:
+                content = adapter.fetch_media(media.ref)
+            except SendError as exc:
+                raise (PermanentError if exc.permanent else RetryableError)(
+                    f"fetching attachment: {exc}"
+                ) from exc
+            directory = runtime.media_dir
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / token).write_bytes(content)
+            media.path = str(directory / token)
+            media.size = len(content)
+            media.sha256 = hashlib.sha256(content).hexdigest()
+            media.fetched_at = utcnow()
+        attachment.update(size=media.size, sha256=media.sha256)
+        changed = True
+    if changed:
+        complaint.document = {**complaint.document, "attachments": attachments}
+    return changed
 
 
 def complaint_failed(session: Session, job: ClaimedJob, reason: str) -> None:

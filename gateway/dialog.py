@@ -100,6 +100,8 @@ class DialogConfig:
     default_language: str = "id"
     timeout_hours: float = 48
     max_attempts: int = 10
+    # Where files the gateway keeps are served ("<public url>/media/").
+    media_base_url: str = "/media/"
 
 
 def keyword(text: str) -> tuple[str, str | None] | None:
@@ -145,6 +147,15 @@ class Dialog:
 
         step = DialogStep(conv.step)
         replies: list[Reply] = []
+        if msg.unsupported:
+            replies.append(
+                self._say(
+                    "unsupported_" + ("large_file" if msg.unsupported == "large_file" else "kind")
+                )
+            )
+            if not (text or msg.location or msg.media):
+                conv.draft = draft
+                return replies
         if msg.location:
             draft.update(lat=msg.location.lat, lon=msg.location.lon, location_done=True)
             if msg.location.text:

@@ -9,16 +9,18 @@ costs as much as the database work.
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
 from gateway.dialog import ConversationState, Dialog, DialogConfig
-from gateway.models import Conversation, DialogStep, InboundRecord
+from gateway.models import Conversation, DialogStep, InboundRecord, MediaFile
 from normalizer.message import InboundMessage, Reply
 
 INBOUND = InboundRecord.__table__
@@ -110,10 +112,36 @@ def store_inbound(conn: Connection, msg: InboundMessage, reply: str | None) -> i
     return conn.execute(_statements(conn.dialect.name)["store"], params).scalar_one_or_none()
 
 
-def receive(session: Session, msg: InboundMessage, config: DialogConfig) -> list[Reply]:
-    """Run the dialog for ``msg`` and store it with the replies; raises DuplicateMessage
-    for a redelivery, after which the caller must roll back."""
+def register_media(conn: Connection, msg: InboundMessage, base_url: str) -> InboundMessage:
+    """Give each file the channel holds (``fetch_ref``) our own unguessable address; the
+    bytes are fetched before the complaint is delivered."""
+    if not any(m.fetch_ref for m in msg.media):
+        return msg
+    media = []
+    for ref in msg.media:
+        if ref.fetch_ref:
+            token = secrets.token_urlsafe(24)
+            conn.execute(
+                insert(MediaFile.__table__).values(
+                    token=token,
+                    channel=msg.channel,
+                    ref=ref.fetch_ref,
+                    content_type=ref.content_type,
+                    size=ref.size,
+                    created_at=utcnow(),
+                )
+            )
+            ref = replace(ref, url=f"{base_url}{token}")
+        media.append(ref)
+    return replace(msg, media=tuple(media))
+
+
+def receive(session: Session, msg: InboundMessage, config: DialogConfig) -> tuple[list[Reply], str]:
+    """Run the dialog for ``msg`` and store it with the replies; the replies and the
+    citizen's language. Raises DuplicateMessage for a redelivery, after which the caller
+    must roll back."""
     conn = session.connection()
+    msg = register_media(conn, msg, config.media_base_url)
     conv = lock_conversation(conn, msg, config.default_language)
     replies = Dialog(session, config).handle(conv, msg)
     reply = "\n\n".join(r.text for r in replies) or None
@@ -129,4 +157,4 @@ def receive(session: Session, msg: InboundMessage, config: DialogConfig) -> list
             "updated_at": conv.updated_at,
         },
     )
-    return replies
+    return replies, conv.language

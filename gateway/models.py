@@ -71,6 +71,8 @@ class Conversation(Base):
     step: Mapped[str] = mapped_column(String(20), default=DialogStep.IDLE)
     language: Mapped[str] = mapped_column(String(5), default="id")
     draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Set when the channel says the citizen blocked us (Telegram 403): nothing more is sent.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -135,9 +137,39 @@ class OutboundMessage(Base):
     recipient: Mapped[str] = mapped_column(String(200))
     sender: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
+    # Buttons and language for channels that show choices: {"choices": [...], ...}
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     complaint_id: Mapped[str | None] = mapped_column(ForeignKey("complaints.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=OutboundStatus.QUEUED)
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MediaFile(Base):
+    """An attachment the gateway keeps itself, served at ``/media/<token>``: the token is
+    the unguessable part of the URL the central system receives."""
+
+    __tablename__ = "media_files"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    # The channel's own reference (Telegram file_id) until the bytes are fetched.
+    ref: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int | None] = mapped_column()
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str | None] = mapped_column(String(500))
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelState(Base):
+    """Small durable values a channel needs across restarts (Telegram's polling offset)."""
+
+    __tablename__ = "channel_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

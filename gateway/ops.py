@@ -26,6 +26,23 @@ def readyz() -> tuple[Response, int]:
     return jsonify({"status": "ready", "database": "ok"}), 200
 
 
+@bp.get("/media/<token>")
+def media(token: str) -> Response:
+    """An attachment the gateway keeps, for the central system; the token is the key."""
+    from flask import abort, send_file
+
+    from gateway.models import MediaFile
+
+    runtime = current_app.extensions["lapor"]
+    with runtime.sessions() as session:
+        row = session.get(MediaFile, token)
+    if row is None or row.path is None:
+        abort(404)
+    return send_file(
+        row.path, mimetype=row.content_type or "application/octet-stream", max_age=3600
+    )
+
+
 @bp.get("/metrics")
 def prometheus() -> Response:
     body, content_type = metrics.render()

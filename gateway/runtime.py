@@ -3,8 +3,10 @@ delivery target, built once from configuration."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -52,6 +54,7 @@ class Runtime:
     def dialog_config(self) -> DialogConfig:
         s = self.settings
         return DialogConfig(
+            media_base_url=(s.public_url.rstrip("/") + "/media/"),
             default_privacy=s.default_privacy,
             default_language=s.default_language,
             timeout_hours=s.conversation_timeout_hours,
@@ -76,9 +79,28 @@ class Runtime:
             s.forward_url, token=key, config=config, timeout=s.forward_timeout_seconds
         )
 
+    @cached_property
+    def _dispatcher(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=2, thread_name_prefix="dispatch")
+
+    def dispatch(self, job_ids: list[int]) -> None:
+        """Send these just-committed jobs now, from this process, instead of waiting for
+        a worker's next poll. If this process dies first, a worker takes them over."""
+        from gateway.delivery import make_worker
+
+        worker = self.__dict__.get("_immediate") or make_worker(self)
+        self.__dict__["_immediate"] = worker
+        self._dispatcher.submit(worker.run_ids, list(job_ids))
+
+    @property
+    def media_dir(self) -> Path:
+        return (self.settings.media_dir or self.settings.instance_path / "media").resolve()
+
     def public_url(self, path: str) -> str | None:
         base = self.settings.public_url.rstrip("/")
         return f"{base}{path}" if base else None
 
     def close(self) -> None:
+        if "_dispatcher" in self.__dict__:
+            self._dispatcher.shutdown(wait=True)
         self.engine.dispose()

@@ -117,6 +117,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Complaint {code} has been forwarded to the agency (no. {central_id}). We will "
         "keep you posted.",
     },
+    "unsupported_kind": {
+        "id": "Maaf, kami belum bisa menerima pesan jenis ini. Silakan tulis dengan teks, atau "
+        "kirim foto, dokumen, atau lokasi.",
+        "en": "Sorry, we cannot take this kind of message yet. Please write it as text, or send "
+        "a photo, document or location.",
+    },
+    "unsupported_large_file": {
+        "id": "Maaf, berkas lebih dari 20 MB tidak bisa kami terima. Kirim berkas yang lebih kecil "
+        "atau balas LEWATI.",
+        "en": "Sorry, files over 20 MB cannot be received. Send a smaller file or reply SKIP.",
+    },
     "notify_submitted_link": {
         "id": "Laporan {code} telah diteruskan ke SP4N-LAPOR! Pantau perkembangannya di {link}",
         "en": "Complaint {code} has been forwarded to SP4N-LAPOR! Follow its progress at {link}",

@@ -12,9 +12,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import OperationalError
 
 from channels.base import BadPayload, Unsupported, WebhookRequest
-from gateway import metrics
-from gateway.delivery import record_delivery_status
-from gateway.intake import DuplicateMessage, receive
+from gateway import inbound, metrics
 from gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -73,28 +71,8 @@ def webhook(name: str, hook: str) -> Response:
         status, body, content_type = result.response
         return Response(body, status=status, content_type=content_type)
 
-    replies = []
-    outcomes = []
-    batch = len(result.messages) > 1
     try:
-        with runtime.sessions() as session:
-            for message in result.messages:
-                # A batch keeps each message apart, so a redelivered one does not undo
-                # the others; a lone message needs no savepoint.
-                savepoint = session.begin_nested() if batch else None
-                try:
-                    replies.extend(receive(session, message, runtime.dialog_config))
-                except DuplicateMessage:
-                    (savepoint or session).rollback()
-                    outcomes.append((message.channel, "duplicate"))
-                    continue
-                if savepoint is not None:
-                    savepoint.commit()
-                outcomes.append((message.channel, "stored"))
-            for status in result.statuses:
-                if not record_delivery_status(session, status):
-                    log.info("%s: status for unknown message %s", name, status.external_id)
-            session.commit()
+        handled = inbound.handle(runtime, adapter, result)
     except OperationalError:
         # The database cannot take it right now: make the provider retry later.
         log.exception("%s: could not store the webhook", name)
@@ -102,9 +80,7 @@ def webhook(name: str, hook: str) -> Response:
         return Response(
             "storage unavailable\n", status=503, headers={"Retry-After": "5"}, mimetype="text/plain"
         )
-    for channel, outcome in outcomes:
-        metrics.INBOUND.labels(channel, outcome).inc()
     if result.statuses and not result.messages:
         return Response(status=204)
-    body, content_type = adapter.render_replies(req, replies)
+    body, content_type = adapter.render_replies(req, handled.replies)
     return Response(body, status=200, content_type=content_type)

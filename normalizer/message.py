@@ -18,6 +18,9 @@ class MediaRef:
     content_type: str | None = None
     size: int | None = None
     sha256: str | None = None
+    # The channel's own file id when the gateway must fetch and keep the bytes itself
+    # (Telegram); the gateway then gives ``url`` its own address.
+    fetch_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class InboundMessage:
     media: tuple[MediaRef, ...] = ()
     # The address the citizen wrote to (our number), to answer from the same one.
     recipient: str | None = None
+    # Content the gateway cannot take (a sticker, a voice note, a file over the size
+    # limit): the dialog answers with a short explanation and keeps its step.
+    unsupported: str | None = None
+    # An interaction the channel wants confirmed (Telegram callback query id).
+    ack: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 

@@ -37,6 +37,8 @@ TABLES = (
     "conversations",
     "inbound_messages",
     "outbox_jobs",
+    "media_files",
+    "channel_state",
 )
 
 

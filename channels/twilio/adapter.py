@@ -52,6 +52,7 @@ class TwilioAdapter:
     name = "twilio"
     channels = (Channel.SMS, Channel.WHATSAPP)
     hooks = ("messages", "status")
+    replies_inline = True
 
     def __init__(
         self,
@@ -186,3 +187,9 @@ class TwilioAdapter:
         except requests.RequestException as exc:
             raise SendError(f"Twilio unreachable: {exc}", permanent=False) from exc
         return SendResult(external_id=sent.sid, status=sent.status or "queued")
+
+    def fetch_media(self, ref: str) -> bytes:
+        raise SendError("Twilio media are kept as references", permanent=True)
+
+    def acknowledge(self, ack: str) -> None:
+        """Twilio waits on nothing."""

@@ -1,0 +1,308 @@
+"""Telegram.
+
+Inbound: ``POST /webhooks/telegram`` with ``X-Telegram-Bot-Api-Secret-Token`` (checked
+in constant time before anything is parsed), one Update per request, parsed with
+python-telegram-bot's ``Update.de_json``; or the same updates from ``getUpdates``
+(``lapor-gateway telegram poll``). Only private chats run the dialog; groups, channels,
+edits and other update kinds are acknowledged and ignored.
+
+Outbound: python-telegram-bot's ``Bot`` with ``base_url``/``base_file_url`` from
+``GATEWAY_TELEGRAM_API_URL``, choices as inline buttons (answered callback queries) and
+a "share location" reply keyboard. Its rate limiter keeps a process within about one
+message a second per chat and 30 a second overall; a 429's ``retry_after`` and a
+"blocked by the user" 403 come back as SendError for the outbox to act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import threading
+from collections.abc import Coroutine, Mapping
+from datetime import timedelta
+from typing import Any, Self, TypeVar
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
+
+from channels.base import (
+    BadPayload,
+    OutboundRequest,
+    SendError,
+    SendResult,
+    Unsupported,
+    WebhookRequest,
+    WebhookResult,
+)
+from normalizer.complaint import Channel
+from normalizer.message import Choice, InboundMessage, MediaRef, Reply, SharedLocation
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
+UNSUPPORTED_KINDS = (
+    "sticker",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "contact",
+    "poll",
+    "dice",
+    "game",
+)
+BUTTONS: dict[Choice, tuple[str, str]] = {
+    Choice.SKIP: ("Lewati", "Skip"),
+    Choice.PUBLIC: ("1 Publik", "1 Public"),
+    Choice.CONFIDENTIAL: ("2 Rahasia", "2 Confidential"),
+    Choice.ANONYMOUS: ("3 Anonim", "3 Anonymous"),
+    Choice.SEND: ("Kirim", "Send"),
+    Choice.CANCEL: ("Batal", "Cancel"),
+}
+SHARE_LOCATION = ("📍 Bagikan lokasi", "📍 Share location")
+
+
+class _Loop:
+    """python-telegram-bot is asyncio; the gateway is not. One event loop per process,
+    in a daemon thread, runs every Bot call."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True, name="telegram").start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+
+class TelegramAdapter:
+    name = "telegram"
+    channels = (Channel.TELEGRAM,)
+    hooks = ("",)
+    replies_inline = False
+
+    def __init__(self, token: str, secret_token: str, api_url: str) -> None:
+        self.token = token
+        self.secret_token = secret_token
+        self.api_url = api_url.rstrip("/")
+        self._bot: Bot | None = None
+        self._loop: _Loop | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
+        return cls(
+            config.get("telegram_bot_token", ""),
+            config.get("telegram_secret_token", ""),
+            config.get("telegram_api_url", "https://api.telegram.org"),
+        )
+
+    # -- inbound -----------------------------------------------------------------
+    def verify(self, request: WebhookRequest) -> bool:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not (self.secret_token and given):
+            return False
+        return hmac.compare_digest(given.encode(), self.secret_token.encode())
+
+    def parse(self, request: WebhookRequest) -> WebhookResult:
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            raise BadPayload("body is not JSON") from None
+        return WebhookResult(messages=[self.parse_update(data)])
+
+    def parse_update(self, data: Any) -> InboundMessage:
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise BadPayload("not a Telegram update (no update_id)")
+        try:
+            update = Update.de_json(data, None)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise BadPayload(f"unreadable update: {type(exc).__name__}") from None
+        external_id = str(update.update_id)
+        if (query := update.callback_query) is not None:
+            chat = query.message.chat if query.message else None
+            if chat is not None and chat.type != "private":
+                raise Unsupported("callback from a group chat")
+            return InboundMessage(
+                channel=Channel.TELEGRAM,
+                external_id=external_id,
+                sender=str(chat.id if chat else query.from_user.id),
+                text=query.data or "",
+                name=query.from_user.full_name,
+                language_hint=(query.from_user.language_code or "")[:2] or None,
+                ack=query.id,
+                raw=data,
+            )
+        message = update.message
+        if message is None:
+            kind = next((k for k in data if k != "update_id"), "unknown")
+            raise Unsupported(f"update kind {kind}")
+        if message.chat.type != "private":
+            raise Unsupported(f"{message.chat.type} chat")
+        text = message.text or message.caption or ""
+        if text.startswith("/"):  # "/start@lapor_bot payload" -> "/start payload"
+            command, _, rest = text.partition(" ")
+            text = f"{command.split('@', 1)[0]} {rest}".strip()
+        location = None
+        if message.venue is not None:
+            venue = message.venue
+            location = SharedLocation(
+                venue.location.latitude, venue.location.longitude, f"{venue.title}, {venue.address}"
+            )
+        elif message.location is not None:
+            location = SharedLocation(message.location.latitude, message.location.longitude)
+        media: list[MediaRef] = []
+        unsupported = next((k for k in UNSUPPORTED_KINDS if data["message"].get(k)), None)
+        files = []
+        if message.photo:
+            largest = message.photo[-1]
+            files.append((largest.file_id, "image/jpeg", largest.file_size))
+        if message.document is not None:
+            doc = message.document
+            files.append((doc.file_id, doc.mime_type or "application/octet-stream", doc.file_size))
+        for file_id, content_type, size in files:
+            if size and size > MAX_FILE_BYTES:
+                unsupported = "large_file"
+                continue
+            media.append(MediaRef(url="", content_type=content_type, size=size, fetch_ref=file_id))
+        if not (text or location or media or unsupported):
+            raise Unsupported("message without content")
+        user = message.from_user
+        return InboundMessage(
+            channel=Channel.TELEGRAM,
+            external_id=external_id,
+            sender=str(message.chat.id),
+            text=text,
+            name=user.full_name if user else None,
+            language_hint=((user.language_code or "")[:2] or None) if user else None,
+            location=location,
+            media=tuple(media),
+            unsupported=unsupported,
+            raw=data,
+        )
+
+    def render_replies(self, request: WebhookRequest, replies: list[Reply]) -> tuple[str, str]:
+        """Replies go through the outbox; a pressed button is answered right here, in
+        the webhook's answer, which costs no extra request."""
+        try:
+            query = json.loads(request.body).get("callback_query") or {}
+        except (ValueError, AttributeError):
+            query = {}
+        if query.get("id"):
+            return (
+                json.dumps({"method": "answerCallbackQuery", "callback_query_id": query["id"]}),
+                "application/json",
+            )
+        return "", "text/plain"
+
+    # -- outbound ----------------------------------------------------------------
+    def _client(self) -> tuple[Bot, _Loop]:
+        with self._lock:
+            if self._bot is None or self._loop is None:
+                if not self.token:
+                    raise SendError("Telegram bot token is not configured", permanent=True)
+                loop = _Loop()
+                bot = ExtBot(
+                    self.token,
+                    base_url=f"{self.api_url}/bot",
+                    base_file_url=f"{self.api_url}/file/bot",
+                    request=HTTPXRequest(
+                        connect_timeout=5, read_timeout=15, connection_pool_size=8
+                    ),
+                    get_updates_request=HTTPXRequest(connect_timeout=5, read_timeout=60),
+                    # about 1 msg/s per chat and 30/s overall, within this process
+                    rate_limiter=AIORateLimiter(max_retries=0),
+                )
+                loop.run(bot.initialize())
+                self._bot, self._loop = bot, loop
+            return self._bot, self._loop
+
+    def _call(self, make: Any) -> Any:
+        bot, loop = self._client()
+        try:
+            return loop.run(make(bot))
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise SendError(
+                f"Telegram 429, retry after {seconds:.0f}s", permanent=False, retry_after=seconds
+            ) from exc
+        except Forbidden as exc:
+            raise SendError(f"Telegram 403: {exc.message}", permanent=True, blocked=True) from exc
+        except (BadRequest, InvalidToken) as exc:
+            raise SendError(f"Telegram refused: {exc.message}", permanent=True) from exc
+        except TelegramError as exc:  # NetworkError, TimedOut, server errors
+            raise SendError(f"Telegram unreachable: {exc}", permanent=False) from exc
+        except TimeoutError as exc:
+            raise SendError("Telegram call timed out", permanent=False) from exc
+
+    def send(self, message: OutboundRequest) -> SendResult:
+        english = message.language == "en"
+        markup: Any = None
+        if message.ask_location:
+            markup = ReplyKeyboardMarkup(
+                [
+                    [KeyboardButton(SHARE_LOCATION[english], request_location=True)],
+                    [KeyboardButton(BUTTONS[Choice.SKIP][english].upper())],
+                ],
+                one_time_keyboard=True,
+                resize_keyboard=True,
+            )
+        elif message.choices:
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(BUTTONS[c][english], callback_data=str(c))
+                        for c in message.choices
+                    ]
+                ]
+            )
+        sent = self._call(
+            lambda bot: bot.send_message(
+                chat_id=int(message.recipient), text=message.text, reply_markup=markup
+            )
+        )
+        return SendResult(external_id=f"{sent.chat.id}:{sent.message_id}", status="sent")
+
+    def fetch_media(self, ref: str) -> bytes:
+        async def download(bot: Bot) -> bytes:
+            file = await bot.get_file(ref)
+            return bytes(await file.download_as_bytearray())
+
+        return self._call(download)
+
+    def acknowledge(self, ack: str) -> None:
+        self._call(lambda bot: bot.answer_callback_query(ack))
+
+    # -- administration ------------------------------------------------------------
+    def set_webhook(self, url: str) -> bool:
+        return self._call(
+            lambda bot: bot.set_webhook(
+                url=url, secret_token=self.secret_token or None, allowed_updates=ALLOWED_UPDATES
+            )
+        )
+
+    def get_updates(self, offset: int | None, timeout: int) -> list[dict[str, Any]]:
+        updates = self._call(
+            lambda bot: bot.get_updates(
+                offset=offset,
+                timeout=timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                read_timeout=timeout + 10,
+            )
+        )
+        return [u.to_dict() for u in updates]

@@ -1,0 +1,92 @@
+"""What every inbound channel event goes through once its adapter has parsed it:
+store each message once, run the dialog, queue the replies that travel through the
+outbox, record delivery reports — one transaction — and then start sending at once.
+Shared by the webhooks and by Telegram's polling loop."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from channels.base import ChannelAdapter, WebhookResult
+from forwarder import outbox
+from gateway import metrics
+from gateway.complaints import SEND_JOB
+from gateway.delivery import record_delivery_status
+from gateway.intake import DuplicateMessage, receive
+from gateway.models import OutboundMessage
+from gateway.runtime import Runtime
+from normalizer.message import InboundMessage, Reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Handled:
+    replies: list[Reply] = field(default_factory=list)
+    job_ids: list[int] = field(default_factory=list)
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def queue_replies(
+    session: Session, runtime: Runtime, msg: InboundMessage, replies: list[Reply], language: str
+) -> list[int]:
+    """Each reply as an outbound message and a send job, in the caller's transaction."""
+    job_ids = []
+    for n, reply in enumerate(replies):
+        message = OutboundMessage(
+            channel=msg.channel,
+            recipient=msg.sender,
+            sender=msg.recipient,
+            text=reply.text,
+            options={
+                "choices": [str(c) for c in reply.choices],
+                "ask_location": reply.ask_location,
+                "language": language,
+            },
+        )
+        session.add(message)
+        session.flush()
+        job_id = outbox.enqueue(
+            session,
+            SEND_JOB,
+            f"reply:{msg.channel}:{msg.external_id}:{n}",
+            {"outbound_id": message.id},
+            max_attempts=runtime.settings.forward_max_attempts,
+        )
+        job_ids.append(job_id)
+    return job_ids
+
+
+def handle(runtime: Runtime, adapter: ChannelAdapter, result: WebhookResult) -> Handled:
+    """Commit everything ``result`` carries; raises the database's error if it cannot."""
+    done = Handled()
+    batch = len(result.messages) > 1
+    with runtime.sessions() as session:
+        for message in result.messages:
+            # A batch keeps each message apart, so a redelivered one does not undo the
+            # others; a lone message needs no savepoint.
+            savepoint = session.begin_nested() if batch else None
+            try:
+                replies, language = receive(session, message, runtime.dialog_config)
+            except DuplicateMessage:
+                (savepoint or session).rollback()
+                done.outcomes.append((message.channel, "duplicate"))
+                continue
+            if not adapter.replies_inline and replies:
+                done.job_ids += queue_replies(session, runtime, message, replies, language)
+            if savepoint is not None:
+                savepoint.commit()
+            done.replies += replies
+            done.outcomes.append((message.channel, "stored"))
+        for status in result.statuses:
+            if not record_delivery_status(session, status):
+                log.info("%s: status for unknown message %s", adapter.name, status.external_id)
+        session.commit()
+    for channel, outcome in done.outcomes:
+        metrics.INBOUND.labels(channel, outcome).inc()
+    if done.job_ids:
+        runtime.dispatch(done.job_ids)  # the citizen should not wait for a worker's poll
+    return done
