@@ -176,6 +176,53 @@ def forward_preview(privacy: str) -> None:
     click.echo(text.replace(secret, "***") if secret else text)
 
 
+@main.group()
+def telegram() -> None:
+    """The Telegram bot."""
+
+
+def _telegram() -> tuple[object, object]:
+    from gateway.runtime import Runtime
+
+    settings = load_settings()
+    if not settings.telegram_bot_token.get_secret_value():
+        raise click.ClickException("set GATEWAY_TELEGRAM_BOT_TOKEN first")
+    runtime = Runtime(settings)
+    return runtime, runtime.adapters["telegram"]
+
+
+@telegram.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Point the bot at GATEWAY_PUBLIC_URL/webhooks/telegram, with the secret token."""
+    runtime, adapter = _telegram()
+    base = runtime.settings.public_url.rstrip("/")
+    if not base.startswith("https://") and not base.startswith("http://127.0.0.1"):
+        raise click.ClickException("GATEWAY_PUBLIC_URL must be the public https:// address")
+    if not runtime.settings.telegram_secret_token.get_secret_value():
+        raise click.ClickException("set GATEWAY_TELEGRAM_SECRET_TOKEN first")
+    adapter.set_webhook(f"{base}/webhooks/telegram")
+    click.echo(f"webhook set to {base}/webhooks/telegram")
+
+
+@telegram.command("poll")
+@click.option("--timeout", type=int, default=30, show_default=True, help="Long-poll seconds.")
+@click.option("--rounds", type=int, default=None, help="Stop after this many getUpdates calls.")
+def telegram_poll(timeout: int, rounds: int | None) -> None:
+    """Take updates with getUpdates instead of a webhook (a bot with no public URL)."""
+    import threading
+
+    from gateway.telegram_poll import poll
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _upgrade_if_sqlite(load_settings().resolved_database_url)
+    runtime, adapter = _telegram()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    poll(runtime, adapter, timeout=timeout, stop=stop, rounds=rounds)
+    runtime.close()
+
+
 @main.group("sandbox-central")
 def sandbox_central() -> None:
     """A local Open311 server standing in for the central complaint system."""

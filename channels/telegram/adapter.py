@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import threading
+import warnings
 from collections.abc import Coroutine, Mapping
 from datetime import timedelta
 from typing import Any, Self, TypeVar
@@ -35,6 +36,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from channels.base import (
     BadPayload,
@@ -236,7 +238,9 @@ class TelegramAdapter:
         try:
             return loop.run(make(bot))
         except RetryAfter as exc:
-            wait = exc.retry_after
+            with warnings.catch_warnings():  # int today, timedelta in a later major version
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             raise SendError(
                 f"Telegram 429, retry after {seconds:.0f}s", permanent=False, retry_after=seconds

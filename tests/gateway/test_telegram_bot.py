@@ -1,0 +1,323 @@
+"""The Telegram bot end to end: the real webhook endpoint and the real
+python-telegram-bot client against the stand-in Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from forwarder.outbox import JobStatus, OutboxJob
+from forwarder.sqltypes import utcnow
+from gateway.app import create_app
+from gateway.delivery import make_worker
+from gateway.models import ChannelState, Complaint, Conversation, InboundRecord
+from gateway.runtime import Runtime
+from gateway.sandbox.server import ServerThread
+from gateway.telegram_poll import poll
+from tests.conftest import free_port
+from tests.fakes.telegram import FakeBotAPI, updates
+
+TOKEN = "7000000001:AAHtest-token"
+SECRET = "webhook-secret-0123"
+CHAT = 555000111
+CODE = re.compile(r"LPR-[0-9A-HJKMNP-TV-Z]{8}")
+
+
+class Bot:
+    """A citizen's view: post updates to the gateway, read what the bot sent back."""
+
+    def __init__(self, url: str, api: FakeBotAPI, runtime: Runtime) -> None:
+        self.url, self.api, self.runtime = f"{url}/webhooks/telegram", api, runtime
+
+    def post(self, update: dict, secret: str | None = SECRET) -> requests.Response:
+        return self.api.post_webhook(self.url, secret, update)
+
+    def say(self, update: dict, expect: int = 1, chat: int = CHAT) -> list[dict]:
+        before = len(self.api.sent(chat_id=chat))
+        response = self.post(update)
+        assert response.status_code == 200, response.text
+        return self.wait_sent(before + expect, chat)[before:]
+
+    def wait_sent(self, count: int, chat: int = CHAT, timeout: float = 5) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(sent := self.api.sent(chat_id=chat)) < count:
+            assert time.monotonic() < deadline, f"bot sent {len(sent)} of {count}: {sent}"
+            time.sleep(0.02)
+        return sent
+
+
+@pytest.fixture
+def bot_api():
+    api = FakeBotAPI(TOKEN)
+    with ServerThread(api.app) as server:
+        yield api, server
+
+
+@pytest.fixture
+def telegram(make_settings, bot_api):
+    api, server = bot_api
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_app(
+        make_settings(
+            public_url=url,
+            telegram_bot_token=TOKEN,
+            telegram_secret_token=SECRET,
+            telegram_api_url=server.url,
+            forward_backoff_max_seconds=30,
+        )
+    )
+    runtime = app.extensions["lapor"]
+    with ServerThread(app, port=port):
+        yield Bot(url, api, runtime)
+    runtime.close()
+
+
+def count(runtime, model) -> int:
+    with runtime.sessions() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_full_complaint_with_location_and_photo(telegram, bot_api, central, make_settings):
+    api, api_server = bot_api
+    photo_bytes = b"\xff\xd8\xff\xe0 jalan berlubang " * 500
+    file_id = api.add_file(photo_bytes, "photos/file_7.jpg")
+
+    [greeting] = telegram.say(updates.text(CHAT, "/start"))
+    assert "keluhan" in greeting["text"]
+    [ask_location] = telegram.say(
+        updates.text(CHAT, "Jalan di depan SDN 3 Sukamaju berlubang besar sejak tiga bulan")
+    )
+    keyboard = ask_location["reply_markup"]["keyboard"]
+    assert (
+        keyboard[0][0]["request_location"] is True
+        and ask_location["reply_markup"]["one_time_keyboard"]
+    )
+    [ask_media] = telegram.say(
+        updates.venue(CHAT, -6.9147, 107.6098, "SDN 3 Sukamaju", "Jl. Raya Sukamaju km 4")
+    )
+    assert ask_media["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "LEWATI"
+    [ask_privacy] = telegram.say(updates.photo(CHAT, file_id, len(photo_bytes)))
+    buttons = ask_privacy["reply_markup"]["inline_keyboard"][0]
+    assert [b["callback_data"] for b in buttons] == ["1", "2", "3"]
+    assert [b["text"] for b in buttons] == ["1 Publik", "2 Rahasia", "3 Anonim"]
+
+    pressed = updates.callback(CHAT, "2")
+    response = telegram.post(pressed)
+    assert response.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": pressed["callback_query"]["id"],
+    }
+    [summary] = telegram.wait_sent(5)[4:]
+    assert "Rahasia" in summary["text"] and "Lampiran: 1" in summary["text"]
+    [done] = telegram.say(updates.callback(CHAT, "KIRIM"))
+    code = CODE.search(done["text"]).group()
+
+    runtime = telegram.runtime
+    with runtime.sessions() as s:
+        complaint = s.scalars(select(Complaint)).one()
+    assert complaint.tracking_code == code and complaint.channel == "telegram"
+    assert complaint.document["location"]["text"] == "SDN 3 Sukamaju, Jl. Raya Sukamaju km 4"
+    [attachment] = complaint.document["attachments"]
+    assert attachment["url"].startswith(telegram.url.replace("/webhooks/telegram", "/media/"))
+    assert requests.get(attachment["url"], timeout=5).status_code == 404  # not fetched yet
+
+    worker = Runtime(
+        make_settings(
+            public_url=runtime.settings.public_url,
+            telegram_bot_token=TOKEN,
+            telegram_api_url=api_server.url,
+            forward_url=central.url,
+            notify_on_submitted=False,
+        )
+    )
+    make_worker(worker, poll_seconds=0.02).run(max_idle_polls=3)
+    with runtime.sessions() as s:
+        complaint = s.scalars(select(Complaint)).one()
+    assert complaint.status == "submitted"
+    [attachment] = complaint.document["attachments"]
+    served = requests.get(attachment["url"], timeout=5)
+    assert served.status_code == 200 and served.content == photo_bytes
+    assert served.headers["Content-Type"] == "image/jpeg"
+    import hashlib
+
+    assert attachment["sha256"] == hashlib.sha256(photo_bytes).hexdigest()
+    assert attachment["size"] == len(photo_bytes)
+    [request] = requests.get(f"{central.url}/requests.json", timeout=5).json()
+    assert request["media_url"] == attachment["url"]
+    worker.close()
+
+
+def test_reply_reaches_the_bot_api_well_under_a_second(telegram):
+    started = time.monotonic()
+    telegram.say(updates.text(CHAT, "halo"))
+    assert time.monotonic() - started < 1.0
+
+
+def test_english_user_gets_english_buttons(telegram):
+    telegram.say(updates.text(CHAT, "hello", language="en"))
+    telegram.say(
+        updates.text(CHAT, "The bridge in our village collapsed after the flood", language="en")
+    )
+    [ask_media] = telegram.say(updates.text(CHAT, "SKIP", language="en"))
+    assert ask_media["text"].startswith("Do you have")
+    assert ask_media["reply_markup"]["inline_keyboard"][0][0]["text"] == "Skip"
+
+
+def test_duplicate_update_is_stored_and_answered_once(telegram):
+    update = updates.text(CHAT, "halo")
+    telegram.say(update)
+    assert telegram.post(update).status_code == 200
+    assert telegram.post(update).status_code == 200
+    time.sleep(0.3)
+    assert len(telegram.api.sent(chat_id=CHAT)) == 1
+    assert count(telegram.runtime, InboundRecord) == 1
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret"])
+def test_wrong_or_missing_secret_is_403_and_stores_nothing(telegram, secret):
+    response = telegram.post(updates.text(CHAT, "halo"), secret=secret)
+    assert response.status_code == 403
+    assert count(telegram.runtime, InboundRecord) == 0 and telegram.api.sent() == []
+
+
+def test_status_command(telegram):
+    telegram.say(updates.text(CHAT, "Lampu jalan di gang Mawar mati sudah seminggu penuh"))
+    telegram.say(updates.callback(CHAT, "LEWATI"))
+    telegram.say(updates.callback(CHAT, "LEWATI"))
+    telegram.say(updates.callback(CHAT, "1"))
+    code = CODE.search(telegram.say(updates.callback(CHAT, "KIRIM"))[0]["text"]).group()
+    [status] = telegram.say(updates.text(CHAT, f"/status {code}"), chat=CHAT)
+    assert code in status["text"] and "antrean" in status["text"]
+
+
+def test_unsupported_updates(telegram):
+    [answer] = telegram.say(updates.sticker(CHAT))
+    assert "belum bisa" in answer["text"]
+    [answer] = telegram.say(updates.document(CHAT, "BQAbig", 30_000_000, "video/mp4", "a.mp4"))
+    assert "20 MB" in answer["text"]
+    for update in (updates.group_text(CHAT, "LAPOR jalan rusak"), updates.edited(CHAT, "x")):
+        response = telegram.post(update)
+        assert response.status_code == 200 and "ignoring" in response.text
+    assert count(telegram.runtime, InboundRecord) == 2
+    for body in (b"{not json", b'{"no": "update_id"}'):
+        response = requests.post(
+            telegram.url,
+            data=body,
+            timeout=5,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+        )
+        assert response.status_code == 400
+
+
+def test_rate_limit_429_retry_after_is_honoured(telegram):
+    telegram.api.fail_next["sendMessage"].append((429, 3))
+    assert telegram.post(updates.text(CHAT, "halo")).status_code == 200
+    deadline = time.monotonic() + 5
+    while True:
+        with telegram.runtime.sessions() as s:
+            job = s.scalars(select(OutboxJob)).one()
+        if job.status == JobStatus.PENDING and job.attempts == 1:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert "429" in job.last_error
+    assert job.run_after - utcnow() > timedelta(seconds=2)  # not before Telegram allows
+    with telegram.runtime.sessions() as s:  # fast-forward the clock for the test
+        s.get(OutboxJob, job.id).run_after = utcnow()
+        s.commit()
+    make_worker(telegram.runtime, poll_seconds=0.02).run(max_idle_polls=2)
+    assert len(telegram.api.sent(chat_id=CHAT)) == 2  # the refused try and the real one
+
+
+def test_blocked_by_user_is_permanent_and_marks_the_contact(telegram):
+    telegram.api.fail_next["sendMessage"].append((403, None))
+    telegram.post(updates.text(CHAT, "halo"))
+    deadline = time.monotonic() + 5
+    while True:
+        with telegram.runtime.sessions() as s:
+            job = s.scalars(select(OutboxJob)).one()
+            conversation = s.scalars(select(Conversation)).one()
+        if job.status == JobStatus.DEAD:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert job.attempts == 1 and conversation.blocked_at is not None
+    calls = len(telegram.api.sent())
+    telegram.post(updates.text(CHAT, "Jalan rusak parah di depan rumah kami sejak lama"))
+    time.sleep(0.5)
+    assert len(telegram.api.sent()) == calls  # nothing more is sent to a blocked contact
+
+
+def test_polling_mode_end_to_end_and_resumes_from_the_stored_offset(make_settings, bot_api):
+    api, server = bot_api
+    runtime = Runtime(make_settings(telegram_bot_token=TOKEN, telegram_api_url=server.url))
+    adapter = runtime.adapters["telegram"]
+    first = [
+        updates.text(CHAT, "halo"),
+        updates.text(CHAT, "Jembatan desa ambruk sejak banjir kemarin sore"),
+        updates.callback(CHAT, "LEWATI"),
+    ]
+    for update in first:
+        api.queue_update(update)
+    poll(runtime, adapter, timeout=1, rounds=1)
+    wait = Bot("", api, runtime)
+    wait.wait_sent(3)
+    assert [m for m, _ in api.calls].count("answerCallbackQuery") == 1
+    with runtime.sessions() as s:
+        offset = s.get(ChannelState, "telegram:offset").value
+    assert int(offset) == first[-1]["update_id"] + 1
+
+    # A restart: Telegram would resend what was not confirmed; the offset says what was.
+    api.updates.extend(first)  # as if unconfirmed, to prove the dedup holds too
+    api.queue_update(updates.callback(CHAT, "LEWATI"))
+    poll(runtime, adapter, timeout=1, rounds=1)
+    sent = wait.wait_sent(4)
+    assert "Pilih kerahasiaan" in sent[3]["text"]
+    assert count(runtime, InboundRecord) == 4
+    runtime.close()
+
+
+def test_set_webhook_command(monkeypatch, bot_api):
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+
+    api, server = bot_api
+    monkeypatch.setenv("GATEWAY_TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("GATEWAY_TELEGRAM_SECRET_TOKEN", SECRET)
+    monkeypatch.setenv("GATEWAY_TELEGRAM_API_URL", server.url)
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", "https://lapor.example.go.id")
+    result = CliRunner().invoke(main, ["telegram", "set-webhook"])
+    assert result.exit_code == 0, result.output
+    assert api.webhook == {
+        "url": "https://lapor.example.go.id/webhooks/telegram",
+        "secret_token": SECRET,
+        "allowed_updates": ["message", "callback_query"],
+    }
+    monkeypatch.setenv("GATEWAY_PUBLIC_URL", "http://insecure.example")
+    assert CliRunner().invoke(main, ["telegram", "set-webhook"]).exit_code != 0
+
+
+def test_polling_stops_when_told(make_settings, bot_api):
+    api, server = bot_api
+    runtime = Runtime(make_settings(telegram_bot_token=TOKEN, telegram_api_url=server.url))
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=poll,
+        args=(runtime, runtime.adapters["telegram"]),
+        kwargs={"timeout": 1, "stop": stop},
+    )
+    thread.start()
+    api.queue_update(updates.text(CHAT, "halo"))
+    Bot("", api, runtime).wait_sent(1)
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    runtime.close()
