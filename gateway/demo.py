@@ -25,13 +25,17 @@ from twilio.request_validator import RequestValidator
 
 from gateway.db import make_engine, make_session_factory, upgrade
 from gateway.models import Complaint, ComplaintStatus, InboundRecord, OutboundMessage
+from gateway.sandbox import telegram_updates as tg
 from gateway.sandbox.central import central_stats, create_central_app
 from gateway.sandbox.server import ServerThread
+from gateway.sandbox.telegram_api import FakeBotAPI
 from gateway.sandbox.twilio_api import FakeTwilio
 
 ACCOUNT_SID = "AC" + "d" * 32
 AUTH_TOKEN = "demo-auth-token"
 OUR_NUMBER = "+62215550100"
+BOT_TOKEN = "7000000001:demo-bot-token"
+BOT_SECRET = "demo-webhook-secret"
 TIMEOUT = 60.0
 
 
@@ -84,6 +88,38 @@ class Citizen:
         return response
 
 
+class TelegramCitizen:
+    """A Telegram user: updates go to the webhook as Telegram sends them, and the bot's
+    answers are read from the stand-in Bot API, where the gateway sent them."""
+
+    def __init__(self, gateway_url: str, api: FakeBotAPI, chat_id: int) -> None:
+        self.url = f"{gateway_url}/webhooks/telegram"
+        self.api = api
+        self.chat_id = chat_id
+
+    def say(self, update: dict[str, Any], show: str) -> None:
+        before = len(self.api.sent(chat_id=self.chat_id))
+        response = self.api.post_webhook(self.url, BOT_SECRET, update)
+        print(f"  {'telegram ' + str(self.chat_id):>24} > {show}")
+        if response.status_code != 200:
+            print(f"  {'gateway':>24} < HTTP {response.status_code} {response.text.strip()}")
+            return
+        deadline = time.monotonic() + 10
+        while len(self.api.sent(chat_id=self.chat_id)) <= before:
+            if time.monotonic() > deadline:
+                print(f"  {'gateway':>24} < (no answer)")
+                return
+            time.sleep(0.02)
+        for message in self.api.sent(chat_id=self.chat_id)[before:]:
+            markup = message.get("reply_markup") or {}
+            buttons = [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+            buttons += [b["text"] for row in markup.get("keyboard", []) for b in row]
+            for i, line in enumerate(message["text"].splitlines()):
+                print(f"  {'bot' if i == 0 else '':>24} < {line}")
+            if buttons:
+                print(f"  {'':>24}   [{'] ['.join(buttons)}]")
+
+
 def _show_exchange(who: str, said: str, response: requests.Response) -> None:
     import xml.etree.ElementTree as ET
 
@@ -108,6 +144,38 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError("the gateway did not become ready")
+
+
+def play_telegram(gateway: str, api: FakeBotAPI) -> bytes:
+    """A Telegram conversation with buttons, a shared place and a photo; the photo's
+    bytes, to check what the central system can download."""
+    print("\n7. Telegram bot: buttons, a shared place and a photo")
+    photo = b"\xff\xd8\xff\xe0" + b"demo photo of a broken bridge " * 200
+    file_id = api.add_file(photo, "photos/file_1.jpg")
+    rina = TelegramCitizen(gateway, api, 424242)
+    rina.say(tg.text(rina.chat_id, "/start"), "/start")
+    rina.say(
+        tg.text(
+            rina.chat_id,
+            "Jembatan gantung di Desa Cikahuripan putus sejak banjir, "
+            "anak-anak tidak bisa ke sekolah.",
+        ),
+        "Jembatan gantung …",
+    )
+    rina.say(
+        tg.venue(
+            rina.chat_id,
+            -6.8694,
+            107.5398,
+            "Jembatan Cikahuripan",
+            "Desa Cikahuripan, Kab. Bandung Barat",
+        ),
+        "[shares a place]",
+    )
+    rina.say(tg.photo(rina.chat_id, file_id, len(photo)), "[photo]")
+    rina.say(tg.callback(rina.chat_id, "1"), "[presses: 1 Publik]")
+    rina.say(tg.callback(rina.chat_id, "KIRIM"), "[presses: Kirim]")
+    return photo
 
 
 def play(gateway: str) -> dict[str, Any]:
@@ -200,10 +268,15 @@ def run_demo() -> int:
 
     central_app = create_central_app(workdir / "sandbox-central.sqlite")
     twilio = FakeTwilio(AUTH_TOKEN)
+    bot_api = FakeBotAPI(BOT_TOKEN)
     port = free_port()
     gateway = f"http://127.0.0.1:{port}"
     procs: list[subprocess.Popen[bytes]] = []
-    with ServerThread(central_app) as central, ServerThread(twilio.app) as twilio_server:
+    with (
+        ServerThread(central_app) as central,
+        ServerThread(twilio.app) as twilio_server,
+        ServerThread(bot_api.app) as bot_server,
+    ):
         env = {
             **os.environ,
             "GATEWAY_DATABASE_URL": db_url,
@@ -216,6 +289,9 @@ def run_demo() -> int:
             "GATEWAY_FORWARD_TARGET": "open311",
             "GATEWAY_FORWARD_URL": central.url,
             "GATEWAY_WORKER_POLL_SECONDS": "0.2",
+            "GATEWAY_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "GATEWAY_TELEGRAM_SECRET_TOKEN": BOT_SECRET,
+            "GATEWAY_TELEGRAM_API_URL": bot_server.url,
         }
         log = (workdir / "processes.log").open("wb")
         cli = [sys.executable, "-m", "gateway.cli"]
@@ -235,7 +311,8 @@ def run_demo() -> int:
             )
             _wait_ready(gateway, procs[0])
             rejected = play(gateway)
-            ok = _report(db_url, central_app, twilio, rejected)
+            photo = play_telegram(gateway, bot_api)
+            ok = _report(db_url, central_app, twilio, rejected, photo, bot_api)
         finally:
             for proc in procs:
                 proc.terminate()
@@ -249,7 +326,14 @@ def run_demo() -> int:
     return 0 if ok else 1
 
 
-def _report(db_url: str, central_app: Any, twilio: FakeTwilio, rejected: dict[str, Any]) -> bool:
+def _report(
+    db_url: str,
+    central_app: Any,
+    twilio: FakeTwilio,
+    rejected: dict[str, Any],
+    photo: bytes,
+    bot_api: FakeBotAPI,
+) -> bool:
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
     deadline = time.monotonic() + TIMEOUT
@@ -293,8 +377,10 @@ def _report(db_url: str, central_app: Any, twilio: FakeTwilio, rejected: dict[st
     stats = central_stats(central_app.extensions["central_engine"])
     print(f"\nInbound messages stored: {inbound}")
     print(f"Central system: {stats['requests']} service requests from {stats['posts']} POSTs")
+    notices = [m for m in bot_api.sent() if "telah diteruskan" in m["text"]]
     print(
-        f"Status messages to citizens: {len(twilio.messages)} sent, {delivered} confirmed delivered"
+        f"Status messages to citizens: {len(twilio.messages)} by SMS/WhatsApp ({delivered} "
+        f"confirmed delivered), {len(notices)} on Telegram"
     )
     print("Rejected:")
     print(f"  forged signature -> HTTP {rejected['forged signature']}, nothing stored")
@@ -303,10 +389,22 @@ def _report(db_url: str, central_app: Any, twilio: FakeTwilio, rejected: dict[st
         f"  duplicate deliveries -> {rejected['duplicate deliveries']} of 2 redeliveries "
         "answered empty, stored once"
     )
+    served = [
+        requests.get(a["url"], timeout=5).content
+        for r in rows
+        for a in r.document.get("attachments") or []
+        if "/media/" in a["url"]
+    ]
+    photo_ok = served == [photo]
+    print(
+        f"Telegram photo served to the central system at its gateway URL: "
+        f"{'same bytes' if photo_ok else 'MISMATCH'}"
+    )
     ok = (
-        not pending
-        and len(rows) == 5
-        and stats["requests"] == 5
+        photo_ok
+        and not pending
+        and len(rows) == 6
+        and stats["requests"] == 6
         and rejected["forged signature"] == 403
         and rejected["malformed"] == 400
     )
