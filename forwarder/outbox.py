@@ -179,70 +179,60 @@ def claim(
     return sorted((ClaimedJob(*row) for row in rows), key=lambda j: j.id)
 
 
-def _owned(job_id: int, worker_id: str) -> Any:
-    return and_(
-        OutboxJob.id == job_id,
-        OutboxJob.status == JobStatus.RUNNING,
-        OutboxJob.locked_by == worker_id,
+def _finish(session: Session, job_id: int, worker_id: str, **values: Any) -> bool:
+    """Move a job this worker holds to its next state; False when the lease was lost
+    (another worker took the job over), in which case the caller must roll back its own
+    writes."""
+    result = session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.id == job_id,
+            OutboxJob.status == JobStatus.RUNNING,
+            OutboxJob.locked_by == worker_id,
+        )
+        .values(updated_at=utcnow(), locked_until=None, **values)
+        .execution_options(synchronize_session=False)
     )
+    return result.rowcount == 1
 
 
 def mark_done(
     session: Session, job_id: int, worker_id: str, result: dict[str, Any] | None = None
 ) -> bool:
-    """Record success in the caller's transaction. False when the lease was lost (another
-    worker took the job over), in which case the caller must roll back its own writes."""
-    now = utcnow()
-    res = session.execute(
-        update(OutboxJob)
-        .where(_owned(job_id, worker_id))
-        .values(
-            status=JobStatus.DONE,
-            result=result,
-            finished_at=now,
-            updated_at=now,
-            locked_until=None,
-            last_error=None,
-        )
-        .execution_options(synchronize_session=False)
+    """Record success in the caller's transaction (``locked_by`` stays as who did it)."""
+    return _finish(
+        session,
+        job_id,
+        worker_id,
+        status=JobStatus.DONE,
+        result=result,
+        finished_at=utcnow(),
+        last_error=None,
     )
-    return res.rowcount == 1
 
 
 def mark_retry(session: Session, job_id: int, worker_id: str, error: str, delay: float) -> bool:
-    now = utcnow()
-    res = session.execute(
-        update(OutboxJob)
-        .where(_owned(job_id, worker_id))
-        .values(
-            status=JobStatus.PENDING,
-            run_after=now + timedelta(seconds=delay),
-            last_error=error[:2000],
-            locked_by=None,
-            locked_until=None,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    return _finish(
+        session,
+        job_id,
+        worker_id,
+        status=JobStatus.PENDING,
+        run_after=utcnow() + timedelta(seconds=delay),
+        last_error=error[:2000],
+        locked_by=None,
     )
-    return res.rowcount == 1
 
 
 def mark_dead(session: Session, job_id: int, worker_id: str, error: str) -> bool:
-    now = utcnow()
-    res = session.execute(
-        update(OutboxJob)
-        .where(_owned(job_id, worker_id))
-        .values(
-            status=JobStatus.DEAD,
-            last_error=error[:2000],
-            finished_at=now,
-            locked_by=None,
-            locked_until=None,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    return _finish(
+        session,
+        job_id,
+        worker_id,
+        status=JobStatus.DEAD,
+        last_error=error[:2000],
+        finished_at=utcnow(),
+        locked_by=None,
     )
-    return res.rowcount == 1
 
 
 def retry_dead(session: Session, job_id: int) -> bool:
