@@ -70,6 +70,11 @@ class OutboundRequest:
     ask_location: bool = False
     language: str = "id"
     status_callback_url: str | None = None
+    # False once the channel's customer-service window has closed (Meta's 24 hours
+    # since the citizen last wrote): only templates or tagged messages may go out.
+    in_window: bool = True
+    # Answer publicly to this post instead of a private message (X mentions).
+    public_reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,10 @@ class ChannelAdapter(Protocol):
 
     def render_replies(self, request: WebhookRequest, replies: list[Reply]) -> tuple[str, str]:
         """(body, content type) of the HTTP answer carrying ``replies``."""
+        ...
+
+    def sends_to(self, channel: str, recipient: str) -> bool:
+        """Whether this adapter is the one that reaches ``recipient`` on ``channel``."""
         ...
 
     def send(self, message: OutboundRequest) -> SendResult:

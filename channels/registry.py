@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from channels.base import ChannelAdapter
+from channels.meta import MetaAdapter
 from channels.telegram import TelegramAdapter
 from channels.twilio import TwilioAdapter
+from channels.x import XAdapter
 
 CHANNELS: dict[str, type[ChannelAdapter]] = {
     "twilio": TwilioAdapter,
     "telegram": TelegramAdapter,
+    "meta": MetaAdapter,
+    "x": XAdapter,
 }

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     meta_verify_token: SecretStr = SecretStr("")
     meta_page_token: SecretStr = SecretStr("")
     meta_graph_url: str = "https://graph.facebook.com"
+    meta_graph_version: str = "v19.0"
+    # Outside Meta's 24-hour window: an approved WhatsApp template (one body parameter,
+    # the message text) and a Messenger message tag; empty = such messages are not sent.
+    meta_whatsapp_template: str = ""
+    meta_whatsapp_template_language: str = "id"
+    meta_message_tag: str = "ACCOUNT_UPDATE"
 
     x_consumer_secret: SecretStr = SecretStr("")
     x_bearer_token: SecretStr = SecretStr("")

@@ -4,6 +4,7 @@ to a citizen. Each records what it learned in the session the worker gives it.""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -28,6 +29,10 @@ from gateway.models import (
 from gateway.runtime import Runtime
 from normalizer.complaint import outbound_document
 from normalizer.message import Choice, DeliveryStatus
+
+# Meta's customer-service window: free-form messages only within 24 hours of the
+# citizen's last message.
+MESSAGING_WINDOW = timedelta(hours=24)
 
 
 def queue_message(
@@ -101,7 +106,7 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         message = session.get(OutboundMessage, job.payload["outbound_id"])
         if message is None:
             raise PermanentError(f"outbound message {job.payload['outbound_id']} is gone")
-        adapter = runtime.adapter_for(message.channel)
+        adapter = runtime.adapter_for(message.channel, message.recipient)
         if adapter is None:
             raise PermanentError(f"no adapter sends on {message.channel}")
         conversation = session.scalar(
@@ -123,6 +128,9 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             choices=tuple(Choice(c) for c in options.get("choices", ())),
             ask_location=bool(options.get("ask_location")),
             language=options.get("language", "id"),
+            public_reply_to=options.get("public_reply_to"),
+            # the conversation's last change is the citizen's last message
+            in_window=conversation is None or utcnow() - conversation.updated_at < MESSAGING_WINDOW,
             status_callback_url=(
                 runtime.public_url(f"/webhooks/{adapter.name}/status") if hooks else None
             ),
@@ -159,7 +167,7 @@ def fetch_attachments(session: Session, runtime: Runtime, complaint: Complaint) 
         if media is None:
             raise PermanentError(f"attachment {token} is unknown")
         if media.fetched_at is None:
-            adapter = runtime.adapter_for(media.channel)
+            adapter = runtime.adapter_for(media.channel, complaint.reply_to or "")
             if adapter is None:
                 raise PermanentError(f"no adapter fetches {media.channel} files")
             try:

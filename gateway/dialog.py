@@ -133,8 +133,10 @@ class Dialog:
         self.sms = msg.channel == Channel.SMS
         self.lang = conv.language
 
+        if msg.public:
+            return [self._public_mention(conv, draft, text)]
         if status := _STATUS.match(text):
-            return [self._status_reply(status.group(1))]
+            return [self._status_reply(status.group(1), msg)]
         meaning = kw[0] if kw else None
         if meaning == "help":
             return [self._say("help")]
@@ -295,13 +297,37 @@ class Dialog:
             self.lang = conv.language = lang
         return [self._submit(conv, draft, msg)]
 
-    def _status_reply(self, rest: str) -> Reply:
+    def _public_mention(self, conv: ConversationState, draft: dict[str, Any], text: str) -> Reply:
+        """A complaint posted in public: keep it as this account's draft, and answer in
+        public with words that reveal nothing about the citizen or the complaint."""
+        if text and len(text) >= MIN_COMPLAINT_CHARS and not draft.get("description"):
+            draft["description"] = text
+            conv.step = _next_step(draft, sms=False)
+        conv.draft = draft
+        return Reply(texts.render("public_mention", self.lang), public=True)
+
+    def _status_reply(self, rest: str, msg: InboundMessage) -> Reply:
         code = normalize_tracking_code(rest)
         if not code:
             return self._say("status_usage")
         complaint = complaints.find_by_code(self.session, code)
         if complaint is None:
             return self._say("status_unknown", code=code)
+        reporter = complaint.document.get("reporter") or {}
+        filed_here = complaint.channel == msg.channel and complaint.reply_to == msg.sender
+        same_phone = msg.phone is not None and reporter.get("phone") == msg.phone
+        if filed_here or same_phone:
+            # one contact across channels (SMS and WhatsApp share a number): the filer
+            # sees which complaint it is; anyone else holding the code sees only status
+            values = {
+                "code": code,
+                "status": texts.label(complaint.status, self.lang),
+                "date": complaint.updated_at.strftime("%d-%m-%Y"),
+                "title": complaint.document.get("title", ""),
+            }
+            if self.sms:
+                return Reply(texts.fit_sms("status_owner", self.lang, "title", **values))
+            return self._say("status_owner", **values)
         return self._say(
             "status",
             code=code,

@@ -45,6 +45,7 @@ def queue_replies(
                 "choices": [str(c) for c in reply.choices],
                 "ask_location": reply.ask_location,
                 "language": language,
+                "public_reply_to": msg.external_id if reply.public else None,
             },
         )
         session.add(message)

@@ -47,8 +47,10 @@ class Runtime:
         config = plain_config(self.settings)
         return {name: cls.from_config(config) for name, cls in CHANNELS.items()}
 
-    def adapter_for(self, channel: str) -> ChannelAdapter | None:
-        return next((a for a in self.adapters.values() if channel in a.channels), None)
+    def adapter_for(self, channel: str, recipient: str) -> ChannelAdapter | None:
+        """The adapter that reaches ``recipient`` on ``channel`` (WhatsApp may come
+        through Twilio or through Meta's Cloud API)."""
+        return next((a for a in self.adapters.values() if a.sends_to(channel, recipient)), None)
 
     @cached_property
     def dialog_config(self) -> DialogConfig:

@@ -99,6 +99,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "{code}: {status} (sejak {date}).",
         "en": "{code}: {status} (since {date}).",
     },
+    "status_owner": {
+        "id": "{code} ({title}): {status} (sejak {date}).",
+        "en": "{code} ({title}): {status} (since {date}).",
+    },
+    "public_mention": {
+        "id": "Terima kasih. Demi melindungi data Anda, mohon lanjutkan laporan ini lewat pesan "
+        "langsung (DM) ke akun ini.",
+        "en": "Thank you. To protect your data, please continue this report by direct message "
+        "(DM) to this account.",
+    },
     "status_unknown": {
         "id": "Kode {code} tidak ditemukan. Periksa kembali kode laporan Anda.",
         "en": "Code {code} was not found. Please check your tracking code.",

@@ -56,6 +56,8 @@ class InboundMessage:
     unsupported: str | None = None
     # An interaction the channel wants confirmed (Telegram callback query id).
     ack: str | None = None
+    # A public post (an X mention), not a private message: it is answered publicly.
+    public: bool = False
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -88,3 +90,5 @@ class Reply:
     text: str
     choices: tuple[Choice, ...] = ()
     ask_location: bool = False
+    # A public answer (a reply to a public post), as opposed to a private message.
+    public: bool = False

@@ -282,6 +282,9 @@ class TelegramAdapter:
         )
         return SendResult(external_id=f"{sent.chat.id}:{sent.message_id}", status="sent")
 
+    def sends_to(self, channel: str, recipient: str) -> bool:
+        return channel == Channel.TELEGRAM
+
     def fetch_media(self, ref: str) -> bytes:
         async def download(bot: Bot) -> bytes:
             file = await bot.get_file(ref)

@@ -188,6 +188,11 @@ class TwilioAdapter:
             raise SendError(f"Twilio unreachable: {exc}", permanent=False) from exc
         return SendResult(external_id=sent.sid, status=sent.status or "queued")
 
+    def sends_to(self, channel: str, recipient: str) -> bool:
+        return channel == Channel.SMS or (
+            channel == Channel.WHATSAPP and recipient.startswith(WHATSAPP_PREFIX)
+        )
+
     def fetch_media(self, ref: str) -> bytes:
         raise SendError("Twilio media are kept as references", permanent=True)
 

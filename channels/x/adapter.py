@@ -1,0 +1,200 @@
+"""X, at ``GET, POST /webhooks/x``.
+
+* GET ``crc_token``: the challenge-response check, answered with
+  ``{"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}``.
+* POST: ``x-twitter-webhooks-signature`` is ``sha256=`` + base64 HMAC-SHA256 of the raw
+  body with the consumer secret, checked before parsing.
+* ``direct_message_events`` run the normal dialog; the gateway's own sends
+  (``sender_id == for_user_id``) are ignored.
+* ``tweet_create_events`` that mention the account become a public message: the dialog
+  keeps the text as a draft tied to that account and answers publicly with a neutral
+  reply that asks the citizen to continue by DM. A public reply never carries personal
+  data or the complaint text.
+
+Replies go through a small client of ours (``POST /2/dm_conversations/with/{id}/messages``
+and ``POST /2/tweets``) at ``GATEWAY_X_API_URL``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any, Self
+
+import requests
+
+from channels.base import (
+    BadPayload,
+    OutboundRequest,
+    SendError,
+    SendResult,
+    Unsupported,
+    WebhookRequest,
+    WebhookResult,
+)
+from normalizer.complaint import Channel
+from normalizer.message import InboundMessage, Reply
+
+SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+TIMEOUT = 10.0
+
+
+def _sign(secret: str, data: bytes) -> str:
+    digest = hmac.new(secret.encode(), data, hashlib.sha256).digest()
+    return "sha256=" + base64.b64encode(digest).decode()
+
+
+class XAdapter:
+    name = "x"
+    channels = (Channel.X,)
+    hooks = ("",)
+    replies_inline = False
+
+    def __init__(self, consumer_secret: str, bearer_token: str, api_url: str) -> None:
+        self.consumer_secret = consumer_secret
+        self.bearer_token = bearer_token
+        self.api_url = api_url.rstrip("/")
+        self.http = requests.Session()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
+        return cls(
+            config.get("x_consumer_secret", ""),
+            config.get("x_bearer_token", ""),
+            config.get("x_api_url", "https://api.x.com"),
+        )
+
+    # -- inbound -----------------------------------------------------------------
+    def verify(self, request: WebhookRequest) -> bool:
+        if not self.consumer_secret:
+            return False
+        if request.method == "GET":
+            return bool(request.args.get("crc_token"))  # the answer itself proves the secret
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        return bool(given) and hmac.compare_digest(
+            given.encode(), _sign(self.consumer_secret, request.body).encode()
+        )
+
+    def parse(self, request: WebhookRequest) -> WebhookResult:
+        if request.method == "GET":
+            token = _sign(self.consumer_secret, request.args["crc_token"].encode())
+            return WebhookResult(
+                response=(200, json.dumps({"response_token": token}), "application/json")
+            )
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            raise BadPayload("body is not JSON") from None
+        if not isinstance(data, dict) or "for_user_id" not in data:
+            raise BadPayload("no for_user_id")
+        ours = str(data["for_user_id"])
+        users = data.get("users") or {}
+        messages = []
+        try:
+            for event in data.get("direct_message_events") or []:
+                if event.get("type") != "message_create":
+                    continue
+                create = event["message_create"]
+                sender = str(create["sender_id"])
+                if sender == ours:
+                    continue  # our own reply, echoed back
+                messages.append(
+                    InboundMessage(
+                        channel=Channel.X,
+                        external_id=str(event["id"]),
+                        sender=sender,
+                        recipient=ours,
+                        text=create["message_data"].get("text", ""),
+                        name=(users.get(sender) or {}).get("name"),
+                        raw=event,
+                    )
+                )
+            for tweet in data.get("tweet_create_events") or []:
+                author = str(tweet["user"]["id_str"])
+                mentions = {
+                    str(m.get("id_str"))
+                    for m in (tweet.get("entities") or {}).get("user_mentions") or []
+                }
+                if author == ours or ours not in mentions:
+                    continue
+                messages.append(
+                    InboundMessage(
+                        channel=Channel.X,
+                        external_id=str(tweet["id_str"]),
+                        sender=author,
+                        recipient=ours,
+                        text=_without_mentions(tweet),
+                        public=True,
+                        raw=tweet,
+                    )
+                )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise BadPayload(f"unexpected shape: {type(exc).__name__} {exc}") from None
+        if not messages:
+            raise Unsupported("no direct message or mention for us")
+        return WebhookResult(messages=messages)
+
+    def render_replies(self, request: WebhookRequest, replies: list[Reply]) -> tuple[str, str]:
+        return "", "text/plain"
+
+    # -- outbound ----------------------------------------------------------------
+    def sends_to(self, channel: str, recipient: str) -> bool:
+        return channel == Channel.X
+
+    def send(self, message: OutboundRequest) -> SendResult:
+        if message.public_reply_to:
+            path = "2/tweets"
+            body: dict[str, Any] = {
+                "text": message.text,
+                "reply": {"in_reply_to_tweet_id": message.public_reply_to},
+            }
+        else:
+            path = f"2/dm_conversations/with/{message.recipient}/messages"
+            body = {"text": message.text}
+        if not self.bearer_token:
+            raise SendError("GATEWAY_X_BEARER_TOKEN is not configured", permanent=True)
+        try:
+            response = self.http.post(
+                f"{self.api_url}/{path}",
+                json=body,
+                timeout=TIMEOUT,
+                headers={"Authorization": f"Bearer {self.bearer_token}"},
+            )
+        except requests.RequestException as exc:
+            raise SendError(f"X unreachable: {exc}", permanent=False) from exc
+        if response.status_code in (200, 201):
+            data = response.json().get("data") or {}
+            return SendResult(
+                external_id=str(data.get("dm_event_id") or data.get("id")), status="sent"
+            )
+        retryable = response.status_code == 429 or response.status_code >= 500
+        reset = response.headers.get("x-rate-limit-reset")
+        raise SendError(
+            f"X {response.status_code}: {response.text[:200]}",
+            permanent=not retryable,
+            retry_after=_seconds_until(reset) if reset else None,
+        )
+
+    def fetch_media(self, ref: str) -> bytes:
+        raise SendError("X media are not fetched", permanent=True)
+
+    def acknowledge(self, ack: str) -> None:
+        """X waits on nothing."""
+
+
+def _without_mentions(tweet: dict[str, Any]) -> str:
+    text = tweet.get("extended_tweet", {}).get("full_text") or tweet.get("text", "")
+    words = [w for w in text.split() if not w.startswith("@")]
+    return " ".join(words)
+
+
+def _seconds_until(epoch: str) -> float | None:
+    import time
+
+    try:
+        return max(0.0, float(epoch) - time.time())
+    except ValueError:
+        return None
