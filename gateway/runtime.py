@@ -83,7 +83,8 @@ class Runtime:
 
     @cached_property
     def _dispatcher(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=2, thread_name_prefix="dispatch")
+        # One thread: a citizen's replies leave in the order they were written.
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch")
 
     def dispatch(self, job_ids: list[int]) -> None:
         """Send these just-committed jobs now, from this process, instead of waiting for

@@ -27,15 +27,19 @@ def fixture(name: str) -> bytes:
 
 def meta_request(body: bytes, secret: str = "app-secret") -> WebhookRequest:
     sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return WebhookRequest("POST", "https://gw/webhooks/meta", "",
-                          {"X-Hub-Signature-256": sig}, body)
+    return WebhookRequest(
+        "POST", "https://gw/webhooks/meta", "", {"X-Hub-Signature-256": sig}, body
+    )
 
 
 def x_request(body: bytes, secret: str = "consumer-secret") -> WebhookRequest:
-    sig = "sha256=" + base64.b64encode(
-        hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-    return WebhookRequest("POST", "https://gw/webhooks/x", "",
-                          {"x-twitter-webhooks-signature": sig}, body)
+    sig = (
+        "sha256="
+        + base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    )
+    return WebhookRequest(
+        "POST", "https://gw/webhooks/x", "", {"x-twitter-webhooks-signature": sig}, body
+    )
 
 
 def meta(name: str):
@@ -59,18 +63,37 @@ def test_meta_signature_is_checked_on_the_raw_bytes():
 
 
 def test_meta_subscription_handshake():
-    ok = WebhookRequest("GET", "u", "", {}, b"", args={
-        "hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"})
+    ok = WebhookRequest(
+        "GET",
+        "u",
+        "",
+        {},
+        b"",
+        args={
+            "hub.mode": "subscribe",
+            "hub.verify_token": "verify-me",
+            "hub.challenge": "1158201444",
+        },
+    )
     assert META.verify(ok) and META.parse(ok).response == (200, "1158201444", "text/plain")
-    bad = WebhookRequest("GET", "u", "", {}, b"", args={
-        "hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"})
+    bad = WebhookRequest(
+        "GET",
+        "u",
+        "",
+        {},
+        b"",
+        args={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"},
+    )
     assert not META.verify(bad)
 
 
 def test_messenger_text_quick_reply_image_location():
     [text] = meta("meta/messenger__text").messages
     assert (text.channel, text.sender, text.recipient) == (
-        Channel.MESSENGER, "6543210987654321", "104512345678901")
+        Channel.MESSENGER,
+        "6543210987654321",
+        "104512345678901",
+    )
     assert text.external_id.startswith("m_")
     assert meta("meta/messenger__quick_reply").messages[0].text == "2"
     [image] = meta("meta/messenger__image").messages[0].media
@@ -113,8 +136,14 @@ def test_whatsapp_cloud_statuses():
     assert status.status == "delivered" and status.external_id.startswith("wamid.")
 
 
-@pytest.mark.parametrize("body", [b"nope", b"{}", b'{"object": "page", "entry": [{"messaging":'
-                                  b' [{"sender": {}, "message": {"mid": "m1"}}]}]}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"nope",
+        b"{}",
+        b'{"object": "page", "entry": [{"messaging": [{"sender": {}, "message": {"mid": "m1"}}]}]}',
+    ],
+)
 def test_meta_malformed(body):
     with pytest.raises(BadPayload):
         META.parse(meta_request(body))
@@ -129,8 +158,9 @@ def test_x_crc():
     request = WebhookRequest("GET", "u", "", {}, b"", args={"crc_token": "challenge-123"})
     assert X.verify(request)
     status, body, _ = X.parse(request).response
-    expected = base64.b64encode(hmac.new(b"consumer-secret", b"challenge-123",
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(b"consumer-secret", b"challenge-123", hashlib.sha256).digest()
+    ).decode()
     assert status == 200 and json.loads(body) == {"response_token": f"sha256={expected}"}
 
 
