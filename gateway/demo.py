@@ -25,17 +25,22 @@ from twilio.request_validator import RequestValidator
 
 from gateway.db import make_engine, make_session_factory, upgrade
 from gateway.models import Complaint, ComplaintStatus, InboundRecord, OutboundMessage
+from gateway.sandbox import social_events as social
 from gateway.sandbox import telegram_updates as tg
 from gateway.sandbox.central import central_stats, create_central_app
+from gateway.sandbox.meta_api import FakeGraphAPI
 from gateway.sandbox.server import ServerThread
 from gateway.sandbox.telegram_api import FakeBotAPI
 from gateway.sandbox.twilio_api import FakeTwilio
+from gateway.sandbox.x_api import FakeXAPI
 
 ACCOUNT_SID = "AC" + "d" * 32
 AUTH_TOKEN = "demo-auth-token"
 OUR_NUMBER = "+62215550100"
 BOT_TOKEN = "7000000001:demo-bot-token"
 BOT_SECRET = "demo-webhook-secret"
+META_SECRET, META_VERIFY, META_TOKEN = "demo-meta-secret", "demo-verify", "demo-page-token"
+X_SECRET, X_BEARER = "demo-x-secret", "demo-x-bearer"
 TIMEOUT = 60.0
 
 
@@ -178,6 +183,119 @@ def play_telegram(gateway: str, api: FakeBotAPI) -> bytes:
     return photo
 
 
+class SocialCitizen:
+    """Someone on Messenger, WhatsApp (Cloud API) or X: ``post`` delivers a signed webhook,
+    ``outbox`` lists the texts the gateway has sent them through the stand-in API."""
+
+    def __init__(self, label: str, post: Any, outbox: Any) -> None:
+        self.label, self.post, self.outbox = label, post, outbox
+
+    def say(self, payload: dict[str, Any], show: str) -> None:
+        before = len(self.outbox())
+        response = self.post(payload)
+        print(f"  {self.label:>24} > {show}")
+        if response.status_code != 200:
+            print(f"  {'gateway':>24} < HTTP {response.status_code} {response.text.strip()}")
+            return
+        deadline = time.monotonic() + 10
+        while len(self.outbox()) <= before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for text, buttons in self.outbox()[before:]:
+            for i, line in enumerate(text.splitlines()):
+                print(f"  {'gateway' if i == 0 else '':>24} < {line}")
+            if buttons:
+                print(f"  {'':>24}   [{'] ['.join(buttons)}]")
+
+
+def _graph_texts(graph: FakeGraphAPI, recipient: str) -> list[tuple[str, list[str]]]:
+    out = []
+    for body in graph.sent():
+        if body.get("recipient", {}).get("id") == recipient:
+            message = body["message"]
+            out.append((message["text"], [q["title"] for q in message.get("quick_replies", [])]))
+        elif body.get("to") == recipient:
+            if body["type"] == "interactive":
+                buttons = [b["reply"]["title"] for b in body["interactive"]["action"]["buttons"]]
+                out.append((body["interactive"]["body"]["text"], buttons))
+            else:
+                out.append((body.get("text", {}).get("body", "(template)"), []))
+    return out
+
+
+def play_social(gateway: str, graph: FakeGraphAPI, x: FakeXAPI) -> None:
+    meta_url, x_url = f"{gateway}/webhooks/meta", f"{gateway}/webhooks/x"
+    print("\n8. Facebook Messenger, with quick replies")
+    psid = "6543210987654321"
+    budi = SocialCitizen(
+        "messenger " + psid[-4:],
+        lambda p: graph.post_webhook(meta_url, META_SECRET, p),
+        lambda: _graph_texts(graph, psid),
+    )
+    budi.say(
+        social.messenger(
+            psid,
+            "Sampah menumpuk di TPS Pasar Baru tidak diangkut dua "
+            "minggu, baunya sampai ke sekolah.",
+        ),
+        "Sampah menumpuk …",
+    )
+    budi.say(social.messenger(psid, "TPS Pasar Baru, Kota Bandung"), "TPS Pasar Baru, …")
+    budi.say(social.messenger(psid, quick_reply="LEWATI"), "[taps: Lewati]")
+    budi.say(social.messenger(psid, quick_reply="2"), "[taps: 2 Rahasia]")
+    budi.say(social.messenger(psid, quick_reply="KIRIM"), "[taps: Kirim]")
+
+    print("\n9. WhatsApp Business (Cloud API), with reply buttons")
+    wa = "6281377778888"
+    sari = SocialCitizen(
+        "whatsapp-cloud " + wa[-4:],
+        lambda p: graph.post_webhook(meta_url, META_SECRET, p),
+        lambda: _graph_texts(graph, wa),
+    )
+    sari.say(
+        social.whatsapp(
+            wa, body="Listrik di RT 02 padam setiap malam sejak seminggu, PLN belum datang."
+        ),
+        "Listrik di RT 02 padam …",
+    )
+    sari.say(
+        social.whatsapp(
+            wa,
+            "location",
+            lat=-7.2575,
+            lon=112.7521,
+            place="RT 02 RW 04",
+            address="Kel. Genteng, Kota Surabaya",
+        ),
+        "[shares location]",
+    )
+    sari.say(social.whatsapp(wa, "interactive", id="LEWATI"), "[taps: Lewati]")
+    sari.say(social.whatsapp(wa, "interactive", id="1"), "[taps: 1 Publik]")
+    sari.say(social.whatsapp(wa, "interactive", id="KIRIM"), "[taps: Kirim]")
+
+    print("\n10. X: a public mention, answered publicly without personal data, then by DM")
+    user = "3001969357"
+    public = SocialCitizen(
+        "x @wargax (public)",
+        lambda p: x.post_webhook(x_url, X_SECRET, p),
+        lambda: [(t["text"], []) for t in x.tweets],
+    )
+    public.say(
+        social.x_mention(
+            user, "jalan di depan SMPN 2 Depok berlubang, sudah ada yang jatuh #lapor"
+        ),
+        "@lapor1708 jalan di depan SMPN 2 … #lapor",
+    )
+    dm = SocialCitizen(
+        "x @wargax (DM)",
+        lambda p: x.post_webhook(x_url, X_SECRET, p),
+        lambda: [(d["text"], []) for d in x.dms],
+    )
+    dm.say(social.x_dm(user, "Jl. Margonda Raya depan SMPN 2, Depok"), "Jl. Margonda Raya …")
+    dm.say(social.x_dm(user, "LEWATI"), "LEWATI")
+    dm.say(social.x_dm(user, "3"), "3")
+    dm.say(social.x_dm(user, "KIRIM"), "KIRIM")
+
+
 def play(gateway: str) -> dict[str, Any]:
     """The sample traffic; returns what was rejected, for the report."""
     print("\n1. SMS, guided dialog (Bahasa Indonesia)")
@@ -269,6 +387,8 @@ def run_demo() -> int:
     central_app = create_central_app(workdir / "sandbox-central.sqlite")
     twilio = FakeTwilio(AUTH_TOKEN)
     bot_api = FakeBotAPI(BOT_TOKEN)
+    graph = FakeGraphAPI(META_TOKEN)
+    x_api = FakeXAPI(X_BEARER)
     port = free_port()
     gateway = f"http://127.0.0.1:{port}"
     procs: list[subprocess.Popen[bytes]] = []
@@ -276,7 +396,10 @@ def run_demo() -> int:
         ServerThread(central_app) as central,
         ServerThread(twilio.app) as twilio_server,
         ServerThread(bot_api.app) as bot_server,
+        ServerThread(graph.app) as graph_server,
+        ServerThread(x_api.app) as x_server,
     ):
+        graph.url = graph_server.url
         env = {
             **os.environ,
             "GATEWAY_DATABASE_URL": db_url,
@@ -292,6 +415,13 @@ def run_demo() -> int:
             "GATEWAY_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
             "GATEWAY_TELEGRAM_SECRET_TOKEN": BOT_SECRET,
             "GATEWAY_TELEGRAM_API_URL": bot_server.url,
+            "GATEWAY_META_APP_SECRET": META_SECRET,
+            "GATEWAY_META_VERIFY_TOKEN": META_VERIFY,
+            "GATEWAY_META_PAGE_TOKEN": META_TOKEN,
+            "GATEWAY_META_GRAPH_URL": graph_server.url,
+            "GATEWAY_X_CONSUMER_SECRET": X_SECRET,
+            "GATEWAY_X_BEARER_TOKEN": X_BEARER,
+            "GATEWAY_X_API_URL": x_server.url,
         }
         log = (workdir / "processes.log").open("wb")
         cli = [sys.executable, "-m", "gateway.cli"]
@@ -312,7 +442,8 @@ def run_demo() -> int:
             _wait_ready(gateway, procs[0])
             rejected = play(gateway)
             photo = play_telegram(gateway, bot_api)
-            ok = _report(db_url, central_app, twilio, rejected, photo, bot_api)
+            play_social(gateway, graph, x_api)
+            ok = _report(db_url, central_app, twilio, rejected, photo, bot_api, graph, x_api)
         finally:
             for proc in procs:
                 proc.terminate()
@@ -333,6 +464,8 @@ def _report(
     rejected: dict[str, Any],
     photo: bytes,
     bot_api: FakeBotAPI,
+    graph: FakeGraphAPI,
+    x_api: FakeXAPI,
 ) -> bool:
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
@@ -377,10 +510,22 @@ def _report(
     stats = central_stats(central_app.extensions["central_engine"])
     print(f"\nInbound messages stored: {inbound}")
     print(f"Central system: {stats['requests']} service requests from {stats['posts']} POSTs")
-    notices = [m for m in bot_api.sent() if "telah diteruskan" in m["text"]]
+
+    def forwarded(texts: list[str]) -> int:
+        return sum("telah diteruskan" in t for t in texts)
+
+    telegram_notices = forwarded([m["text"] for m in bot_api.sent()])
+    meta_notices = forwarded(
+        [
+            (b.get("message") or {}).get("text") or (b.get("text") or {}).get("body", "")
+            for b in graph.sent()
+        ]
+    )
+    x_notices = forwarded([d["text"] for d in x_api.dms])
     print(
         f"Status messages to citizens: {len(twilio.messages)} by SMS/WhatsApp ({delivered} "
-        f"confirmed delivered), {len(notices)} on Telegram"
+        f"confirmed delivered), {telegram_notices} on Telegram, {meta_notices} on "
+        f"Messenger/WhatsApp Cloud, {x_notices} on X"
     )
     print("Rejected:")
     print(f"  forged signature -> HTTP {rejected['forged signature']}, nothing stored")
@@ -403,8 +548,8 @@ def _report(
     ok = (
         photo_ok
         and not pending
-        and len(rows) == 6
-        and stats["requests"] == 6
+        and len(rows) == 9
+        and stats["requests"] == 9
         and rejected["forged signature"] == 403
         and rejected["malformed"] == 400
     )

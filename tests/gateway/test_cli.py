@@ -110,9 +110,9 @@ def test_demo_runs_the_whole_pipeline_from_a_fresh_directory(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert "Demo succeeded" in out
-    assert "Central system: 6 service requests from 6 POSTs" in out
+    assert "Central system: 9 service requests from 9 POSTs" in out
     assert "forged signature -> HTTP 403" in out and "malformed request -> HTTP 400" in out
-    assert out.count("submitted") >= 6 and "same bytes" in out
+    assert out.count("submitted") >= 9 and "same bytes" in out
     assert (tmp_path / "instance" / "demo" / "gateway.sqlite").exists()
 
 
