@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,14 +52,14 @@ def _statements(dialect: str) -> dict[str, Any]:
     ).returning(c.id, c.step, c.language, c.draft, c.updated_at)
     store = (
         insert(INBOUND)
-        .values(
-            channel=bindparam("channel"),
-            external_id=bindparam("external_id"),
-            sender=bindparam("sender"),
-            text=bindparam("text"),
-            payload=bindparam("payload", type_=INBOUND.c.payload.type),
-            reply=bindparam("reply"),
-            received_at=bindparam("received_at"),
+        .values(  # names of their own: the combined statement also updates a table
+            channel=bindparam("msg_channel"),
+            external_id=bindparam("msg_external_id"),
+            sender=bindparam("msg_sender"),
+            text=bindparam("msg_text"),
+            payload=bindparam("msg_payload", type_=INBOUND.c.payload.type),
+            reply=bindparam("msg_reply"),
+            received_at=bindparam("msg_received_at"),
         )
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
         .returning(INBOUND.c.id)
@@ -74,7 +74,15 @@ def _statements(dialect: str) -> dict[str, Any]:
             updated_at=bindparam("updated_at", type_=c.updated_at.type),
         )
     )
-    return {"lock": upsert, "store": store, "save": save}
+    statements = {"lock": upsert, "store": store, "save": save}
+    if dialect == "postgresql":
+        # One round trip instead of two (it matters most with the database on another
+        # machine): the conversation is saved only if the message was new.
+        # Data-modifying CTEs are PostgreSQL's; SQLite takes the two statements.
+        stored = store.cte("stored")
+        saved = save.where(exists(select(stored.c.id))).returning(c.id).cte("saved")
+        statements["store_and_save"] = select(stored.c.id).add_cte(saved)
+    return statements
 
 
 def lock_conversation(
@@ -94,22 +102,47 @@ def lock_conversation(
     return ConversationState(row.id, row.step, row.language, dict(row.draft or {}), row.updated_at)
 
 
+def _store_params(msg: InboundMessage, reply: str | None) -> dict[str, Any]:
+    return {
+        "msg_channel": msg.channel,
+        "msg_external_id": msg.external_id,
+        "msg_sender": msg.sender,
+        "msg_text": msg.text,
+        "msg_payload": msg.raw,
+        "msg_reply": reply,
+        "msg_received_at": msg.received_at or utcnow(),
+    }
+
+
 def store_inbound(conn: Connection, msg: InboundMessage, reply: str | None) -> int | None:
     """The new row's id, or None when this (channel, external id) was stored before.
 
     The unique constraint decides, so two processes receiving the same redelivery at
     once still store it once: the second waits for the first and then finds it.
     """
-    params = {
-        "channel": msg.channel,
-        "external_id": msg.external_id,
-        "sender": msg.sender,
-        "text": msg.text,
-        "payload": msg.raw,
-        "reply": reply,
-        "received_at": msg.received_at or utcnow(),
+    statement = _statements(conn.dialect.name)["store"]
+    return conn.execute(statement, _store_params(msg, reply)).scalar_one_or_none()
+
+
+def store_and_save(
+    conn: Connection, msg: InboundMessage, reply: str | None, conv: ConversationState
+) -> bool:
+    """Store the message and the conversation's new state; False for a redelivery."""
+    statements = _statements(conn.dialect.name)
+    state = {
+        "conv_id": conv.id,
+        "step": conv.step,
+        "language": conv.language,
+        "draft": conv.draft,
+        "updated_at": conv.updated_at,
     }
-    return conn.execute(_statements(conn.dialect.name)["store"], params).scalar_one_or_none()
+    if "store_and_save" in statements:
+        params = {**_store_params(msg, reply), **state}
+        return conn.execute(statements["store_and_save"], params).scalar_one_or_none() is not None
+    if store_inbound(conn, msg, reply) is None:
+        return False
+    conn.execute(statements["save"], state)
+    return True
 
 
 def register_media(conn: Connection, msg: InboundMessage, base_url: str) -> InboundMessage:
@@ -145,16 +178,6 @@ def receive(session: Session, msg: InboundMessage, config: DialogConfig) -> tupl
     conv = lock_conversation(conn, msg, config.default_language)
     replies = Dialog(session, config).handle(conv, msg)
     reply = "\n\n".join(r.text for r in replies) or None
-    if store_inbound(conn, msg, reply) is None:
+    if not store_and_save(conn, msg, reply, conv):
         raise DuplicateMessage(msg.external_id)
-    conn.execute(
-        _statements(conn.dialect.name)["save"],
-        {
-            "conv_id": conv.id,
-            "step": conv.step,
-            "language": conv.language,
-            "draft": conv.draft,
-            "updated_at": conv.updated_at,
-        },
-    )
     return replies, conv.language
