@@ -37,6 +37,7 @@ from channels.base import (
     WebhookRequest,
     WebhookResult,
 )
+from channels.http import TIMEOUT, post_json, same_secret
 from normalizer.complaint import Channel
 from normalizer.message import (
     Choice,
@@ -49,7 +50,6 @@ from normalizer.message import (
 from normalizer.phone import to_e164
 
 WA_PREFIX = "wa:"  # our key for a WhatsApp Cloud user, apart from Twilio's "whatsapp:+…"
-TIMEOUT = 10.0
 LABELS: dict[Choice, tuple[str, str]] = {
     Choice.SKIP: ("Lewati", "Skip"),
     Choice.PUBLIC: ("1 Publik", "1 Public"),
@@ -104,16 +104,14 @@ class MetaAdapter:
     def verify(self, request: WebhookRequest) -> bool:
         if request.method == "GET":
             given = request.args.get("hub.verify_token", "")
-            return (
-                bool(self.verify_token and given)
-                and hmac.compare_digest(given.encode(), self.verify_token.encode())
-                and request.args.get("hub.mode") == "subscribe"
+            return request.args.get("hub.mode") == "subscribe" and same_secret(
+                given, self.verify_token
             )
         header = request.headers.get("X-Hub-Signature-256", "")
         if not (self.app_secret and header.startswith("sha256=")):
             return False
         expected = hmac.new(self.app_secret.encode(), request.body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(header[7:].encode(), expected.encode())
+        return same_secret(header[7:], expected)
 
     def parse(self, request: WebhookRequest) -> WebhookResult:
         if request.method == "GET":
@@ -253,17 +251,14 @@ class MetaAdapter:
         )
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        if not self.page_token:
-            raise SendError("GATEWAY_META_PAGE_TOKEN is not configured", permanent=True)
-        try:
-            response = self.http.post(
-                f"{self.graph}/{path}",
-                json=body,
-                timeout=TIMEOUT,
-                headers={"Authorization": f"Bearer {self.page_token}"},
-            )
-        except requests.RequestException as exc:
-            raise SendError(f"Graph API unreachable: {exc}", permanent=False) from exc
+        response = post_json(
+            self.http,
+            f"{self.graph}/{path}",
+            self.page_token,
+            body,
+            platform="Graph API",
+            token_setting="GATEWAY_META_PAGE_TOKEN",
+        )
         if response.status_code == 200:
             return response.json()
         error = (

@@ -16,7 +16,6 @@ message a second per chat and 30 a second overall; a 429's ``retry_after`` and a
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import threading
@@ -47,6 +46,7 @@ from channels.base import (
     WebhookRequest,
     WebhookResult,
 )
+from channels.http import same_secret
 from normalizer.complaint import Channel
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply, SharedLocation
 
@@ -115,10 +115,7 @@ class TelegramAdapter:
 
     # -- inbound -----------------------------------------------------------------
     def verify(self, request: WebhookRequest) -> bool:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not (self.secret_token and given):
-            return False
-        return hmac.compare_digest(given.encode(), self.secret_token.encode())
+        return same_secret(request.headers.get(SECRET_HEADER, ""), self.secret_token)
 
     def parse(self, request: WebhookRequest) -> WebhookResult:
         try:

@@ -35,11 +35,11 @@ from channels.base import (
     WebhookRequest,
     WebhookResult,
 )
+from channels.http import post_json, same_secret
 from normalizer.complaint import Channel
 from normalizer.message import InboundMessage, Reply
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
-TIMEOUT = 10.0
 
 
 def _sign(secret: str, data: bytes) -> str:
@@ -74,9 +74,7 @@ class XAdapter:
         if request.method == "GET":
             return bool(request.args.get("crc_token"))  # the answer itself proves the secret
         given = request.headers.get(SIGNATURE_HEADER, "")
-        return bool(given) and hmac.compare_digest(
-            given.encode(), _sign(self.consumer_secret, request.body).encode()
-        )
+        return same_secret(given, _sign(self.consumer_secret, request.body))
 
     def parse(self, request: WebhookRequest) -> WebhookResult:
         if request.method == "GET":
@@ -154,17 +152,14 @@ class XAdapter:
         else:
             path = f"2/dm_conversations/with/{message.recipient}/messages"
             body = {"text": message.text}
-        if not self.bearer_token:
-            raise SendError("GATEWAY_X_BEARER_TOKEN is not configured", permanent=True)
-        try:
-            response = self.http.post(
-                f"{self.api_url}/{path}",
-                json=body,
-                timeout=TIMEOUT,
-                headers={"Authorization": f"Bearer {self.bearer_token}"},
-            )
-        except requests.RequestException as exc:
-            raise SendError(f"X unreachable: {exc}", permanent=False) from exc
+        response = post_json(
+            self.http,
+            f"{self.api_url}/{path}",
+            self.bearer_token,
+            body,
+            platform="X",
+            token_setting="GATEWAY_X_BEARER_TOKEN",
+        )
         if response.status_code in (200, 201):
             data = response.json().get("data") or {}
             return SendResult(

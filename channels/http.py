@@ -1,0 +1,38 @@
+"""The one way channel adapters call a platform's JSON API with a bearer token."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import requests
+
+from channels.base import SendError
+
+TIMEOUT = 10.0
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison; an unset secret matches nothing."""
+    return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def post_json(
+    http: requests.Session,
+    url: str,
+    token: str,
+    body: dict[str, Any],
+    *,
+    platform: str,
+    token_setting: str,
+) -> requests.Response:
+    """POST ``body``; a missing token is permanent, an unreachable platform retryable.
+    The caller reads the status of what comes back."""
+    if not token:
+        raise SendError(f"{token_setting} is not configured", permanent=True)
+    try:
+        return http.post(
+            url, json=body, timeout=TIMEOUT, headers={"Authorization": f"Bearer {token}"}
+        )
+    except requests.RequestException as exc:
+        raise SendError(f"{platform} unreachable: {exc}", permanent=False) from exc
