@@ -23,7 +23,11 @@ What is publicly known, and where it comes from:
 
 The field mapping lives in this module (:func:`report_fields`) and each wire format
 behind one function (:func:`xml_body`, :func:`json_body`); outbox, retries,
-idempotency and dead letters are the same as for every target. LAPOR! offers no public
+idempotency and dead letters are the same as for every target. The ``Idempotency-Key``
+header is sent, but the public addstream format has no field for it: if the gateway
+dies between LAPOR!'s answer and its own commit, the redelivery may create a second
+report there. Ask the LAPOR! team whether their API deduplicates (``id_eksternal`` in
+the JSON mapping carries our complaint id for that). LAPOR! offers no public
 status pull: a delivered complaint stays ``submitted`` until a status event is pushed.
 """
 
