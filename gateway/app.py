@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from flask import Flask, Response
@@ -11,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from gateway import api, ops, webhooks
 from gateway.config import Settings, load_settings
+from gateway.logs import configure_logging
 from gateway.runtime import Runtime
 
 
@@ -33,5 +33,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         body = json.dumps({"error": exc.name, "detail": exc.description})
         return Response(body, status=exc.code or 500, content_type="application/json")
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from types import FrameType
 import click
 
 from gateway.config import load_settings
+from gateway.logs import configure_logging
 
 
 def _upgrade_if_sqlite(url: str) -> None:
@@ -56,7 +56,7 @@ def worker(burst: bool, worker_id: str | None) -> None:
     from gateway.delivery import make_worker
     from gateway.runtime import Runtime
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     settings = load_settings()
     _upgrade_if_sqlite(settings.resolved_database_url)
     runtime = Runtime(settings)
@@ -213,7 +213,7 @@ def telegram_poll(timeout: int, rounds: int | None) -> None:
 
     from gateway.telegram_poll import poll
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     _upgrade_if_sqlite(load_settings().resolved_database_url)
     runtime, adapter = _telegram()
     stop = threading.Event()

@@ -103,12 +103,23 @@ class Complaint(_Model):
 def outbound_document(document: dict[str, Any]) -> dict[str, Any]:
     """The copy of a complaint document that may leave the gateway.
 
-    For an anonymous reporter every identity field is null, whatever was stored.
+    For an anonymous reporter every identity field is null, whatever was stored, and
+    identity values the citizen typed into the text (a phone number, a NIK, an e-mail
+    address, a bank account) are masked.
     """
+    from normalizer.privacy import mask_identity
+
     doc = dict(document)
     reporter = dict(doc.get("reporter") or {})
     if reporter.get("privacy") == Privacy.ANONYMOUS:
         reporter.update(name=None, phone=None, email=None, channel_user_id=None)
+        doc["description"] = mask_identity(doc.get("description"))
+        doc["title"] = mask_identity(doc.get("title"))
+        if doc.get("location"):
+            doc["location"] = {
+                **doc["location"],
+                "text": mask_identity(doc["location"].get("text")),
+            }
     doc["reporter"] = reporter
     return doc
 

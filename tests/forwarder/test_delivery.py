@@ -193,7 +193,8 @@ def test_anonymous_identity_never_reaches_the_central(make_settings, live_gatewa
     from tests.conftest import TWILIO_TOKEN
 
     TwilioSender(url, TWILIO_TOKEN, "+6281298765432").say(
-        "LAPOR ANONIM pungutan liar oleh oknum petugas di kantor samsat"
+        "LAPOR ANONIM pungutan liar oleh oknum petugas di kantor samsat, hubungi saya "
+        "0813-1111-2222 atau NIK 3201011508950001"
     )
     captured = []
     inner = create_central_app(tmp_path / "c.sqlite")
@@ -210,3 +211,5 @@ def test_anonymous_identity_never_reaches_the_central(make_settings, live_gatewa
         drain(runtime_for(make_settings, forward_url=server.url, notify_on_submitted=False))
     assert len(captured) == 1
     assert "6281298765432" not in captured[0] and "first_name" not in captured[0]
+    assert "0813-1111-2222" not in captured[0] and "3201011508950001" not in captured[0]
+    assert "pungutan+liar" in captured[0]  # the complaint itself still goes

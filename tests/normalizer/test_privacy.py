@@ -1,0 +1,58 @@
+"""Identity values in free text: found, and masked for anonymous complaints and logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from normalizer.build import build_complaint
+from normalizer.complaint import outbound_document
+from normalizer.privacy import identity_values, mask_identity
+
+TEXT = ("Pungli di kantor kelurahan, diminta Rp 50.000. Hubungi saya 0812-3456-7890 atau "
+        "budi.santoso@gmail.com, NIK 3201011508950001, rek BCA 1234567890. Bus B 1234 XYZ.")
+SECRETS = ("0812-3456-7890", "budi.santoso@gmail.com", "3201011508950001", "1234567890")
+
+
+def test_identity_values_are_found():
+    found = dict(identity_values(TEXT))
+    assert found["PHONE"] == "0812-3456-7890" and found["NIK"] == "3201011508950001"
+    assert found["EMAIL"] == "budi.santoso@gmail.com" and found["BANK_ACCOUNT"] == "1234567890"
+
+
+def test_masking_keeps_what_the_complaint_is_about():
+    masked = mask_identity(TEXT)
+    for secret in SECRETS:
+        assert secret not in masked
+    assert "Rp 50.000" in masked and "B 1234 XYZ" in masked and "[PHONE_1]" in masked
+    plain = "Jalan berlubang sejak 3 bulan, 100 meter, 2 motor jatuh tanggal 12-11-2026"
+    assert mask_identity(plain) == plain
+
+
+def _doc(privacy: str) -> dict:
+    return build_complaint(
+        id="c1", tracking_code="LPR-7K3M9Q2X", channel="sms",
+        received_at=datetime.now(UTC), description=TEXT, privacy=privacy,
+        phone="+6281299999999", location_text="rumah saya, HP 0812-3456-7890").to_document()
+
+
+def test_anonymous_complaint_leaves_without_identity_in_its_text():
+    doc = json.dumps(outbound_document(_doc("anonymous")))
+    for secret in (*SECRETS, "6281299999999"):
+        assert secret not in doc
+
+
+def test_confidential_complaint_keeps_its_text_for_the_agency():
+    doc = outbound_document(_doc("confidential"))
+    assert doc["description"] == TEXT and doc["reporter"]["phone"] == "+6281299999999"
+
+
+def test_log_lines_carry_no_identity(capfd):
+    from gateway.logs import configure_logging
+
+    configure_logging()
+    logging.getLogger("lapor.test").warning("citizen %s wrote NIK %s", "0812-3456-7890",
+                                           "3201011508950001")
+    err = capfd.readouterr().err
+    assert "citizen" in err and "0812-3456-7890" not in err and "3201011508950001" not in err
