@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_ID = "lapor-gateway/complaint@1"
+# Kemendagri: province 32, kabupaten/kota 32.17, kecamatan 32.17.01, desa 32.17.01.2005
+REGION_CODE = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
 
 
 class Channel(StrEnum):
@@ -63,7 +65,9 @@ class Location(_Model):
     text: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    region_code: str | None = Field(default=None, pattern=r"^[0-9]{2}(\.[0-9]{2}){0,3}$")
+    region_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
+    )
     region_name: str | None = None
 
 

@@ -1,0 +1,38 @@
+"""Free-text places to Kemendagri regions."""
+
+from __future__ import annotations
+
+import pytest
+
+from normalizer.complaint import REGION_CODE
+from normalizer.region import resolve_region
+from normalizer.validation import complaint_schema
+
+
+@pytest.mark.parametrize("text, code, name", [
+    ("Jl. Raya Sukamaju km 4, Kab. Bandung Barat", "32.17", "Kabupaten Bandung Barat"),
+    ("kota cirebon", "32.74", "Kota Cirebon"),
+    ("jaksel", "31.74", "Kota Administrasi Jakarta Selatan"),
+    ("Kec. Sleman, DIY", "34.04", "Kabupaten Sleman"),
+    ("RT 02 RW 04, Kel. Genteng, Kota Surabaya", "35.78", "Kota Surabaya"),
+    ("Jl. Margonda Raya depan SMPN 2, Depok", "32.76", "Kota Depok"),
+])
+def test_places_as_people_write_them(text, code, name):
+    region = resolve_region(text)
+    assert region is not None and (region.code, region.name) == (code, name)
+
+
+def test_a_weak_guess_is_not_recorded():
+    assert resolve_region("Bandung") is None  # Kabupaten or Kota Bandung: the text does not say
+    assert resolve_region("depan rumah pak RT") is None
+    assert resolve_region("") is None and resolve_region(None) is None
+
+
+def test_region_codes_fit_the_schema_at_every_level():
+    import re
+
+    pattern = complaint_schema()["properties"]["location"]["properties"]["region_code"]["pattern"]
+    assert pattern == REGION_CODE
+    for code in ("32", "32.17", "32.17.01", "32.17.01.2005"):
+        assert re.match(pattern, code)
+    assert not re.match(pattern, "32.1")
