@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 from flask import Flask, Response
@@ -13,7 +12,6 @@ from gateway import api, ops, webhooks
 from gateway.config import Settings, load_settings
 from gateway.logs import configure_logging
 from gateway.runtime import Runtime
-from normalizer import region
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -25,8 +23,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SECRET_KEY=settings.secret_key.get_secret_value() or None,
     )
     app.extensions["lapor"] = Runtime(settings)
-    # the region tables load in the background, not in the first citizen's request
-    threading.Thread(target=region.warm, daemon=True, name="warm-regions").start()
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)

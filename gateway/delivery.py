@@ -29,6 +29,7 @@ from gateway.models import (
 from gateway.runtime import Runtime
 from normalizer.complaint import outbound_document
 from normalizer.message import Choice, DeliveryStatus
+from normalizer.region import with_region
 
 # Meta's customer-service window: free-form messages only within 24 hours of the
 # citizen's last message.
@@ -66,6 +67,8 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             raise PermanentError(f"complaint {job.payload['complaint_id']} does not exist")
         if fetch_attachments(session, runtime, complaint):
             session.flush()
+        if (located := with_region(complaint.document)) is not None:
+            complaint.document = located
         document = outbound_document(complaint.document)
         receipt = runtime.target.deliver(document, idempotency_key=complaint.id)
         now = utcnow()

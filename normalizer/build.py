@@ -16,7 +16,6 @@ from normalizer.complaint import (
     Reporter,
 )
 from normalizer.message import MediaRef
-from normalizer.region import resolve_region
 
 TITLE_MAX = 80
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
@@ -55,14 +54,7 @@ def build_complaint(
     description = description.strip()
     location = None
     if location_text or lat is not None:
-        region = resolve_region(location_text)
-        location = Location(
-            text=location_text,
-            lat=lat,
-            lon=lon,
-            region_code=region.code if region else None,
-            region_name=region.name if region else None,
-        )
+        location = Location(text=location_text, lat=lat, lon=lon)
     return Complaint(
         id=id,
         tracking_code=tracking_code,

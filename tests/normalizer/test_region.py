@@ -9,14 +9,17 @@ from normalizer.region import resolve_region
 from normalizer.validation import complaint_schema
 
 
-@pytest.mark.parametrize("text, code, name", [
-    ("Jl. Raya Sukamaju km 4, Kab. Bandung Barat", "32.17", "Kabupaten Bandung Barat"),
-    ("kota cirebon", "32.74", "Kota Cirebon"),
-    ("jaksel", "31.74", "Kota Administrasi Jakarta Selatan"),
-    ("Kec. Sleman, DIY", "34.04", "Kabupaten Sleman"),
-    ("RT 02 RW 04, Kel. Genteng, Kota Surabaya", "35.78", "Kota Surabaya"),
-    ("Jl. Margonda Raya depan SMPN 2, Depok", "32.76", "Kota Depok"),
-])
+@pytest.mark.parametrize(
+    "text, code, name",
+    [
+        ("Jl. Raya Sukamaju km 4, Kab. Bandung Barat", "32.17", "Kabupaten Bandung Barat"),
+        ("kota cirebon", "32.74", "Kota Cirebon"),
+        ("jaksel", "31.74", "Kota Administrasi Jakarta Selatan"),
+        ("Kec. Sleman, DIY", "34.04", "Kabupaten Sleman"),
+        ("RT 02 RW 04, Kel. Genteng, Kota Surabaya", "35.78", "Kota Surabaya"),
+        ("Jl. Margonda Raya depan SMPN 2, Depok", "32.76", "Kota Depok"),
+    ],
+)
 def test_places_as_people_write_them(text, code, name):
     region = resolve_region(text)
     assert region is not None and (region.code, region.name) == (code, name)
@@ -36,3 +39,12 @@ def test_region_codes_fit_the_schema_at_every_level():
     for code in ("32", "32.17", "32.17.01", "32.17.01.2005"):
         assert re.match(pattern, code)
     assert not re.match(pattern, "32.1")
+
+
+def test_with_region_fills_only_what_is_missing():
+    from normalizer.region import with_region
+
+    doc = {"location": {"text": "kota cirebon", "region_code": None}}
+    assert with_region(doc)["location"]["region_code"] == "32.74"
+    assert with_region({"location": {"text": "x", "region_code": "31"}}) is None
+    assert with_region({"location": None}) is None
