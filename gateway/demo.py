@@ -93,36 +93,14 @@ class Citizen:
         return response
 
 
-class TelegramCitizen:
-    """A Telegram user: updates go to the webhook as Telegram sends them, and the bot's
-    answers are read from the stand-in Bot API, where the gateway sent them."""
-
-    def __init__(self, gateway_url: str, api: FakeBotAPI, chat_id: int) -> None:
-        self.url = f"{gateway_url}/webhooks/telegram"
-        self.api = api
-        self.chat_id = chat_id
-
-    def say(self, update: dict[str, Any], show: str) -> None:
-        before = len(self.api.sent(chat_id=self.chat_id))
-        response = self.api.post_webhook(self.url, BOT_SECRET, update)
-        print(f"  {'telegram ' + str(self.chat_id):>24} > {show}")
-        if response.status_code != 200:
-            print(f"  {'gateway':>24} < HTTP {response.status_code} {response.text.strip()}")
-            return
-        deadline = time.monotonic() + 10
-        while len(self.api.sent(chat_id=self.chat_id)) <= before:
-            if time.monotonic() > deadline:
-                print(f"  {'gateway':>24} < (no answer)")
-                return
-            time.sleep(0.02)
-        for message in self.api.sent(chat_id=self.chat_id)[before:]:
-            markup = message.get("reply_markup") or {}
-            buttons = [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
-            buttons += [b["text"] for row in markup.get("keyboard", []) for b in row]
-            for i, line in enumerate(message["text"].splitlines()):
-                print(f"  {'bot' if i == 0 else '':>24} < {line}")
-            if buttons:
-                print(f"  {'':>24}   [{'] ['.join(buttons)}]")
+def _telegram_texts(api: FakeBotAPI, chat_id: int) -> list[tuple[str, list[str]]]:
+    out = []
+    for message in api.sent(chat_id=chat_id):
+        markup = message.get("reply_markup") or {}
+        buttons = [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+        buttons += [b["text"] for row in markup.get("keyboard", []) for b in row]
+        out.append((message["text"], buttons))
+    return out
 
 
 def _show_exchange(who: str, said: str, response: requests.Response) -> None:
@@ -157,11 +135,17 @@ def play_telegram(gateway: str, api: FakeBotAPI) -> bytes:
     print("\n7. Telegram bot: buttons, a shared place and a photo")
     photo = b"\xff\xd8\xff\xe0" + b"demo photo of a broken bridge " * 200
     file_id = api.add_file(photo, "photos/file_1.jpg")
-    rina = TelegramCitizen(gateway, api, 424242)
-    rina.say(tg.text(rina.chat_id, "/start"), "/start")
+    chat = 424242
+    url = f"{gateway}/webhooks/telegram"
+    rina = SocialCitizen(
+        f"telegram {chat}",
+        lambda u: api.post_webhook(url, BOT_SECRET, u),
+        lambda: _telegram_texts(api, chat),
+    )
+    rina.say(tg.text(chat, "/start"), "/start")
     rina.say(
         tg.text(
-            rina.chat_id,
+            chat,
             "Jembatan gantung di Desa Cikahuripan putus sejak banjir, "
             "anak-anak tidak bisa ke sekolah.",
         ),
@@ -169,7 +153,7 @@ def play_telegram(gateway: str, api: FakeBotAPI) -> bytes:
     )
     rina.say(
         tg.venue(
-            rina.chat_id,
+            chat,
             -6.8694,
             107.5398,
             "Jembatan Cikahuripan",
@@ -177,9 +161,9 @@ def play_telegram(gateway: str, api: FakeBotAPI) -> bytes:
         ),
         "[shares a place]",
     )
-    rina.say(tg.photo(rina.chat_id, file_id, len(photo)), "[photo]")
-    rina.say(tg.callback(rina.chat_id, "1"), "[presses: 1 Publik]")
-    rina.say(tg.callback(rina.chat_id, "KIRIM"), "[presses: Kirim]")
+    rina.say(tg.photo(chat, file_id, len(photo)), "[photo]")
+    rina.say(tg.callback(chat, "1"), "[presses: 1 Publik]")
+    rina.say(tg.callback(chat, "KIRIM"), "[presses: Kirim]")
     return photo
 
 
