@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -11,9 +12,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from channels.http import same_secret
+from forwarder.targets.webhook import sign
 from gateway.complaints import StoredComplaint, find_by_code, store_complaint, timeline
 from gateway.models import Complaint
 from gateway.runtime import Runtime
+from gateway.status import CENTRAL_STATUSES, RESOLUTIONS, StatusChange, record_change
 from normalizer.complaint import SCHEMA_ID, public_view
 from normalizer.complaint import Complaint as ComplaintDoc
 from normalizer.tracking import new_tracking_code
@@ -117,3 +121,81 @@ def complaint_status(code: str) -> tuple[Response, int]:
             ],
         )
         return jsonify(view), 200
+
+
+def _event_errors(event: Any) -> list[str]:
+    if not isinstance(event, dict):
+        return ["an event must be an object"]
+    errors = []
+    if not isinstance(event.get("event_id"), str | int) or event.get("event_id") in ("", None):
+        errors.append("event_id is required")
+    if not (event.get("tracking_code") or event.get("central_id")):
+        errors.append("tracking_code or central_id is required")
+    if event.get("status") not in CENTRAL_STATUSES:
+        errors.append(f"status must be one of {', '.join(sorted(CENTRAL_STATUSES))}")
+    if event.get("resolution") is not None and event["resolution"] not in RESOLUTIONS:
+        errors.append(f"resolution must be one of {', '.join(sorted(RESOLUTIONS))}")
+    if event.get("occurred_at") is not None:
+        try:
+            datetime.fromisoformat(str(event["occurred_at"]))
+        except ValueError:
+            errors.append("occurred_at must be an ISO 8601 date-time")
+    return [f"event {event.get('event_id')!r}: {e}" for e in errors]
+
+
+@bp.post("/central/events")
+def central_events() -> tuple[Response, int]:
+    """Status events pushed by a central system, signed like our webhook deliveries:
+    ``X-Gateway-Signature: sha256=<hex HMAC-SHA256 of the body>``. One event or
+    ``{"events": [...]}``; each is recorded once however often it arrives."""
+    runtime = _runtime()
+    secret = runtime.settings.central_events_secret.get_secret_value()
+    body = request.get_data()
+    if not (
+        secret and same_secret(request.headers.get("X-Gateway-Signature", ""), sign(secret, body))
+    ):
+        return _error(403, "signature check failed")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return _error(400, "body must be JSON")
+    if isinstance(data, list):
+        events = data
+    else:
+        events = data.get("events") if isinstance(data, dict) and "events" in data else [data]
+    if not isinstance(events, list) or not events:
+        return _error(400, "no events")
+    errors = [e for event in events for e in _event_errors(event)]
+    if errors:
+        return _error(422, "invalid status events; nothing was recorded", errors=errors)
+    recorded, duplicates, unknown = 0, 0, []
+    with runtime.sessions() as session:
+        for event in events:
+            complaint = session.scalar(
+                select(Complaint).where(
+                    Complaint.tracking_code == str(event["tracking_code"]).upper()
+                    if event.get("tracking_code")
+                    else Complaint.central_id == str(event["central_id"])
+                )
+            )
+            if complaint is None:
+                unknown.append(str(event["event_id"]))
+                continue
+            occurred = event.get("occurred_at")
+            change = StatusChange(
+                status=event["status"],
+                event_key=f"central:{event['event_id']}",
+                source="central",
+                resolution=event.get("resolution"),
+                note=event.get("note"),
+                occurred_at=datetime.fromisoformat(occurred).astimezone(UTC) if occurred else None,
+            )
+            try:
+                with session.begin_nested():
+                    new = record_change(session, runtime, complaint, change)
+            except IntegrityError:  # the same event, arriving twice at once
+                new = False
+            recorded += new
+            duplicates += not new
+        session.commit()
+    return jsonify({"recorded": recorded, "duplicates": duplicates, "unknown": unknown}), 200

@@ -35,6 +35,7 @@ def add_event(
     note: str | None = None,
     source: str = "gateway",
     at: datetime | None = None,
+    event_key: str | None = None,
 ) -> None:
     session.add(
         ComplaintEvent(
@@ -43,6 +44,7 @@ def add_event(
             note=note,
             source=source,
             created_at=at or utcnow(),
+            event_key=event_key,
         )
     )
 

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     x_api_url: str = "https://api.x.com"
 
     api_keys: SecretStr = SecretStr("")
+    # HMAC secret of status events pushed to /api/v1/central/events (X-Gateway-Signature)
+    central_events_secret: SecretStr = SecretStr("")
 
     forward_target: str = "open311"
     forward_url: str = "http://127.0.0.1:8311"

@@ -88,6 +88,8 @@ class Complaint(Base):
     tracking_code: Mapped[str] = mapped_column(String(12), unique=True)
     channel: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=ComplaintStatus.RECEIVED)
+    # For a closed complaint: resolved, duplicate, not_authority, archived, withdrawn.
+    resolution: Mapped[str | None] = mapped_column(String(20))
     privacy: Mapped[str] = mapped_column(String(16))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Where to tell the citizen about progress: their address and ours on that channel.
@@ -115,6 +117,8 @@ class ComplaintEvent(Base):
     status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(40), default="gateway")
+    # The central system's own key for a status event: a change is recorded once.
+    event_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

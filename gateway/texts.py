@@ -138,6 +138,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "atau balas LEWATI.",
         "en": "Sorry, files over 20 MB cannot be received. Send a smaller file or reply SKIP.",
     },
+    "notify_status": {
+        "id": "Laporan {code}: {status}. {note}",
+        "en": "Complaint {code}: {status}. {note}",
+    },
     "notify_submitted_link": {
         "id": "Laporan {code} telah diteruskan ke SP4N-LAPOR! Pantau perkembangannya di {link}",
         "en": "Complaint {code} has been forwarded to SP4N-LAPOR! Follow its progress at {link}",
@@ -160,6 +164,11 @@ LABELS: dict[str, dict[str, str]] = {
     "awaiting_feedback": {"id": "Menunggu tanggapan Anda", "en": "Awaiting your feedback"},
     "closed": {"id": "Selesai", "en": "Closed"},
     "on_hold": {"id": "Ditunda", "en": "On hold"},
+    "resolved": {"id": "tuntas", "en": "resolved"},
+    "duplicate": {"id": "laporan ganda", "en": "duplicate"},
+    "not_authority": {"id": "bukan kewenangan instansi", "en": "not the agency's authority"},
+    "archived": {"id": "diarsipkan", "en": "archived"},
+    "withdrawn": {"id": "dicabut pelapor", "en": "withdrawn"},
     "failed": {
         "id": "Gagal diteruskan, sedang ditangani petugas",
         "en": "Delivery failed, an operator is on it",

@@ -161,6 +161,11 @@ def test_every_sms_text_fits_one_segment_with_the_longest_values():
         for lang in texts.LANGUAGES:
             if key == "summary":
                 text = texts.fit_sms(key, lang, "description", **values)
+            elif key == "notify_status":
+                longest = max((texts.label(k, lang) for k in texts.LABELS), key=len)
+                text = texts.fit_sms(
+                    key, lang, "note", **{**values, "status": longest, "note": "n " * 200}
+                )
             elif key == "status_owner":
                 longest = max((texts.label(k, lang) for k in texts.LABELS), key=len)
                 text = texts.fit_sms(
