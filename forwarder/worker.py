@@ -12,7 +12,8 @@ import os
 import random
 import socket
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,7 @@ class Worker:
         poll_seconds: float = 0.5,
         policy: RetryPolicy | None = None,
         on_dead: Mapping[str, DeadHandler] | None = None,
+        periodic: Sequence[tuple[float, Callable[[], object]]] = (),
     ) -> None:
         self.session_factory = session_factory
         self.handlers = dict(handlers)
@@ -67,12 +69,15 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.policy = policy or RetryPolicy()
         self.on_dead = dict(on_dead or {})
+        # (interval seconds, task): run between batches, e.g. pulling status updates
+        self.periodic = [[interval, task, 0.0] for interval, task in periodic]
         self.stop_event = threading.Event()
 
     def run(self, max_idle_polls: int | None = None) -> None:
         """Work until stopped (or, for tests and the demo, until idle that many polls)."""
         idle = 0
         while not self.stop_event.is_set():
+            self.run_periodic()
             if self.run_once():
                 idle = 0
                 continue
@@ -80,6 +85,20 @@ class Worker:
             if max_idle_polls is not None and idle >= max_idle_polls:
                 return
             self.stop_event.wait(self.poll_seconds)
+
+    def run_periodic(self) -> None:
+        """Run each periodic task that is due; a failing one is logged and tried again at
+        its next interval, never allowed to stop deliveries."""
+        now = time.monotonic()
+        for entry in self.periodic:
+            interval, task, last = entry
+            if now - last < interval:
+                continue
+            entry[2] = now
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - the next interval retries
+                log.exception("periodic task %s failed", getattr(task, "__name__", task))
 
     def run_once(self) -> int:
         """Claim one batch and process it; the number of jobs claimed."""

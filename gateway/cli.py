@@ -53,8 +53,8 @@ def serve(bind: str, workers: int | None, threads: int) -> None:
 @click.option("--worker-id", default=None, help="Name in job locks [default: host:pid].")
 def worker(burst: bool, worker_id: str | None) -> None:
     """Deliver queued complaints and messages (run any number of these)."""
-    from gateway.delivery import make_worker
     from gateway.runtime import Runtime
+    from gateway.worker import make_worker
 
     configure_logging()
     settings = load_settings()

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 0.5
     worker_batch_size: int = Field(default=20, ge=1)
     worker_lease_seconds: float = 120.0
+    # How often a worker asks the target about open complaints (0: never).
+    status_poll_seconds: float = 300.0
 
     @field_validator("forward_target")
     @classmethod

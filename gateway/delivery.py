@@ -15,7 +15,7 @@ from forwarder import outbox
 from forwarder.errors import PermanentError, RetryableError
 from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
-from forwarder.worker import Handler, RetryPolicy, Worker
+from forwarder.worker import Handler
 from gateway import texts
 from gateway.complaints import DELIVER_JOB, SEND_JOB, add_event
 from gateway.models import (
@@ -214,19 +214,6 @@ def record_delivery_status(session: Session, status: DeliveryStatus) -> bool:
         .values(status=status.status[:20], error=status.error_code, updated_at=utcnow())
     )
     return result.rowcount > 0
-
-
-def make_worker(runtime: Runtime, **overrides: Any) -> Worker:
-    s = runtime.settings
-    options: dict[str, Any] = {
-        "on_dead": {DELIVER_JOB: complaint_failed},
-        "batch_size": s.worker_batch_size,
-        "lease_seconds": s.worker_lease_seconds,
-        "poll_seconds": s.worker_poll_seconds,
-        "policy": RetryPolicy(s.forward_backoff_base_seconds, s.forward_backoff_max_seconds),
-    }
-    options.update(overrides)
-    return Worker(runtime.sessions, make_handlers(runtime), **options)
 
 
 def dead_letters(session: Session) -> list[outbox.OutboxJob]:

@@ -89,7 +89,7 @@ class Runtime:
     def dispatch(self, job_ids: list[int]) -> None:
         """Send these just-committed jobs now, from this process, instead of waiting for
         a worker's next poll. If this process dies first, a worker takes them over."""
-        from gateway.delivery import make_worker
+        from gateway.worker import make_worker
 
         worker = self.__dict__.get("_immediate") or make_worker(self)
         self.__dict__["_immediate"] = worker

@@ -79,3 +79,56 @@ def record_change(
     ).strip()
     queue_message(session, runtime, complaint, text, f"notify:{change.event_key}")
     return True
+
+
+# Complaints whose state the central system may still change.
+OPEN_STATUSES = (
+    ComplaintStatus.SUBMITTED,
+    ComplaintStatus.VERIFIED,
+    ComplaintStatus.DISPOSITIONED,
+    ComplaintStatus.IN_PROGRESS,
+    ComplaintStatus.AWAITING_FEEDBACK,
+    ComplaintStatus.ON_HOLD,
+)
+PULL_BATCH = 50
+
+
+def pull_statuses(runtime: Runtime) -> int:
+    """Ask the target about every open complaint it holds, in batches, and record what
+    changed; the number of changes. Targets with no status pull (LAPOR!) are skipped."""
+    target = runtime.target
+    fetch = getattr(target, "fetch_statuses", None)
+    if fetch is None:
+        return 0
+    changed = 0
+    with runtime.sessions() as session:
+        open_complaints = session.scalars(
+            select(Complaint)
+            .where(
+                Complaint.central_target == target.name,
+                Complaint.central_id.is_not(None),
+                Complaint.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Complaint.submitted_at)
+        ).all()
+        for start in range(0, len(open_complaints), PULL_BATCH):
+            batch = {c.central_id: c for c in open_complaints[start : start + PULL_BATCH]}
+            for remote in fetch(list(batch)):
+                complaint = batch.get(remote.central_id)
+                if complaint is None or (complaint.status, complaint.resolution) == (
+                    remote.status,
+                    remote.resolution,
+                ):
+                    continue  # nothing new
+                change = StatusChange(
+                    status=remote.status,
+                    resolution=remote.resolution,
+                    note=remote.note,
+                    source=target.name,
+                    event_key=f"{target.name}:{remote.central_id}:{remote.status}:"
+                    f"{remote.resolution}:{remote.updated}",
+                )
+                with session.begin_nested():
+                    changed += record_change(session, runtime, complaint, change)
+        session.commit()
+    return changed

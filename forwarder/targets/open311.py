@@ -8,7 +8,8 @@ or ``[{"token": …}]`` for batch ones, whose id is looked up later.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ import requests
 
 from forwarder.errors import PermanentError
 from forwarder.targets import DeliveryReceipt, OutgoingRequest
-from forwarder.targets.http import post
+from forwarder.targets.http import post, request
 
 DESCRIPTION_LIMIT = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
 
@@ -75,6 +76,28 @@ def request_form(
     return form
 
 
+# Open311 has open/closed; FixMyStreet-style servers say more in extended_status.
+STATUS_MAP: dict[str, tuple[str, str | None]] = {
+    "investigating": ("verified", None),
+    "action_scheduled": ("dispositioned", None),
+    "in_progress": ("in_progress", None),
+    "fixed": ("closed", "resolved"),
+    "closed": ("closed", "resolved"),
+    "duplicate": ("closed", "duplicate"),
+    "not_councils_responsibility": ("closed", "not_authority"),
+    "no_further_action": ("closed", "archived"),
+}
+
+
+@dataclass(frozen=True)
+class RemoteStatus:
+    central_id: str
+    status: str
+    resolution: str | None
+    note: str | None
+    updated: str
+
+
 class Open311Target:
     name = "open311"
 
@@ -120,3 +143,31 @@ class Open311Target:
             token=str(token) if token else None,
             notice=item.get("service_notice") or None,
         )
+
+    def fetch_statuses(self, central_ids: Sequence[str]) -> list[RemoteStatus]:
+        """The current state of these requests, in one GET
+        (``requests.json?service_request_id=a,b,…``); "open" without more is no news."""
+        response = request(
+            self.http,
+            "GET",
+            f"{self.url}/requests.json",
+            timeout=self.timeout,
+            params={"service_request_id": ",".join(central_ids)},
+            headers={"Accept": "application/json"},
+        )
+        out = []
+        for item in response.json():
+            raw = item.get("extended_status") or item.get("status") or ""
+            if raw not in STATUS_MAP:
+                continue
+            status, resolution = STATUS_MAP[raw]
+            out.append(
+                RemoteStatus(
+                    str(item["service_request_id"]),
+                    status,
+                    resolution,
+                    item.get("status_notes"),
+                    str(item.get("updated_datetime")),
+                )
+            )
+        return out

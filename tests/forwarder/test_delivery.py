@@ -8,11 +8,12 @@ import time
 from sqlalchemy import select
 
 from forwarder.outbox import JobStatus, OutboxJob
-from gateway.delivery import make_worker, retry_dead_letter
+from gateway.delivery import retry_dead_letter
 from gateway.models import Complaint, ComplaintEvent, OutboundMessage
 from gateway.runtime import Runtime
 from gateway.sandbox.central import central_stats, create_central_app
 from gateway.sandbox.server import ServerThread
+from gateway.worker import make_worker
 from tests.conftest import free_port
 from tests.fakes.central import FlakyCentral
 from tests.fakes.twilio import TwilioSender

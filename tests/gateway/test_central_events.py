@@ -11,9 +11,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from gateway.delivery import make_worker
 from gateway.models import Complaint, ComplaintEvent, OutboundMessage
 from gateway.runtime import Runtime
+from gateway.worker import make_worker
 from normalizer.gsm import is_gsm7, segments
 from tests.conftest import TWILIO_TOKEN
 from tests.fakes.twilio import TwilioSender

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from gateway.app import create_app
-from gateway.delivery import make_worker
 from gateway.models import Complaint, Conversation, InboundRecord, OutboundMessage
 from gateway.runtime import Runtime
 from gateway.sandbox import social_events as ev
 from gateway.sandbox.meta_api import FakeGraphAPI
 from gateway.sandbox.server import ServerThread
 from gateway.sandbox.x_api import FakeXAPI
+from gateway.worker import make_worker
 from tests.conftest import TWILIO_TOKEN, free_port
 from tests.fakes.twilio import TwilioSender
 

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from gateway.app import create_app
-from gateway.delivery import make_worker
 from gateway.models import ChannelState, Complaint, Conversation, InboundRecord
 from gateway.runtime import Runtime
 from gateway.sandbox.server import ServerThread
 from gateway.telegram_poll import poll
+from gateway.worker import make_worker
 from tests.conftest import free_port
 from tests.fakes.telegram import FakeBotAPI, updates
 
