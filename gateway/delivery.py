@@ -36,6 +36,19 @@ from normalizer.region import with_region
 MESSAGING_WINDOW = timedelta(hours=24)
 
 
+def queue_outbound(session: Session, runtime: Runtime, message: OutboundMessage, key: str) -> int:
+    """Store ``message`` and its send job in the caller's transaction; the job's id."""
+    session.add(message)
+    session.flush()
+    return outbox.enqueue(
+        session,
+        SEND_JOB,
+        key,
+        {"outbound_id": message.id},
+        max_attempts=runtime.settings.forward_max_attempts,
+    )
+
+
 def queue_message(
     session: Session, runtime: Runtime, complaint: Complaint, text: str, key: str
 ) -> None:
@@ -49,15 +62,7 @@ def queue_message(
         text=text,
         complaint_id=complaint.id,
     )
-    session.add(message)
-    session.flush()
-    outbox.enqueue(
-        session,
-        SEND_JOB,
-        key,
-        {"outbound_id": message.id},
-        max_attempts=runtime.settings.forward_max_attempts,
-    )
+    queue_outbound(session, runtime, message, key)
 
 
 def make_handlers(runtime: Runtime) -> dict[str, Handler]:

@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from channels.base import ChannelAdapter, WebhookResult
-from forwarder import outbox
 from gateway import metrics
-from gateway.complaints import SEND_JOB
-from gateway.delivery import record_delivery_status
+from gateway.delivery import queue_outbound, record_delivery_status
 from gateway.intake import DuplicateMessage, receive
 from gateway.models import OutboundMessage
 from gateway.runtime import Runtime
@@ -48,16 +46,8 @@ def queue_replies(
                 "public_reply_to": msg.external_id if reply.public else None,
             },
         )
-        session.add(message)
-        session.flush()
-        job_id = outbox.enqueue(
-            session,
-            SEND_JOB,
-            f"reply:{msg.channel}:{msg.external_id}:{n}",
-            {"outbound_id": message.id},
-            max_attempts=runtime.settings.forward_max_attempts,
-        )
-        job_ids.append(job_id)
+        key = f"reply:{msg.channel}:{msg.external_id}:{n}"
+        job_ids.append(queue_outbound(session, runtime, message, key))
     return job_ids
 
 

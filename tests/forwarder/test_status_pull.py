@@ -13,14 +13,22 @@ from tests.conftest import TWILIO_TOKEN
 from tests.fakes.twilio import TwilioSender
 
 
-def test_changes_in_the_central_reach_the_citizen_once(make_settings, live_gateway, central,
-                                                       fake_twilio):
+def test_changes_in_the_central_reach_the_citizen_once(
+    make_settings, live_gateway, central, fake_twilio
+):
     url, _ = live_gateway
     fake, twilio_server = fake_twilio
     TwilioSender(url, TWILIO_TOKEN, "+6281234567890").say(
-        "LAPOR Lampu jalan di gang Mawar mati sudah seminggu LOKASI Gang Mawar, Kota Bandung")
-    runtime = Runtime(make_settings(forward_url=central.url, twilio_api_url=twilio_server.url,
-                                    public_url=url, status_poll_seconds=0.01))
+        "LAPOR Lampu jalan di gang Mawar mati sudah seminggu LOKASI Gang Mawar, Kota Bandung"
+    )
+    runtime = Runtime(
+        make_settings(
+            forward_url=central.url,
+            twilio_api_url=twilio_server.url,
+            public_url=url,
+            status_poll_seconds=0.01,
+        )
+    )
     worker = make_worker(runtime, poll_seconds=0.02)
     worker.run(max_idle_polls=3)
     with runtime.sessions() as s:
