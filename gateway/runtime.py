@@ -19,6 +19,7 @@ from forwarder.targets import DeliveryTarget
 from forwarder.targets.lapor import MAPPING_FILE, LaporConfig, LaporTarget
 from forwarder.targets.open311 import Open311Target
 from forwarder.targets.webhook import WebhookTarget
+from forwarder.worker import Worker
 from gateway.config import Settings
 from gateway.db import make_engine, make_session_factory
 from gateway.dialog import DialogConfig
@@ -86,14 +87,17 @@ class Runtime:
         # One thread: a citizen's replies leave in the order they were written.
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch")
 
+    @cached_property
+    def _sender(self) -> Worker:
+        # gateway.worker builds on this module, so it is imported when first needed
+        from gateway.worker import make_worker
+
+        return make_worker(self)
+
     def dispatch(self, job_ids: list[int]) -> None:
         """Send these just-committed jobs now, from this process, instead of waiting for
         a worker's next poll. If this process dies first, a worker takes them over."""
-        from gateway.worker import make_worker
-
-        worker = self.__dict__.get("_immediate") or make_worker(self)
-        self.__dict__["_immediate"] = worker
-        self._dispatcher.submit(worker.run_ids, list(job_ids))
+        self._dispatcher.submit(self._sender.run_ids, list(job_ids))
 
     @property
     def media_dir(self) -> Path:
