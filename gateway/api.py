@@ -9,15 +9,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from channels.http import same_secret
 from forwarder.targets.webhook import sign
+from gateway.calls import find_call, outcome, take_call
 from gateway.complaints import StoredComplaint, find_by_code, store_complaint, timeline
-from gateway.models import Complaint
+from gateway.models import CallRecord, CallStatus, Complaint, ComplaintStatus
+from gateway.openapi import openapi_document
 from gateway.runtime import Runtime
 from gateway.status import CENTRAL_STATUSES, RESOLUTIONS, StatusChange, record_change
+from normalizer.calls import Call
 from normalizer.complaint import SCHEMA_ID, public_view
 from normalizer.complaint import Complaint as ComplaintDoc
 from normalizer.tracking import new_tracking_code
@@ -105,16 +110,79 @@ def create_complaint() -> tuple[Response, int]:
         return jsonify(_created_body(row)), 201
 
 
+@bp.post("/calls")
+def create_call() -> tuple[Response, int]:
+    """One call transcript (``lapor-gateway/call@1``). 201 with the call's tracking
+    code and whether it was submitted or waits for review; a repeated ``call_id`` answers
+    200 with the same call, never a second complaint."""
+    if not _authorized():
+        return _error(401, "missing or unknown API key")
+    request.max_content_length = _runtime().settings.max_call_bytes
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _error(400, "body must be a JSON object")
+    try:
+        call = Call.model_validate(data)
+    except ValidationError as exc:
+        return _error(
+            422,
+            "call does not match lapor-gateway/call@1",
+            errors=[
+                {"field": ".".join(str(p) for p in e["loc"]) or "call", "message": e["msg"]}
+                for e in exc.errors(include_url=False, include_input=False)
+            ],
+        )
+    runtime = _runtime()
+    with runtime.sessions() as session:
+        try:
+            taken = take_call(session, runtime, call, source="api")
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # the same call id, arriving twice at once
+            existing = find_call(session, call.call_id)
+            if existing is None:
+                raise
+            taken = outcome(existing, duplicate=True)
+        return jsonify(taken.as_json()), 200 if taken.duplicate else 201
+
+
+@bp.get("/openapi.json")
+def openapi() -> tuple[Response, int]:
+    return jsonify(openapi_document()), 200
+
+
+def _call_status(session: Session, code: str) -> dict[str, Any] | None:
+    """A call's code before its complaint exists: received, waiting for an operator;
+    a call an operator discarded reads as closed and archived."""
+    record = session.scalar(select(CallRecord).where(CallRecord.tracking_code == code))
+    if record is None or record.status == CallStatus.SUBMITTED:
+        return None
+    discarded = record.status == CallStatus.DISCARDED
+    received = {"status": ComplaintStatus.RECEIVED, "at": record.created_at.isoformat()}
+    closed = {"status": ComplaintStatus.CLOSED, "at": record.updated_at.isoformat()}
+    return {
+        "tracking_code": code,
+        "channel": "callcenter",
+        "received_at": record.created_at.isoformat(),
+        "status": ComplaintStatus.CLOSED if discarded else ComplaintStatus.RECEIVED,
+        "resolution": "archived" if discarded else None,
+        "timeline": [received, closed] if discarded else [received],
+    }
+
+
 @bp.get("/complaints/<code>")
 def complaint_status(code: str) -> tuple[Response, int]:
     """Status and timeline for whoever holds the code; never the reporter's identity."""
     with _runtime().sessions() as session:
         row = find_by_code(session, code.upper())
+        if row is None and (call := _call_status(session, code.upper())) is not None:
+            return jsonify(call), 200
         if row is None:
             return _error(404, "no complaint with that tracking code")
         view = public_view(row.document)
         view.update(
             status=row.status,
+            resolution=row.resolution,
             central_id=row.central_id,
             timeline=[
                 {k: v for k, v in e.items() if k != "note"} for e in timeline(session, row.id)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from gateway import api, ops, webhooks
+from gateway import api, console, ops, webhooks
 from gateway.config import Settings, load_settings
 from gateway.logs import configure_logging
 from gateway.runtime import Runtime
@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
+    console.init_console(app, settings)
+    app.register_blueprint(console.bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

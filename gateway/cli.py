@@ -87,6 +87,77 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@main.command("import-calls")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def import_calls(paths: tuple[Path, ...], quiet: bool) -> None:
+    """Import call transcripts: files or folders of .json, .txt (Operator:/Penelepon:
+    lines), .vtt, .srt and .csv. Safe to run twice; exits 1 when any call failed."""
+    from gateway.call_import import import_calls as run
+    from gateway.runtime import Runtime
+
+    configure_logging()
+    settings = load_settings()
+    _upgrade_if_sqlite(settings.resolved_database_url)
+    runtime = Runtime(settings)
+    summary = run(runtime, paths, progress=not quiet)
+    runtime.close()
+    for line in summary.lines():
+        click.echo(line)
+    sys.exit(1 if summary.failed else 0)
+
+
+@main.group("operator")
+def operator_group() -> None:
+    """Operator console accounts."""
+
+
+@operator_group.command("add")
+@click.argument("username")
+@click.option(
+    "--role", type=click.Choice(["operator", "supervisor"]), default="operator", show_default=True
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--update", is_flag=True, help="Change the password and role of an existing one.")
+def operator_add(username: str, role: str, password_stdin: bool, update: bool) -> None:
+    """Create an operator account (the password is asked for, never an argument)."""
+    from gateway.operators import AccountError, save_operator
+    from gateway.runtime import Runtime
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = load_settings()
+    _upgrade_if_sqlite(settings.resolved_database_url)
+    runtime = Runtime(settings)
+    with runtime.sessions() as session:
+        try:
+            save_operator(session, username, password, role, update=update)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        session.commit()
+    runtime.close()
+    click.echo(f"operator {username} ({role}) saved")
+
+
+@operator_group.command("list")
+def operator_list() -> None:
+    """List operator accounts."""
+    from sqlalchemy import select
+
+    from gateway.models import Operator
+    from gateway.runtime import Runtime
+
+    runtime = Runtime(load_settings())
+    with runtime.sessions() as session:
+        for op in session.scalars(select(Operator).order_by(Operator.username)):
+            last = op.last_login_at.isoformat(timespec="minutes") if op.last_login_at else "-"
+            state = "active" if op.active else "disabled"
+            click.echo(f"{op.username}\t{op.role}\t{state}\tlast login {last}")
+    runtime.close()
+
+
 @main.group()
 def outbox() -> None:
     """Inspect and retry deliveries."""

@@ -17,6 +17,7 @@ from forwarder.sqltypes import utcnow
 from gateway.models import Complaint, ComplaintEvent, ComplaintStatus
 from normalizer.build import build_complaint
 from normalizer.complaint import Complaint as ComplaintDoc
+from normalizer.complaint import Privacy
 from normalizer.message import MediaRef
 from normalizer.tracking import new_tracking_code
 
@@ -63,6 +64,7 @@ def store_complaint(
     max_attempts: int,
     reply_to: str | None = None,
     reply_from: str | None = None,
+    reply_channel: str | None = None,
 ) -> StoredComplaint:
     """Store a built complaint, its timeline start and its delivery job; no commit.
 
@@ -83,6 +85,10 @@ def store_complaint(
             "document": document,
             "reply_to": reply_to,
             "reply_from": reply_from,
+            "reply_channel": reply_channel,
+            "reporter_phone": None
+            if document["reporter"]["privacy"] == Privacy.ANONYMOUS
+            else document["reporter"]["phone"],
             "language": doc.language,
             "received_at": doc.received_at,
             "created_at": now,

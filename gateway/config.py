@@ -35,10 +35,23 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
 
     max_body_bytes: int = 65536
+    # A call transcript may be long: an hour of conversation is some 60 KB of text.
+    max_call_bytes: int = 1048576
     conversation_timeout_hours: float = 48
     default_language: str = "id"
     default_privacy: str = "confidential"
     notify_on_submitted: bool = True
+
+    # Call center: submit a confident call draft at once (else an operator does), and
+    # follow a caller up by SMS on the number they called from.
+    calls_auto_submit: bool = True
+    calls_notify_sms: bool = True
+    # Operator console: a session ends after this long idle, and in any case this long
+    # after login; this many failed logins in a row lock the account for a while.
+    operator_idle_minutes: float = Field(default=30, gt=0)
+    operator_session_hours: float = Field(default=10, gt=0)
+    operator_max_failed_logins: int = Field(default=5, ge=1)
+    operator_lockout_minutes: float = Field(default=15, ge=0)
 
     telegram_bot_token: SecretStr = SecretStr("")
     telegram_secret_token: SecretStr = SecretStr("")

@@ -56,7 +56,7 @@ def queue_message(
     if not complaint.reply_to:
         return
     message = OutboundMessage(
-        channel=complaint.channel,
+        channel=complaint.reply_channel or complaint.channel,
         recipient=complaint.reply_to,
         sender=complaint.reply_from,
         text=text,
@@ -102,7 +102,7 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             text = texts.render(
                 "notify_submitted_link" if link else "notify_submitted",
                 complaint.language,
-                sms=complaint.channel == "sms",
+                sms=(complaint.reply_channel or complaint.channel) == "sms",
                 code=complaint.tracking_code,
                 central_id=receipt.central_id,
                 link=link or "",

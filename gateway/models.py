@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from forwarder.outbox import NAMING
@@ -95,6 +105,11 @@ class Complaint(Base):
     # Where to tell the citizen about progress: their address and ours on that channel.
     reply_to: Mapped[str | None] = mapped_column(String(200))
     reply_from: Mapped[str | None] = mapped_column(String(200))
+    # The channel to answer on when it is not the one the complaint came by (a phone
+    # call is followed up by SMS); None means ``channel``.
+    reply_channel: Mapped[str | None] = mapped_column(String(20))
+    # E.164, for operators finding a caller's complaints; None for anonymous reporters.
+    reporter_phone: Mapped[str | None] = mapped_column(String(40), index=True)
     language: Mapped[str] = mapped_column(String(5), default="id")
     central_target: Mapped[str | None] = mapped_column(String(20))
     central_id: Mapped[str | None] = mapped_column(String(200))
@@ -177,3 +192,58 @@ class ChannelState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CallStatus(StrEnum):
+    NEEDS_REVIEW = "needs_review"  # an operator looks before it is submitted
+    READY = "ready"  # confident, waiting because calls are not submitted at once
+    SUBMITTED = "submitted"  # a complaint was made from it
+    DISCARDED = "discarded"
+
+
+class CallRecord(Base):
+    """A call the gateway took (API, import or operator console), once per call id.
+
+    The tracking code is reserved when the call arrives, so an agent can read it out
+    while the caller is still on the line, and the complaint made from it keeps it.
+    """
+
+    __tablename__ = "call_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str] = mapped_column(String(20))  # api, import, console
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tracking_code: Mapped[str] = mapped_column(String(12), unique=True)
+    caller: Mapped[str | None] = mapped_column(String(40), index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(100))
+    transcript: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The complaint draft as normalizer.calls.CallDraft.to_fields() shapes it.
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    complaint_id: Mapped[str | None] = mapped_column(ForeignKey("complaints.id"))
+    reviewed_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+
+
+class Operator(Base):
+    """A person who logs in to the operator console."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default=Role.OPERATOR)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Failed logins in a row; past the limit the account waits until locked_until.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -70,7 +70,7 @@ def record_change(
     status = texts.label(change.status, complaint.language)
     if change.resolution:
         status += f" ({texts.label(change.resolution, complaint.language)})"
-    sms = complaint.channel == "sms"
+    sms = (complaint.reply_channel or complaint.channel) == "sms"
     values = {"code": complaint.tracking_code, "status": status, "note": change.note or ""}
     text = (
         texts.fit_sms("notify_status", complaint.language, "note", **values)

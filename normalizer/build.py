@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from normalizer.categories import guess_category, guess_classification
 from normalizer.complaint import (
     Attachment,
+    Category,
     Channel,
+    Classification,
     Complaint,
     Location,
     Privacy,
@@ -49,8 +51,12 @@ def build_complaint(
     lon: float | None = None,
     media: Sequence[MediaRef] = (),
     source_messages: Sequence[str] = (),
+    category: Category | None = None,
+    classification: Classification | str | None = None,
+    incident_date: date | None = None,
 ) -> Complaint:
-    """A complete complaint from intake fields; category and classification guessed."""
+    """A complete complaint from intake fields; category and classification guessed
+    unless someone (a call-center agent) already chose them."""
     description = description.strip()
     location = None
     if location_text or lat is not None:
@@ -70,8 +76,9 @@ def build_complaint(
         title=make_title(description),
         description=description,
         language=language,
-        classification=guess_classification(description),
-        category=guess_category(f"{description} {location_text or ''}"),
+        classification=classification or guess_classification(description),
+        category=category or guess_category(f"{description} {location_text or ''}"),
+        incident_date=incident_date,
         location=location,
         attachments=[
             Attachment(url=m.url, content_type=m.content_type, size=m.size, sha256=m.sha256)

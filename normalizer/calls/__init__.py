@@ -1,0 +1,17 @@
+"""Call-center transcripts: the call format, the file readers and the complaint draft."""
+
+from normalizer.calls.draft import CallDraft, ReviewReason, draft_from_call
+from normalizer.calls.formats import ReadCall, read_calls
+from normalizer.calls.model import Call, Speaker, Turn, call_schema
+
+__all__ = [
+    "Call",
+    "CallDraft",
+    "ReadCall",
+    "ReviewReason",
+    "Speaker",
+    "Turn",
+    "call_schema",
+    "draft_from_call",
+    "read_calls",
+]
