@@ -62,7 +62,7 @@ def import_calls(
 ) -> ImportSummary:
     summary = ImportSummary()
     files = list(transcript_files(paths))
-    for path in tqdm(files, desc="import-calls", unit="file", disable=not progress or None):
+    for path in tqdm(files, desc="import-calls", unit="file", disable=not progress):
         summary.files += 1
         try:
             if path.stat().st_size > MAX_FILE_BYTES:

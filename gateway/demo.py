@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -41,6 +42,40 @@ BOT_TOKEN = "7000000001:demo-bot-token"
 BOT_SECRET = "demo-webhook-secret"
 META_SECRET, META_VERIFY, META_TOKEN = "demo-meta-secret", "demo-verify", "demo-page-token"
 X_SECRET, X_BEARER = "demo-x-secret", "demo-x-bearer"
+API_KEY = "demo-call-center-key"
+OPERATOR = ("demo-operator", "demo-operator-password")
+# A call center's system posts each finished call; the agent's lines are its script.
+DEMO_CALL = {
+    "call_id": "ICETA-DEMO-0001",
+    "started_at": "2026-11-20T09:14:03+07:00",
+    "ended_at": "2026-11-20T09:17:41+07:00",
+    "caller_number": "0812-2345-6789",
+    "agent_id": "agen-07",
+    "turns": [
+        {
+            "speaker": "agent",
+            "text": "Selamat pagi, layanan pengaduan I-Ceta, ada yang bisa dibantu?",
+        },
+        {"speaker": "caller", "text": "Pagi bu."},
+        {
+            "speaker": "caller",
+            "text": "Saya mau lapor jembatan gantung di desa kami talinya putus sebagian, "
+            "anak-anak sekolah tetap lewat situ. Kemarin ada yang hampir jatuh.",
+        },
+        {"speaker": "agent", "text": "Baik pak, dengan bapak siapa?"},
+        {"speaker": "caller", "text": "Nama saya Ahmad Fauzi."},
+        {"speaker": "agent", "text": "Lokasinya di mana pak?"},
+        {"speaker": "caller", "text": "Di Desa Lohbener, Kecamatan Lohbener, Indramayu."},
+        {"speaker": "agent", "text": "Laporan bapak kami catat dan teruskan. Terima kasih."},
+    ],
+}
+# A recording transcribed to text with speaker labels, imported in a batch.
+DEMO_TRANSCRIPT = """Call-ID: CC-DEMO-0002
+Nomor: 0857 1234 0099
+[00:00] Operator: Call center 112, ada yang bisa kami bantu?
+[00:03] Penelepon: Pak, listriknya mati.
+[00:05] Operator: Halo? Bu?
+"""
 TIMEOUT = 60.0
 
 
@@ -361,6 +396,84 @@ def play(gateway: str) -> dict[str, Any]:
     return rejected
 
 
+def play_calls(gateway: str, env: dict[str, str], workdir: Path) -> dict[str, Any]:
+    """A call center: one call posted by its system, one transcript imported in a batch."""
+    print("\n11. Call center: a finished call posted to /api/v1/calls")
+    caller_lines = [t["text"] for t in DEMO_CALL["turns"] if t["speaker"] == "caller"]
+    for line in caller_lines:
+        print(f"  {'caller':>24} > {line}")
+    response = requests.post(
+        f"{gateway}/api/v1/calls",
+        json=DEMO_CALL,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=10,
+    )
+    body = response.json()
+    print(
+        f"  {'gateway':>24} < HTTP {response.status_code} {body['status']}, "
+        f"tracking code {body['tracking_code']} (read out to the caller)"
+    )
+    again = requests.post(
+        f"{gateway}/api/v1/calls",
+        json=DEMO_CALL,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=10,
+    )
+    print(f"  {'(sent again)':>24} < HTTP {again.status_code}, the same call")
+
+    print("\n12. Call center: import-calls over a folder of transcripts")
+    folder = workdir / "transcripts"
+    folder.mkdir()
+    (folder / "cc-demo-0002.txt").write_text(DEMO_TRANSCRIPT, encoding="utf-8")
+    (folder / "rusak.vtt").write_text("WEBVTT\n\nbukan transkrip\n", encoding="utf-8")
+    cli = [sys.executable, "-m", "gateway.cli"]
+    result = subprocess.run(
+        [*cli, "import-calls", "--quiet", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    for line in result.stdout.splitlines():
+        print(f"  {line}")
+    subprocess.run(
+        [*cli, "operator", "add", OPERATOR[0], "--role", "supervisor", "--password-stdin"],
+        env=env,
+        input=OPERATOR[1] + "\n",
+        text=True,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    queue = _review_queue(gateway)
+    print(
+        f"  operator console {gateway}/operator/review, logged in as {OPERATOR[0]}: "
+        f"{queue} draft(s) waiting for review"
+    )
+    return {
+        "call": body,
+        "duplicate_call": again.status_code,
+        "import": result.stdout,
+        "queue": queue,
+    }
+
+
+def _counts(summary: str) -> dict[str, int]:
+    found = re.findall(r"^\s*([a-z ]+):\s+(\d+)$", summary, re.MULTILINE)
+    return {label.strip(): int(value) for label, value in found}
+
+
+def _review_queue(gateway: str) -> int:
+    """Log in to the operator console like a browser would and count the review queue."""
+    browser = requests.Session()
+    page = browser.get(f"{gateway}/operator/login", timeout=10).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    form = {"username": OPERATOR[0], "password": OPERATOR[1], "csrf_token": token.group(1)}
+    browser.post(f"{gateway}/operator/login", data=form, timeout=10)
+    queue = browser.get(f"{gateway}/operator/review", timeout=10).text
+    return len(re.findall(r"/operator/review/\d+", queue))
+
+
 def run_demo() -> int:
     workdir = Path("instance/demo").resolve()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -406,6 +519,8 @@ def run_demo() -> int:
             "GATEWAY_X_CONSUMER_SECRET": X_SECRET,
             "GATEWAY_X_BEARER_TOKEN": X_BEARER,
             "GATEWAY_X_API_URL": x_server.url,
+            "GATEWAY_API_KEYS": API_KEY,
+            "GATEWAY_INSTANCE_PATH": str(workdir),
         }
         log = (workdir / "processes.log").open("wb")
         cli = [sys.executable, "-m", "gateway.cli"]
@@ -427,7 +542,8 @@ def run_demo() -> int:
             rejected = play(gateway)
             photo = play_telegram(gateway, bot_api)
             play_social(gateway, graph, x_api)
-            ok = _report(db_url, central_app, twilio, rejected, photo, bot_api, graph, x_api)
+            calls = play_calls(gateway, env, workdir)
+            ok = _report(db_url, central_app, twilio, rejected, photo, bot_api, graph, x_api, calls)
         finally:
             for proc in procs:
                 proc.terminate()
@@ -450,6 +566,7 @@ def _report(
     bot_api: FakeBotAPI,
     graph: FakeGraphAPI,
     x_api: FakeXAPI,
+    calls: dict[str, Any],
 ) -> bool:
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
@@ -529,11 +646,26 @@ def _report(
         f"Telegram photo served to the central system at its gateway URL: "
         f"{'same bytes' if photo_ok else 'MISMATCH'}"
     )
+    code = calls["call"]["tracking_code"]
+    caller_sms = [m for m in twilio.messages if code in m["body"]]
+    print(
+        f"Call center: call {code} submitted, sent twice and taken once "
+        f"(HTTP {calls['duplicate_call']}); caller told by SMS: {len(caller_sms)} message(s)"
+    )
+    calls_ok = (
+        calls["call"]["status"] == "submitted"
+        and calls["duplicate_call"] == 200
+        and _counts(calls["import"]).get("drafts to review") == 1
+        and _counts(calls["import"]).get("failed") == 1
+        and len(caller_sms) == 1
+        and calls["queue"] == 1
+    )
     ok = (
         photo_ok
+        and calls_ok
         and not pending
-        and len(rows) == 9
-        and stats["requests"] == 9
+        and len(rows) == 10
+        and stats["requests"] == 10
         and rejected["forged signature"] == 403
         and rejected["malformed"] == 400
     )

@@ -17,6 +17,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
@@ -30,9 +31,9 @@ from normalizer.complaint import Privacy
 from normalizer.phone import to_e164
 
 PRIVACY_CHOICES = [
-    (Privacy.PUBLIC.value, "Publik — laporan boleh dilihat umum"),
-    (Privacy.CONFIDENTIAL.value, "Rahasia — identitas hanya untuk instansi"),
-    (Privacy.ANONYMOUS.value, "Anonim — identitas tidak dikirim ke mana pun"),
+    SelectChoice(Privacy.PUBLIC.value, "Publik — laporan boleh dilihat umum"),
+    SelectChoice(Privacy.CONFIDENTIAL.value, "Rahasia — identitas hanya untuk instansi"),
+    SelectChoice(Privacy.ANONYMOUS.value, "Anonim — identitas tidak dikirim ke mana pun"),
 ]
 MIN_DESCRIPTION = 15
 
@@ -57,8 +58,9 @@ def _not_future(form: FlaskForm, field: DateField) -> None:
         raise ValidationError("Tanggal kejadian tidak boleh di masa depan.")
 
 
-def category_choices() -> list[tuple[str, str]]:
-    return [("", "— tebak dari isi laporan —")] + [(c.code, c.label) for c in load_taxonomy()]
+def category_choices() -> list[SelectChoice]:
+    guess = SelectChoice("", "— tebak dari isi laporan —")
+    return [guess] + [SelectChoice(c.code, c.label) for c in load_taxonomy()]
 
 
 class CallForm(FlaskForm):
