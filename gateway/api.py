@@ -16,11 +16,19 @@ from sqlalchemy.orm import Session
 
 from channels.http import same_secret
 from forwarder.targets.webhook import sign
+from gateway import metrics
 from gateway.calls import find_call, outcome, take_call
-from gateway.complaints import StoredComplaint, find_by_code, store_complaint, timeline
-from gateway.models import CallRecord, CallStatus, Complaint, ComplaintStatus
+from gateway.complaints import (
+    StoredComplaint,
+    find_by_code,
+    pending_call,
+    store_complaint,
+    timeline,
+)
+from gateway.models import Complaint, ComplaintStatus
 from gateway.openapi import openapi_document
 from gateway.runtime import Runtime
+from gateway.sla import complaint_deadlines
 from gateway.status import CENTRAL_STATUSES, RESOLUTIONS, StatusChange, record_change
 from normalizer.calls import Call
 from normalizer.complaint import SCHEMA_ID, public_view
@@ -97,6 +105,7 @@ def create_complaint() -> tuple[Response, int]:
         row = store_complaint(session, doc, max_attempts=runtime.settings.forward_max_attempts)
         try:
             session.commit()
+            metrics.count_created(session, "api")
         except IntegrityError:
             session.rollback()
             if (existing := session.get(Complaint, document["id"])) is not None:
@@ -137,6 +146,7 @@ def create_call() -> tuple[Response, int]:
         try:
             taken = take_call(session, runtime, call, source="api")
             session.commit()
+            metrics.count_created(session, "call")
         except IntegrityError:
             session.rollback()  # the same call id, arriving twice at once
             existing = find_call(session, call.call_id)
@@ -152,21 +162,19 @@ def openapi() -> tuple[Response, int]:
 
 
 def _call_status(session: Session, code: str) -> dict[str, Any] | None:
-    """A call's code before its complaint exists: received, waiting for an operator;
-    a call an operator discarded reads as closed and archived."""
-    record = session.scalar(select(CallRecord).where(CallRecord.tracking_code == code))
-    if record is None or record.status == CallStatus.SUBMITTED:
+    call = pending_call(session, code)
+    if call is None:
         return None
-    discarded = record.status == CallStatus.DISCARDED
-    received = {"status": ComplaintStatus.RECEIVED, "at": record.created_at.isoformat()}
-    closed = {"status": ComplaintStatus.CLOSED, "at": record.updated_at.isoformat()}
+    timeline = [{"status": ComplaintStatus.RECEIVED, "at": call.received_at.isoformat()}]
+    if call.status == ComplaintStatus.CLOSED:
+        timeline.append({"status": call.status, "at": call.updated_at.isoformat()})
     return {
         "tracking_code": code,
         "channel": "callcenter",
-        "received_at": record.created_at.isoformat(),
-        "status": ComplaintStatus.CLOSED if discarded else ComplaintStatus.RECEIVED,
-        "resolution": "archived" if discarded else None,
-        "timeline": [received, closed] if discarded else [received],
+        "received_at": call.received_at.isoformat(),
+        "status": call.status,
+        "resolution": call.resolution,
+        "timeline": timeline,
     }
 
 
@@ -184,6 +192,7 @@ def complaint_status(code: str) -> tuple[Response, int]:
             status=row.status,
             resolution=row.resolution,
             central_id=row.central_id,
+            sla=[d.as_json() for d in complaint_deadlines(row, _runtime().sla_limits)],
             timeline=[
                 {k: v for k, v in e.items() if k != "note"} for e in timeline(session, row.id)
             ],
@@ -203,6 +212,8 @@ def _event_errors(event: Any) -> list[str]:
         errors.append(f"status must be one of {', '.join(sorted(CENTRAL_STATUSES))}")
     if event.get("resolution") is not None and event["resolution"] not in RESOLUTIONS:
         errors.append(f"resolution must be one of {', '.join(sorted(RESOLUTIONS))}")
+    if event.get("agency") is not None and not isinstance(event["agency"], str):
+        errors.append("agency must be a string")
     if event.get("occurred_at") is not None:
         try:
             datetime.fromisoformat(str(event["occurred_at"]))
@@ -256,6 +267,7 @@ def central_events() -> tuple[Response, int]:
                 source="central",
                 resolution=event.get("resolution"),
                 note=event.get("note"),
+                agency=event.get("agency") if isinstance(event.get("agency"), str) else None,
                 occurred_at=datetime.fromisoformat(occurred).astimezone(UTC) if occurred else None,
             )
             try:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from gateway import api, console, ops, webhooks
 from gateway.config import Settings, load_settings
-from gateway.logs import configure_logging
+from gateway.logs import REQUEST_ID, configure_logging, request_id_from
 from gateway.runtime import Runtime
 
 
@@ -28,6 +28,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(ops.bp)
     console.init_console(app, settings)
     app.register_blueprint(console.bp)
+
+    @app.before_request
+    def _request_id() -> None:
+        REQUEST_ID.set(request_id_from(request.headers.get("X-Request-ID")))
+
+    @app.after_request
+    def _echo_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = REQUEST_ID.get()
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

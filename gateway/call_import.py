@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from tqdm import tqdm
 
+from gateway import metrics
 from gateway.calls import find_call, take_call
 from gateway.models import CallStatus
 from gateway.runtime import Runtime
@@ -85,6 +86,7 @@ def _take(runtime: Runtime, call: object, summary: ImportSummary) -> None:
         try:
             taken = take_call(session, runtime, call, source="import")  # type: ignore[arg-type]
             session.commit()
+            metrics.count_created(session, "call")
         except IntegrityError:
             session.rollback()  # another importer took the same call just now
             if find_call(session, call.call_id) is None:  # type: ignore[attr-defined]

@@ -51,7 +51,13 @@ def serve(bind: str, workers: int | None, threads: int) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Exit once the outbox has nothing due.")
 @click.option("--worker-id", default=None, help="Name in job locks [default: host:pid].")
-def worker(burst: bool, worker_id: str | None) -> None:
+@click.option(
+    "--metrics-bind",
+    default=None,
+    metavar="HOST:PORT",
+    help="Serve this worker's Prometheus metrics (and the outbox figures) here.",
+)
+def worker(burst: bool, worker_id: str | None, metrics_bind: str | None) -> None:
     """Deliver queued complaints and messages (run any number of these)."""
     from gateway.runtime import Runtime
     from gateway.worker import make_worker
@@ -60,6 +66,15 @@ def worker(burst: bool, worker_id: str | None) -> None:
     settings = load_settings()
     _upgrade_if_sqlite(settings.resolved_database_url)
     runtime = Runtime(settings)
+    if metrics_bind:
+        from prometheus_client import CollectorRegistry, start_http_server
+
+        from gateway.metrics import OutboxCollector, with_default
+
+        host, _, port = metrics_bind.rpartition(":")
+        registry = with_default(CollectorRegistry())
+        registry.register(OutboxCollector(runtime.sessions))
+        start_http_server(int(port), addr=host or "127.0.0.1", registry=registry)
     w = make_worker(runtime, **({"worker_id": worker_id} if worker_id else {}))
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from forwarder import outbox
 from forwarder.sqltypes import utcnow
-from gateway.models import Complaint, ComplaintEvent, ComplaintStatus
+from gateway import metrics
+from gateway.models import CallRecord, CallStatus, Complaint, ComplaintEvent, ComplaintStatus
 from normalizer.build import build_complaint
 from normalizer.complaint import Complaint as ComplaintDoc
 from normalizer.complaint import Privacy
@@ -86,6 +87,9 @@ def store_complaint(
             "reply_to": reply_to,
             "reply_from": reply_from,
             "reply_channel": reply_channel,
+            "category_code": (document.get("category") or {}).get("code"),
+            "region_code": (document.get("location") or {}).get("region_code"),
+            "region_name": (document.get("location") or {}).get("region_name"),
             "reporter_phone": None
             if document["reporter"]["privacy"] == Privacy.ANONYMOUS
             else document["reporter"]["phone"],
@@ -103,6 +107,7 @@ def store_complaint(
             {**event, "status": ComplaintStatus.QUEUED, "created_at": now},
         ],
     )
+    metrics.note_created(session, document["channel"])
     outbox.enqueue(
         session,
         DELIVER_JOB,
@@ -165,3 +170,24 @@ def timeline(session: Session, complaint_id: str) -> list[dict[str, Any]]:
         .order_by(ComplaintEvent.created_at, ComplaintEvent.id)
     )
     return [{"status": e.status, "at": e.created_at.isoformat(), "note": e.note} for e in events]
+
+
+@dataclass(frozen=True)
+class PendingCall:
+    """What a call's tracking code says before its complaint exists."""
+
+    status: str  # received while it waits for an operator; closed once discarded
+    resolution: str | None
+    received_at: datetime
+    updated_at: datetime
+
+
+def pending_call(session: Session, code: str) -> PendingCall | None:
+    """The call holding ``code`` that has no complaint yet: waiting for review reads as
+    received, discarded by an operator as closed and archived."""
+    record = session.scalar(select(CallRecord).where(CallRecord.tracking_code == code))
+    if record is None or record.status == CallStatus.SUBMITTED:
+        return None
+    if record.status == CallStatus.DISCARDED:
+        return PendingCall(ComplaintStatus.CLOSED, "archived", record.created_at, record.updated_at)
+    return PendingCall(ComplaintStatus.RECEIVED, None, record.created_at, record.updated_at)

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     default_privacy: str = "confidential"
     notify_on_submitted: bool = True
 
+    # SLA in working days (public LAPOR! rules): verified and forwarded after receipt,
+    # followed up after disposition, closed after the follow-up when nobody answers.
+    sla_forward_working_days: int = Field(default=3, ge=1)
+    sla_follow_up_working_days: int = Field(default=5, ge=1)
+    sla_close_working_days: int = Field(default=10, ge=1)
+
     # Call center: submit a confident call draft at once (else an operator does), and
     # follow a caller up by SMS on the number they called from.
     calls_auto_submit: bool = True
@@ -99,6 +105,10 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = 120.0
     # How often a worker asks the target about open complaints (0: never).
     status_poll_seconds: float = 300.0
+    # How to pull: "updates" (FixMyStreet's servicerequestupdates feed), "requests"
+    # (the current state of open complaints, in batches) or "auto" (the feed if the
+    # server has one).
+    status_pull_mode: str = Field(default="auto", pattern="^(auto|updates|requests)$")
 
     @field_validator("forward_target")
     @classmethod

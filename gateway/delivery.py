@@ -16,7 +16,7 @@ from forwarder.errors import PermanentError, RetryableError
 from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
 from forwarder.worker import Handler
-from gateway import texts
+from gateway import metrics, texts
 from gateway.complaints import DELIVER_JOB, SEND_JOB, add_event
 from gateway.models import (
     Complaint,
@@ -74,6 +74,8 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             session.flush()
         if (located := with_region(complaint.document)) is not None:
             complaint.document = located
+            complaint.region_code = located["location"]["region_code"]
+            complaint.region_name = located["location"]["region_name"]
         document = outbound_document(complaint.document)
         receipt = runtime.target.deliver(document, idempotency_key=complaint.id)
         now = utcnow()
@@ -158,7 +160,10 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         message.updated_at = utcnow()
         return {"external_id": result.external_id}
 
-    return {DELIVER_JOB: deliver_complaint, SEND_JOB: send_message}
+    return {
+        DELIVER_JOB: metrics.timed(lambda: runtime.target.name, deliver_complaint),
+        SEND_JOB: metrics.timed(lambda: "citizen-messages", send_message),
+    }
 
 
 def fetch_attachments(session: Session, runtime: Runtime, complaint: Complaint) -> bool:

@@ -10,7 +10,7 @@ of the form ``LAPOR <text> [LOKASI <place>]`` is submitted at once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,6 +80,8 @@ _ONE_SHOT = re.compile(
 _LAPOR_PREFIX = re.compile(r"^\s*/?LAPOR\b[\s:]*", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s.!?,]+$")
 MIN_COMPLAINT_CHARS = 15
+# Timeline lines a chat channel shows after STATUS (an SMS shows the status alone).
+TIMELINE_LINES = 6
 SUMMARY_CHARS = 500
 
 
@@ -311,6 +313,14 @@ class Dialog:
         if not code:
             return self._say("status_usage")
         complaint = complaints.find_by_code(self.session, code)
+        if complaint is None and (call := complaints.pending_call(self.session, code)) is not None:
+            # a phone call's code, read out before an operator submitted the complaint
+            return self._say(
+                "status",
+                code=code,
+                status=texts.label(call.status, self.lang),
+                date=call.updated_at.strftime("%d-%m-%Y"),
+            )
         if complaint is None:
             return self._say("status_unknown", code=code)
         reporter = complaint.document.get("reporter") or {}
@@ -327,13 +337,24 @@ class Dialog:
             }
             if self.sms:
                 return Reply(texts.fit_sms("status_owner", self.lang, "title", **values))
-            return self._say("status_owner", **values)
-        return self._say(
+            return self._with_timeline(self._say("status_owner", **values), complaint.id)
+        reply = self._say(
             "status",
             code=code,
             status=texts.label(complaint.status, self.lang),
             date=complaint.updated_at.strftime("%d-%m-%Y"),
         )
+        return reply if self.sms else self._with_timeline(reply, complaint.id)
+
+    def _with_timeline(self, reply: Reply, complaint_id: str) -> Reply:
+        """On a chat channel the status comes with its recent history (an SMS stays one
+        segment); the timeline never names the reporter."""
+        events = complaints.timeline(self.session, complaint_id)[-TIMELINE_LINES:]
+        lines = [
+            f"{datetime.fromisoformat(e['at']):%d-%m-%Y} {texts.label(e['status'], self.lang)}"
+            for e in events
+        ]
+        return replace(reply, text=reply.text + "\n\n" + "\n".join(lines))
 
     # -- helpers -----------------------------------------------------------------
     def _say(

@@ -60,10 +60,12 @@ def handle(runtime: Runtime, adapter: ChannelAdapter, result: WebhookResult) -> 
             # A batch keeps each message apart, so a redelivered one does not undo the
             # others; a lone message needs no savepoint.
             savepoint = session.begin_nested() if batch else None
+            created = len(session.info.get("created", ()))
             try:
                 replies, language = receive(session, message, runtime.dialog_config)
             except DuplicateMessage:
                 (savepoint or session).rollback()
+                del session.info.get("created", [])[created:]  # undone with the message
                 done.outcomes.append((message.channel, "duplicate"))
                 continue
             if not adapter.replies_inline and replies:
@@ -76,6 +78,7 @@ def handle(runtime: Runtime, adapter: ChannelAdapter, result: WebhookResult) -> 
             if not record_delivery_status(session, status):
                 log.info("%s: status for unknown message %s", adapter.name, status.external_id)
         session.commit()
+        metrics.count_created(session, "dialog")
     for channel, outcome in done.outcomes:
         metrics.INBOUND.labels(channel, outcome).inc()
     if done.job_ids:

@@ -1,26 +1,153 @@
 """Prometheus metrics. Under gunicorn every worker writes to PROMETHEUS_MULTIPROC_DIR
-(set by ``lapor-gateway serve``) and ``/metrics`` adds them up."""
+(set by ``lapor-gateway serve``) and ``/metrics`` adds them up; ``lapor-gateway worker
+--metrics-bind`` serves a worker's own. The outbox figures are read from the database
+when scraped, so every process reports the same, whole-system queue."""
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Histogram,
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from forwarder import outbox
+from forwarder.errors import PermanentError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 INBOUND = Counter(
     "lapor_inbound_messages_total", "Inbound webhook messages", ["channel", "outcome"]
 )
+COMPLAINTS = Counter(
+    "lapor_complaints_created_total",
+    "Complaints created (a dialog completed, an API or call-center submission)",
+    ["channel", "source"],
+)
+DELIVERIES = Counter(
+    "lapor_delivery_attempts_total",
+    "Attempts to deliver a complaint or send a message",
+    ["target", "result"],
+)
+DELIVERY_SECONDS = Histogram(
+    "lapor_delivery_seconds",
+    "Time of one delivery attempt",
+    ["target", "result"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+STATUS_UPDATES = Counter(
+    "lapor_status_updates_total",
+    "Status changes recorded from the central system",
+    ["source", "status"],
+)
 
 
-def render() -> tuple[bytes, str]:
+def timed(target: Callable[[], str], attempt: Callable[..., Any]) -> Callable[..., Any]:
+    """``attempt`` counted and timed under ``target()`` and its result: ok, permanent
+    (a dead letter) or retry."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        result = "ok"
+        try:
+            return attempt(*args, **kwargs)
+        except PermanentError:
+            result = "permanent"
+            raise
+        except Exception:
+            result = "retry"
+            raise
+        finally:
+            name = target()
+            DELIVERIES.labels(name, result).inc()
+            DELIVERY_SECONDS.labels(name, result).observe(time.perf_counter() - started)
+
+    return run
+
+
+class OutboxCollector(Collector):
+    """Jobs by kind and state, and the age of the oldest job still due, from the table."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        jobs = GaugeMetricFamily(
+            "lapor_outbox_jobs", "Outbox jobs by kind and state", labels=["kind", "status"]
+        )
+        oldest = GaugeMetricFamily(
+            "lapor_outbox_oldest_age_seconds",
+            "Age of the oldest job not yet done (pending or running)",
+            labels=["kind"],
+        )
+        job = outbox.OutboxJob
+        try:
+            with self.sessions() as session:
+                rows = session.execute(
+                    select(job.kind, job.status, func.count(), func.min(job.created_at))
+                    .where(job.status != outbox.JobStatus.DONE)
+                    .group_by(job.kind, job.status)
+                ).all()
+        except SQLAlchemyError:
+            return  # the database is down; /readyz says so
+        now = datetime.now(UTC)
+        ages: dict[str, float] = {}
+        for kind, status, count, first in rows:
+            jobs.add_metric([kind, status], count)
+            if status != outbox.JobStatus.DEAD and first is not None:
+                first = first if first.tzinfo else first.replace(tzinfo=UTC)
+                ages[kind] = max(ages.get(kind, 0.0), (now - first).total_seconds())
+        for kind, age in ages.items():
+            oldest.add_metric([kind], age)
+        yield jobs
+        yield oldest
+
+
+def render(sessions: sessionmaker[Session] | None = None) -> tuple[bytes, str]:
+    registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(), CONTENT_TYPE_LATEST
+    else:
+        from prometheus_client import REGISTRY
+
+        registry = REGISTRY if sessions is None else with_default(registry)
+    if sessions is not None:
+        registry.register(OutboxCollector(sessions))
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def with_default(registry: CollectorRegistry) -> CollectorRegistry:
+    """``registry`` that also reports everything this process registered by default."""
+    from prometheus_client import REGISTRY
+
+    class _Default(Collector):
+        def collect(self) -> Iterator[Any]:
+            yield from REGISTRY.collect()
+
+    registry.register(_Default())
+    return registry
+
+
+def note_created(session: Session, channel: str) -> None:
+    """Remember a complaint created in this session's transaction (gateway.complaints)."""
+    session.info.setdefault("created", []).append(channel)
+
+
+def count_created(session: Session, source: str) -> None:
+    """After a commit: count the complaints it created."""
+    for channel in session.info.pop("created", []):
+        COMPLAINTS.labels(channel, source).inc()

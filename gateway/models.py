@@ -110,6 +110,17 @@ class Complaint(Base):
     reply_channel: Mapped[str | None] = mapped_column(String(20))
     # E.164, for operators finding a caller's complaints; None for anonymous reporters.
     reporter_phone: Mapped[str | None] = mapped_column(String(40), index=True)
+    # Copied out of the document and the timeline for the monev dashboard (gateway.monev)
+    category_code: Mapped[str | None] = mapped_column(String(50))
+    region_code: Mapped[str | None] = mapped_column(String(20))
+    region_name: Mapped[str | None] = mapped_column(String(200))
+    # The agency the central system gave the complaint to (Open311 agency_responsible).
+    agency: Mapped[str | None] = mapped_column(String(200))
+    # When the complaint first reached each stage the SLA counts (gateway.sla).
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    awaiting_feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str] = mapped_column(String(5), default="id")
     central_target: Mapped[str | None] = mapped_column(String(20))
     central_id: Mapped[str | None] = mapped_column(String(200))
@@ -119,7 +130,10 @@ class Complaint(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_complaints_status", "status"),)
+    __table_args__ = (
+        Index("ix_complaints_status", "status"),
+        Index("ix_complaints_received_at", "received_at"),
+    )
 
 
 class ComplaintEvent(Base):

@@ -45,5 +45,5 @@ def media(token: str) -> Response:
 
 @bp.get("/metrics")
 def prometheus() -> Response:
-    body, content_type = metrics.render()
+    body, content_type = metrics.render(current_app.extensions["lapor"].sessions)
     return Response(body, content_type=content_type)

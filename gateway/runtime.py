@@ -23,6 +23,7 @@ from forwarder.worker import Worker
 from gateway.config import Settings
 from gateway.db import make_engine, make_session_factory
 from gateway.dialog import DialogConfig
+from gateway.sla import SlaLimits
 
 
 def plain_config(settings: Settings) -> dict[str, Any]:
@@ -62,6 +63,13 @@ class Runtime:
             default_language=s.default_language,
             timeout_hours=s.conversation_timeout_hours,
             max_attempts=s.forward_max_attempts,
+        )
+
+    @cached_property
+    def sla_limits(self) -> SlaLimits:
+        s = self.settings
+        return SlaLimits(
+            s.sla_forward_working_days, s.sla_follow_up_working_days, s.sla_close_working_days
         )
 
     @cached_property

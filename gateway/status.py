@@ -3,17 +3,19 @@ timeline, and told to the citizen on the channel they used, in their language.""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
-from gateway import texts
+from forwarder.targets.open311 import UpdatesNotSupported
+from gateway import metrics, sla, texts
 from gateway.complaints import add_event
 from gateway.delivery import queue_message
-from gateway.models import Complaint, ComplaintEvent, ComplaintStatus
+from gateway.models import ChannelState, Complaint, ComplaintEvent, ComplaintStatus
 from gateway.runtime import Runtime
 
 # What a central system may report; received/queued/submitted/failed are the gateway's own.
@@ -28,6 +30,12 @@ CENTRAL_STATUSES = frozenset(
     }
 )
 RESOLUTIONS = frozenset({"resolved", "duplicate", "not_authority", "archived", "withdrawn"})
+STAGES = {
+    "forwarded_at": sla.FORWARDED,
+    "followed_up_at": sla.FOLLOWED_UP,
+    "awaiting_feedback_at": frozenset({ComplaintStatus.AWAITING_FEEDBACK}),
+    "closed_at": sla.CLOSED,
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class StatusChange:
     resolution: str | None = None
     note: str | None = None
     occurred_at: datetime | None = None
+    # The agency the central system gave the complaint to, when it says.
+    agency: str | None = None
 
 
 def record_change(
@@ -67,6 +77,10 @@ def record_change(
     complaint.status = change.status
     complaint.resolution = change.resolution if change.status == ComplaintStatus.CLOSED else None
     complaint.updated_at = utcnow()
+    if change.agency:
+        complaint.agency = change.agency[:200]
+    metrics.STATUS_UPDATES.labels(change.source, change.status).inc()
+    mark_stages(complaint, change.status, change.occurred_at or complaint.updated_at)
     status = texts.label(change.status, complaint.language)
     if change.resolution:
         status += f" ({texts.label(change.resolution, complaint.language)})"
@@ -81,6 +95,14 @@ def record_change(
     return True
 
 
+def mark_stages(complaint: Complaint, status: str, at: datetime) -> None:
+    """Remember when the complaint first reached each stage the SLA and the dashboard
+    count; a later repeat of a stage does not move it."""
+    for column, statuses in STAGES.items():
+        if status in statuses and getattr(complaint, column) is None:
+            setattr(complaint, column, at)
+
+
 # Complaints whose state the central system may still change.
 OPEN_STATUSES = (
     ComplaintStatus.SUBMITTED,
@@ -91,11 +113,100 @@ OPEN_STATUSES = (
     ComplaintStatus.ON_HOLD,
 )
 PULL_BATCH = 50
+UPDATES_MARK = "open311:updates_pulled_until"
+FEED_MARGIN = timedelta(minutes=5)
+FEED_START = timedelta(days=7)  # the first pull looks this far back
+# Servers found without an update feed, so the fallback is decided once per process.
+_NO_FEED: dict[str, bool] = {}
+log = logging.getLogger(__name__)
 
 
 def pull_statuses(runtime: Runtime) -> int:
-    """Ask the target about every open complaint it holds, in batches, and record what
-    changed; the number of changes. Targets with no status pull (LAPOR!) are skipped."""
+    """Record what changed at the target since the last pull; the number of changes.
+
+    Where the server keeps a feed of updates (FixMyStreet's ``servicerequestupdates``),
+    every update is taken with its note, once by its id; otherwise the current state of
+    every open complaint is asked for in batches. ``status_pull_mode`` picks one
+    (``updates``, ``requests``) or, by default, tries the feed and falls back for good
+    when the server has none. Targets with no status pull (LAPOR!) are skipped."""
+    target = runtime.target
+    mode = runtime.settings.status_pull_mode
+    if mode != "requests" and hasattr(target, "fetch_updates") and not _NO_FEED.get(target.url):
+        try:
+            return pull_updates(runtime)
+        except UpdatesNotSupported:
+            if mode == "updates":
+                raise
+            log.info("%s has no servicerequestupdates feed; asking per request", target.url)
+            _NO_FEED[target.url] = True
+    return _pull_current_state(runtime)
+
+
+def pull_updates(runtime: Runtime) -> int:
+    """Take the target's update feed from where the last pull ended (with a margin for
+    clocks that disagree; each update is recorded once by its id anyway)."""
+    target = runtime.target
+    now = utcnow()
+    changed = 0
+    with runtime.sessions() as session:
+        waiting = session.scalar(
+            select(Complaint.id)
+            .where(Complaint.central_target == target.name, Complaint.status.in_(OPEN_STATUSES))
+            .limit(1)
+        )
+        if waiting is None:  # nothing open there: no request, and nothing to catch up on
+            session.merge(ChannelState(key=UPDATES_MARK, value=now.isoformat(), updated_at=now))
+            session.commit()
+            return 0
+        mark = session.get(ChannelState, UPDATES_MARK)
+        since = datetime.fromisoformat(mark.value) - FEED_MARGIN if mark else now - FEED_START
+        updates = sorted(target.fetch_updates(since, now), key=lambda u: (u.updated, u.update_id))
+        ids = sorted({u.central_id for u in updates})
+        held: dict[str, Complaint] = {}
+        for start in range(0, len(ids), PULL_BATCH):
+            held |= {
+                c.central_id: c
+                for c in session.scalars(
+                    select(Complaint).where(
+                        Complaint.central_target == target.name,
+                        Complaint.central_id.in_(ids[start : start + PULL_BATCH]),
+                    )
+                )
+                if c.central_id
+            }
+        for update in updates:
+            complaint = held.get(update.central_id)
+            if complaint is None:
+                continue  # someone else's request on a shared server
+            if not update.note and (complaint.status, complaint.resolution) == (
+                update.status,
+                update.resolution,
+            ):
+                continue  # no news for the citizen
+            change = StatusChange(
+                status=update.status,
+                resolution=update.resolution,
+                note=update.note,
+                source=target.name,
+                event_key=f"{target.name}:update:{update.update_id}",
+                occurred_at=_parse_time(update.updated),
+            )
+            with session.begin_nested():
+                changed += record_change(session, runtime, complaint, change)
+        session.merge(ChannelState(key=UPDATES_MARK, value=now.isoformat(), updated_at=now))
+        session.commit()
+    return changed
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _pull_current_state(runtime: Runtime) -> int:
     target = runtime.target
     fetch = getattr(target, "fetch_statuses", None)
     if fetch is None:
@@ -125,6 +236,7 @@ def pull_statuses(runtime: Runtime) -> int:
                     resolution=remote.resolution,
                     note=remote.note,
                     source=target.name,
+                    agency=remote.agency,
                     event_key=f"{target.name}:{remote.central_id}:{remote.status}:"
                     f"{remote.resolution}:{remote.updated}",
                 )

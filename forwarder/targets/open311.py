@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -96,6 +97,23 @@ class RemoteStatus:
     resolution: str | None
     note: str | None
     updated: str
+    agency: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoteUpdate:
+    """One entry of a FixMyStreet-style ``servicerequestupdates`` feed."""
+
+    update_id: str
+    central_id: str
+    status: str
+    resolution: str | None
+    note: str | None
+    updated: str
+
+
+class UpdatesNotSupported(Exception):
+    """The server has no ``servicerequestupdates`` endpoint (plain GeoReport v2)."""
 
 
 class Open311Target:
@@ -167,6 +185,46 @@ class Open311Target:
                     status,
                     resolution,
                     item.get("status_notes"),
+                    str(item.get("updated_datetime")),
+                    item.get("agency_responsible") or None,
+                )
+            )
+        return out
+
+    def fetch_updates(self, start: datetime, end: datetime) -> list[RemoteUpdate]:
+        """Every status update in ``[start, end]`` from the FixMyStreet extension
+        ``GET servicerequestupdates.json?start_date=…&end_date=…``: each change with its
+        own ``update_id``, notes included, instead of the current state only."""
+        try:
+            response = request(
+                self.http,
+                "GET",
+                f"{self.url}/servicerequestupdates.json",
+                timeout=self.timeout,
+                params={
+                    "start_date": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "end_date": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    **({"api_key": self.api_key} if self.api_key else {}),
+                },
+                headers={"Accept": "application/json"},
+            )
+        except PermanentError as exc:
+            if "HTTP 404" in str(exc) or "HTTP 400" in str(exc):
+                raise UpdatesNotSupported(str(exc)) from exc
+            raise
+        out = []
+        for item in response.json():
+            raw = item.get("external_status_code") or item.get("status") or ""
+            status, resolution = STATUS_MAP.get(raw, ("", None))
+            if not status or item.get("update_id") in (None, ""):
+                continue  # "open" and unknown states move nothing
+            out.append(
+                RemoteUpdate(
+                    str(item["update_id"]),
+                    str(item["service_request_id"]),
+                    status,
+                    resolution,
+                    item.get("description") or None,
                     str(item.get("updated_datetime")),
                 )
             )

@@ -5,7 +5,7 @@ ones the API and the importer use."""
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
+from gateway import metrics, monev
 from gateway.calls import OPEN, DraftError, discard_call, log_call, save_fields, submit_call
 from gateway.complaints import DELIVER_JOB, find_by_code, timeline
 from gateway.console.auth import (
@@ -42,6 +43,7 @@ from gateway.delivery import dead_letters, retry_dead_letter
 from gateway.models import CallRecord, CallStatus, Complaint, OutboundMessage, Role
 from gateway.operators import check_login
 from gateway.runtime import Runtime
+from gateway.sla import WIB, complaint_deadlines
 from normalizer.complaint import outbound_document
 from normalizer.phone import to_e164
 from normalizer.region import suggest_regions
@@ -65,6 +67,11 @@ REASON_LABELS = {
     "incomplete": "Disimpan belum lengkap oleh operator",
 }
 PAGE = 50
+STAGE_LABELS = {
+    "forward": "Verifikasi dan diteruskan ke instansi",
+    "follow_up": "Tindak lanjut instansi",
+    "close": "Ditutup bila pelapor tidak menanggapi",
+}
 
 
 def _runtime() -> Runtime:
@@ -107,6 +114,8 @@ def _globals() -> dict[str, Any]:
         "queue_size": g.get("queue_size", 0),
         "action_form": ActionForm(),
         "today": date.today().isoformat(),
+        "wib": WIB,
+        "stage_labels": STAGE_LABELS,
     }
 
 
@@ -197,6 +206,7 @@ def call_new() -> str | Response:
                         db, _runtime(), form.fields(), by=_user().username, submit=submitting
                     )
                     db.commit()
+                    metrics.count_created(db, "call")
                     return redirect(url_for("operator.call_logged", record_id=record.id))
                 except DraftError as exc:
                     db.rollback()
@@ -264,6 +274,7 @@ def review_detail(record_id: int) -> str | Response:
             try:
                 submit_call(db, runtime, record, fields=form.fields(), by=_user().username)
                 db.commit()
+                metrics.count_created(db, "call")
                 return redirect(url_for("operator.call_logged", record_id=record.id))
             except DraftError as exc:
                 db.rollback()
@@ -334,7 +345,54 @@ def complaint_detail(code: str) -> str:
             document=outbound_document(row.document),
             events=timeline(db, row.id),
             messages=messages,
+            deadlines=complaint_deadlines(row, _runtime().sla_limits),
         )
+
+
+def _period() -> tuple[date, date]:
+    """The dashboard's period from ``start`` and ``end`` (YYYY-MM-DD), by default the
+    last 30 days; a reversed or unreadable period falls back to the default."""
+    today = datetime.now(WIB).date()
+    try:
+        start = date.fromisoformat(request.args.get("start", ""))
+        end = date.fromisoformat(request.args.get("end", ""))
+    except ValueError:
+        return today - timedelta(days=29), today
+    if start > end or (end - start).days > 3660:
+        return today - timedelta(days=29), today
+    return start, end
+
+
+def _report() -> monev.Report:
+    start, end = _period()
+    by = request.args.get("by", "channel")
+    by = by if by in monev.GROUPS else "channel"
+    with _runtime().sessions() as db:
+        return monev.build_report(db, start=start, end=end, by=by, limits=_runtime().sla_limits)
+
+
+@bp.get("/dashboard")
+@requires(Role.SUPERVISOR)
+def dashboard() -> str:
+    report = _report()
+    return render_template(
+        "operator/dashboard.html",
+        report=report,
+        groups={k: label for k, (label, _) in monev.GROUPS.items()},
+        widest=max((f.received for f in report.groups), default=0),
+    )
+
+
+@bp.get("/dashboard.csv")
+@requires(Role.SUPERVISOR)
+def dashboard_csv() -> Response:
+    report = _report()
+    name = f"monev-{report.by}-{report.start}-{report.end}.csv"
+    return Response(
+        monev.to_csv(report),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.get("/dead-letters")

@@ -78,6 +78,15 @@ requests_table = Table(
     Column("requested_datetime", String(40)),
     Column("updated_datetime", String(40)),
 )
+updates_table = Table(
+    "updates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", Integer),
+    Column("status", String(40)),
+    Column("description", Text),
+    Column("updated_datetime", String(40)),
+)
 posts_table = Table(
     "posts",
     metadata,
@@ -237,11 +246,40 @@ def create_central_app(
             rows = conn.execute(query.limit(1000)).mappings().all()
         return jsonify([_request_view(r, services) for r in rows])
 
+    @app.get("/servicerequestupdates.json")
+    def list_updates() -> tuple[Response, int]:
+        """FixMyStreet's extension: every update between start_date and end_date."""
+        try:
+            start = _utc(request.args["start_date"])
+            end = _utc(request.args["end_date"])
+        except (KeyError, ValueError):
+            return error(400, "start_date and end_date (ISO 8601) are required")
+        with engine.connect() as conn:
+            rows = conn.execute(select(updates_table).order_by(updates_table.c.id)).mappings()
+            found = [r for r in rows if start <= _utc(r["updated_datetime"]) <= end]
+        return jsonify(
+            [
+                {
+                    "update_id": str(r["id"]),
+                    "service_request_id": str(r["request_id"]),
+                    "status": r["status"],
+                    "description": r["description"] or "",
+                    "updated_datetime": r["updated_datetime"],
+                    "media_url": "",
+                }
+                for r in found
+            ]
+        ), 200
+
     @app.get("/_sandbox/stats")
     def stats() -> Response:
         return jsonify(central_stats(engine))
 
     return app
+
+
+def _utc(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _int(value: str) -> int:
@@ -270,12 +308,19 @@ def list_all(engine: Engine) -> list[dict[str, Any]]:
 def set_status(engine: Engine, request_id: int, status: str, note: str | None = None) -> bool:
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    now = _now()
     with engine.begin() as conn:
         result = conn.execute(
             update(requests_table)
             .where(requests_table.c.id == request_id)
-            .values(status=status, status_notes=note, updated_datetime=_now())
+            .values(status=status, status_notes=note, updated_datetime=now)
         )
+        if result.rowcount == 1:
+            conn.execute(
+                insert(updates_table).values(
+                    request_id=request_id, status=status, description=note, updated_datetime=now
+                )
+            )
     return result.rowcount == 1
 
 

@@ -60,3 +60,78 @@ def test_a_target_without_status_pull_is_skipped(make_settings):
     runtime = Runtime(make_settings(forward_target="webhook"))
     assert pull_statuses(runtime) == 0
     runtime.close()
+
+
+def filed_and_delivered(make_settings, live_gateway, central_url, twilio_url, **extra):
+    url, _ = live_gateway
+    TwilioSender(url, TWILIO_TOKEN, "+6281234567891").say(
+        "LAPOR Saluran air depan SDN 2 mampet, jalan tergenang LOKASI Kelurahan Sukajadi"
+    )
+    runtime = Runtime(
+        make_settings(
+            forward_url=central_url,
+            twilio_api_url=twilio_url,
+            public_url=url,
+            status_poll_seconds=0,
+            **extra,
+        )
+    )
+    make_worker(runtime, poll_seconds=0.02).run(max_idle_polls=3)
+    with runtime.sessions() as s:
+        complaint = s.scalars(select(Complaint)).one()
+    assert complaint.status == "submitted"
+    return runtime, complaint
+
+
+def test_the_update_feed_brings_every_note_once(make_settings, live_gateway, central, fake_twilio):
+    fake, twilio_server = fake_twilio
+    runtime, complaint = filed_and_delivered(
+        make_settings, live_gateway, central.url, twilio_server.url, status_pull_mode="updates"
+    )
+    engine = central.server.app.extensions["central_engine"]
+    request_id = int(complaint.central_id)
+    set_status(engine, request_id, "in_progress", "Petugas survei lokasi hari ini")
+    set_status(engine, request_id, "in_progress", "Pengerukan saluran dimulai")
+    # the current state alone would show only the second note; the feed has both
+    assert pull_statuses(runtime) == 2
+    assert pull_statuses(runtime) == 0
+    with runtime.sessions() as s:
+        notes = s.scalars(
+            select(ComplaintEvent.note).where(ComplaintEvent.status == "in_progress")
+        ).all()
+        marked = s.get(Complaint, complaint.id)
+        assert marked.followed_up_at is not None and marked.forwarded_at is not None
+    assert notes == ["Petugas survei lokasi hari ini", "Pengerukan saluran dimulai"]
+    make_worker(runtime, poll_seconds=0.02).run(max_idle_polls=2)
+    bodies = [m["body"] for m in fake.messages]
+    assert sum("survei" in b for b in bodies) == 1 and sum("Pengerukan" in b for b in bodies) == 1
+    runtime.close()
+
+
+def test_a_server_without_the_feed_is_asked_per_request(
+    make_settings, live_gateway, fake_twilio, tmp_path
+):
+    from flask import abort, request
+
+    from gateway.sandbox.central import create_central_app
+    from gateway.sandbox.server import ServerThread
+
+    plain = create_central_app(tmp_path / "plain.sqlite")
+
+    @plain.before_request
+    def _no_feed() -> None:
+        if request.path.endswith("servicerequestupdates.json"):
+            abort(404)
+
+    _, twilio_server = fake_twilio
+    with ServerThread(plain) as server:
+        runtime, complaint = filed_and_delivered(
+            make_settings, live_gateway, server.url, twilio_server.url
+        )
+        engine = plain.extensions["central_engine"]
+        set_status(engine, int(complaint.central_id), "action_scheduled", "Diteruskan ke DPUPR")
+        assert pull_statuses(runtime) == 1
+        assert pull_statuses(runtime) == 0
+        with runtime.sessions() as s:
+            assert s.get(Complaint, complaint.id).status == "dispositioned"
+        runtime.close()

@@ -233,3 +233,14 @@ def test_import_a_missing_path_is_a_failure_not_a_crash(make_settings, tmp_path,
     result = CliRunner().invoke(main, ["import-calls", str(tmp_path / "nope.txt"), str(good)])
     assert result.exit_code == 1
     assert summary(result.stdout)["calls imported"] == 1 and "nope.txt:" in result.output
+
+
+def test_a_code_read_out_on_the_phone_answers_status_by_sms(live_gateway, sms):
+    import requests
+
+    url, _ = live_gateway
+    call = {"call_id": "wait-1", "turns": [{"speaker": "caller", "text": "Listrik mati."}]}
+    taken = requests.post(f"{url}/api/v1/calls", json=call, headers=KEY, timeout=10).json()
+    assert taken["status"] == "needs_review"
+    [reply] = sms("+6281211112222").say(f"STATUS {taken['tracking_code']}")
+    assert taken["tracking_code"] in reply and "Diterima" in reply

@@ -110,9 +110,10 @@ def test_demo_runs_the_whole_pipeline_from_a_fresh_directory(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert "Demo succeeded" in out
-    assert "Central system: 9 service requests from 9 POSTs" in out
+    assert "Central system: 10 service requests from 10 POSTs" in out
     assert "forged signature -> HTTP 403" in out and "malformed request -> HTTP 400" in out
-    assert out.count("submitted") >= 9 and "same bytes" in out
+    assert out.count("submitted") >= 10 and "same bytes" in out
+    assert "callcenter" in out and "1 draft(s) waiting for review" in out
     assert (tmp_path / "instance" / "demo" / "gateway.sqlite").exists()
 
 

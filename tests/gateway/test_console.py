@@ -20,6 +20,8 @@ KEY = {"Authorization": "Bearer key-one"}
 PASSWORD = "kata-sandi-panjang"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SUPERVISOR_ONLY = {
+    "operator.dashboard",
+    "operator.dashboard_csv",
     "operator.dead_letter_list",
     "operator.dead_letter_retry",
     "operator.dead_letter_retry_all",

@@ -304,4 +304,6 @@ def test_status_details_only_for_the_contact_who_filed(live_gateway, sms):
     theirs = stranger.say(f"STATUS {code}")[0]
     assert "Pungutan liar" in mine and code in mine
     assert "Pungutan" not in theirs and code in theirs
+    # a chat channel (WhatsApp here) shows the history too; an SMS stays one segment
+    assert "Diterima" in mine and "\n" not in theirs
     assert json.dumps(theirs).count("6281234500001") == 0
