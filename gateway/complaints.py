@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from forwarder import outbox
 from forwarder.sqltypes import utcnow
-from gateway import metrics
+from gateway import metrics, texts
 from gateway.models import CallRecord, CallStatus, Complaint, ComplaintEvent, ComplaintStatus
 from normalizer.build import build_complaint
 from normalizer.complaint import Complaint as ComplaintDoc
@@ -93,7 +93,9 @@ def store_complaint(
             "reporter_phone": None
             if document["reporter"]["privacy"] == Privacy.ANONYMOUS
             else document["reporter"]["phone"],
-            "language": doc.language,
+            # the language replies are written in; the document keeps the one it was
+            # written in (a Javanese complaint is answered in Indonesian)
+            "language": doc.language if doc.language in texts.LANGUAGES else "id",
             "received_at": doc.received_at,
             "created_at": now,
             "updated_at": now,

@@ -20,7 +20,7 @@ from forwarder.sqltypes import utcnow
 from gateway import complaints, texts
 from gateway.models import DialogStep
 from normalizer.complaint import Channel, Privacy
-from normalizer.language import detect_language
+from normalizer.language import complaint_language, detect_language
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply
 from normalizer.tracking import normalize_tracking_code
 
@@ -263,7 +263,8 @@ class Dialog:
             channel=msg.channel,
             description=draft["description"],
             privacy=draft.get("privacy") or self.config.default_privacy,
-            language=self.lang,
+            # recorded as written (Javanese, Sundanese…); answered in self.lang
+            language=complaint_language(draft["description"], self.lang),
             max_attempts=self.config.max_attempts,
             received_at=datetime.fromisoformat(draft["started_at"]),
             sender=msg.sender,

@@ -19,7 +19,7 @@ from normalizer.calls.model import Call, Speaker, Turn
 from normalizer.categories import FALLBACK_CODE, guess_category, load_taxonomy
 from normalizer.complaint import Category, Privacy
 from normalizer.dates import mentioned_dates
-from normalizer.language import detect_language
+from normalizer.language import complaint_language, detect_language
 from normalizer.phone import to_e164
 
 
@@ -233,7 +233,8 @@ def draft_from_call(call: Call, *, default_privacy: str = Privacy.CONFIDENTIAL) 
         lon=lon,
         category=category or guess_category(f"{description} {location_text or ''}"),
         privacy=str(privacy),
-        language=call.language or detect_language(description) or "id",
+        language=call.language
+        or complaint_language(description, detect_language(description) or "id"),
         incident_date=call.incident_date or (dates[0] if dates else None),
         dates_mentioned=dates,
         reasons=reasons,
