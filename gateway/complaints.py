@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
@@ -19,6 +19,8 @@ from gateway.models import CallRecord, CallStatus, Complaint, ComplaintEvent, Co
 from normalizer.build import build_complaint
 from normalizer.complaint import Complaint as ComplaintDoc
 from normalizer.complaint import Privacy
+from normalizer.duplicates import WINDOW as DUPLICATE_WINDOW
+from normalizer.duplicates import Reported, near_duplicate, same_complaint
 from normalizer.message import MediaRef
 from normalizer.tracking import new_tracking_code
 
@@ -158,6 +160,91 @@ def create_complaint(
     )
     return store_complaint(
         session, doc, max_attempts=max_attempts, reply_to=sender, reply_from=reply_from
+    )
+
+
+def repeat_of(
+    session: Session,
+    *,
+    channel: str,
+    sender: str,
+    phone: str | None,
+    description: str,
+    since: datetime,
+) -> Complaint | None:
+    """The reporter's own earlier complaint saying the same, on this channel or (by the
+    same phone number) another, received since ``since``; None if there is none."""
+    who = (Complaint.channel == channel) & (Complaint.reply_to == sender)
+    if phone:
+        who = who | (Complaint.reporter_phone == phone)
+    earlier = session.scalars(
+        select(Complaint)
+        .where(who, Complaint.received_at >= since)
+        .order_by(Complaint.received_at.desc())
+        .limit(20)
+    )
+    return next(
+        (c for c in earlier if same_complaint(c.document.get("description", ""), description)),
+        None,
+    )
+
+
+def link_repeat(complaint: Complaint, message_ids: Sequence[str]) -> None:
+    """Remember the messages that repeated ``complaint`` (its document, not the wire)."""
+    seen = list(complaint.document.get("source_messages") or [])
+    added = [m for m in message_ids if m not in seen]
+    if added:
+        complaint.document = {**complaint.document, "source_messages": seen + added}
+        complaint.updated_at = utcnow()
+
+
+def _reported(c: Complaint) -> Reported:
+    location = c.document.get("location") or {}
+    return Reported(
+        text=c.document.get("description", ""),
+        received_at=c.received_at,
+        category=c.category_code,
+        region_code=c.region_code,
+        lat=location.get("lat"),
+        lon=location.get("lon"),
+    )
+
+
+def _same_reporter(a: Complaint, b: Complaint) -> bool:
+    by_contact = a.reply_to is not None and (a.channel, a.reply_to) == (b.channel, b.reply_to)
+    return by_contact or (a.reporter_phone is not None and a.reporter_phone == b.reporter_phone)
+
+
+def earlier_report(session: Session, complaint: Complaint) -> Complaint | None:
+    """The most recent earlier complaint from someone else that may be the same problem:
+    the same category within 250 m, or near-identical text in the same region, within
+    7 days. Asked when the complaint is delivered, once its region is known."""
+    if not (complaint.category_code or complaint.region_code):
+        return None
+    same = []
+    if complaint.category_code:
+        same.append(Complaint.category_code == complaint.category_code)
+    if complaint.region_code:
+        same.append(Complaint.region_code == complaint.region_code)
+    candidates = session.scalars(
+        select(Complaint)
+        .where(
+            or_(*same),
+            Complaint.id != complaint.id,
+            Complaint.received_at >= complaint.received_at - DUPLICATE_WINDOW,
+            Complaint.received_at <= complaint.received_at,
+        )
+        .order_by(Complaint.received_at.desc())
+        .limit(200)
+    )
+    new = _reported(complaint)
+    return next(
+        (
+            c
+            for c in candidates
+            if not _same_reporter(c, complaint) and near_duplicate(new, _reported(c))
+        ),
+        None,
     )
 
 

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     default_language: str = "id"
     default_privacy: str = "confidential"
     notify_on_submitted: bool = True
+    # Messages one citizen may send in a minute before the dialog stops answering (0: off)
+    flood_messages_per_minute: int = Field(default=20, ge=0)
+    # The same reporter sending the same complaint again within this many hours is told
+    # the code they already have instead of filing a second one.
+    duplicate_window_hours: float = Field(default=72, ge=0)
 
     # SLA in working days (public LAPOR! rules): verified and forwarded after receipt,
     # followed up after disposition, closed after the follow-up when nobody answers.

@@ -17,7 +17,7 @@ from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
 from forwarder.worker import Handler
 from gateway import metrics, texts
-from gateway.complaints import DELIVER_JOB, SEND_JOB, add_event
+from gateway.complaints import DELIVER_JOB, SEND_JOB, add_event, earlier_report
 from gateway.models import (
     Complaint,
     ComplaintStatus,
@@ -76,6 +76,10 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             complaint.document = located
             complaint.region_code = located["location"]["region_code"]
             complaint.region_name = located["location"]["region_name"]
+        if complaint.possible_duplicate_of is None and (
+            earlier := earlier_report(session, complaint)
+        ):
+            complaint.possible_duplicate_of = earlier.id
         document = outbound_document(complaint.document)
         receipt = runtime.target.deliver(document, idempotency_key=complaint.id)
         now = utcnow()

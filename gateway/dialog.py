@@ -20,7 +20,7 @@ from forwarder.sqltypes import utcnow
 from gateway import complaints, texts
 from gateway.models import DialogStep
 from normalizer.complaint import Channel, Privacy
-from normalizer.language import complaint_language, detect_language
+from normalizer.language import complaint_language, detect_language, is_gibberish
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply
 from normalizer.tracking import normalize_tracking_code
 
@@ -80,6 +80,8 @@ _ONE_SHOT = re.compile(
 _LAPOR_PREFIX = re.compile(r"^\s*/?LAPOR\b[\s:]*", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s.!?,]+$")
 MIN_COMPLAINT_CHARS = 15
+# Where the conversation row keeps its message count for the flood limit.
+RATE_KEY = "_rate"
 # Timeline lines a chat channel shows after STATUS (an SMS shows the status alone).
 TIMELINE_LINES = 6
 SUMMARY_CHARS = 500
@@ -104,6 +106,10 @@ class DialogConfig:
     max_attempts: int = 10
     # Where files the gateway keeps are served ("<public url>/media/").
     media_base_url: str = "/media/"
+    # Messages a citizen may send in a minute before the dialog stops answering (0: off).
+    flood_per_minute: int = 20
+    # The same reporter sending the same complaint within this window gets its code again.
+    duplicate_window_hours: float = 72
 
 
 def keyword(text: str) -> tuple[str, str | None] | None:
@@ -124,6 +130,10 @@ class Dialog:
             hours=self.config.timeout_hours
         ):
             self._reset(conv)  # a draft left for days is stale; start over
+        self.sms = msg.channel == Channel.SMS
+        self.lang = conv.language
+        if (flooded := self._flood_check(conv, now)) is not None:
+            return flooded
         text = msg.text.strip()
         kw = keyword(text) if text else None
         self._update_language(conv, msg, text, kw)
@@ -132,7 +142,6 @@ class Dialog:
         draft.setdefault("started_at", (msg.received_at or now).isoformat())
         draft["messages"] = [*draft["messages"], msg.external_id]
         conv.updated_at = now
-        self.sms = msg.channel == Channel.SMS
         self.lang = conv.language
 
         if msg.public:
@@ -194,6 +203,22 @@ class Dialog:
         conv.step = _next_step(draft, self.sms)
         return [*replies, self._prompt(DialogStep(conv.step), draft)]
 
+    def _flood_check(self, conv: ConversationState, now: datetime) -> list[Reply] | None:
+        """Count this minute's messages in the conversation's own row (no extra query on
+        the intake path); past the limit the message is kept but not answered, except
+        once, so a flood costs neither a reply each nor a stream of SMS."""
+        limit = self.config.flood_per_minute
+        if not limit:
+            return None
+        minute = int(now.timestamp() // 60)
+        window, count = (conv.draft or {}).get(RATE_KEY) or (minute, 0)
+        count = count + 1 if window == minute else 1
+        conv.draft = {**(conv.draft or {}), RATE_KEY: [minute, count]}
+        if count <= limit:
+            return None
+        conv.updated_at = now
+        return [self._say("flood")] if count == limit + 1 else []
+
     # -- steps -------------------------------------------------------------------
     def _take_text(
         self, step: DialogStep, draft: dict[str, Any], text: str, has_media: bool
@@ -201,6 +226,8 @@ class Dialog:
         """Put free text where the current step wants it; a reply when it cannot go on."""
         if step in (DialogStep.IDLE, DialogStep.DESCRIPTION) and not draft.get("description"):
             text = _LAPOR_PREFIX.sub("", text)
+            if is_gibberish(text):
+                return self._say("not_understood")
             if len(text) < MIN_COMPLAINT_CHARS and len(text.split()) < 3:
                 return self._say("need_more" if step == DialogStep.DESCRIPTION else "ask_complaint")
             draft["description"] = text
@@ -258,6 +285,22 @@ class Dialog:
         return Reply(text, choices=(Choice.SEND, Choice.CANCEL))
 
     def _submit(self, conv: ConversationState, draft: dict[str, Any], msg: InboundMessage) -> Reply:
+        earlier = complaints.repeat_of(
+            self.session,
+            channel=msg.channel,
+            sender=msg.sender,
+            phone=msg.phone,
+            description=draft["description"],
+            since=utcnow() - timedelta(hours=self.config.duplicate_window_hours),
+        )
+        if earlier is not None:
+            complaints.link_repeat(earlier, draft["messages"])
+            self._reset(conv)
+            return self._say(
+                "already_reported",
+                code=earlier.tracking_code,
+                status=texts.label(earlier.status, self.lang),
+            )
         complaint = complaints.create_complaint(
             self.session,
             channel=msg.channel,
@@ -386,7 +429,9 @@ class Dialog:
 
     def _reset(self, conv: ConversationState) -> None:
         conv.step = DialogStep.IDLE
-        conv.draft = {}
+        # the message count outlives the draft: submitting does not reset a flood
+        rate = (conv.draft or {}).get(RATE_KEY)
+        conv.draft = {RATE_KEY: rate} if rate else {}
 
 
 def _next_step(draft: dict[str, Any], sms: bool) -> DialogStep:

@@ -116,6 +116,9 @@ class Complaint(Base):
     region_name: Mapped[str | None] = mapped_column(String(200))
     # The agency the central system gave the complaint to (Open311 agency_responsible).
     agency: Mapped[str | None] = mapped_column(String(200))
+    # An earlier complaint that may be the same problem (normalizer.duplicates), for an
+    # operator to judge; never merged automatically.
+    possible_duplicate_of: Mapped[str | None] = mapped_column(String(64))
     # When the complaint first reached each stage the SLA counts (gateway.sla).
     forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -133,6 +136,7 @@ class Complaint(Base):
     __table_args__ = (
         Index("ix_complaints_status", "status"),
         Index("ix_complaints_received_at", "received_at"),
+        Index("ix_complaints_reporter", "channel", "reply_to"),
     )
 
 

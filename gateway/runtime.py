@@ -63,6 +63,8 @@ class Runtime:
             default_language=s.default_language,
             timeout_hours=s.conversation_timeout_hours,
             max_attempts=s.forward_max_attempts,
+            flood_per_minute=s.flood_messages_per_minute,
+            duplicate_window_hours=s.duplicate_window_hours,
         )
 
     @cached_property

@@ -21,6 +21,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "en.sms": "LAPOR!: Describe your complaint (what, where, since when). Or all at once: "
         "LAPOR <complaint> LOKASI <place>",
     },
+    "not_understood": {
+        "id": "Maaf, kami belum memahami pesan Anda. Ceritakan keluhan Anda dengan kata-kata, "
+        "misalnya: Jalan di depan SDN 3 berlubang sejak sebulan.",
+        "en": "Sorry, we could not understand your message. Please describe your complaint in "
+        "words, for example: The road in front of SDN 3 has had a big pothole for a month.",
+    },
+    "already_reported": {
+        "id": "Laporan yang sama sudah kami terima dengan kode {code} (status: {status}). Tidak "
+        "perlu melapor lagi; cek kapan saja dengan STATUS {code}.",
+        "en": "We already have this complaint as {code} (status: {status}). No need to report "
+        "it again; check it any time with STATUS {code}.",
+        "id.sms": "Laporan ini sudah kami terima: {code} ({status}). Cek: STATUS {code}",
+        "en.sms": "We already have this complaint: {code} ({status}). Check: STATUS {code}",
+    },
+    "flood": {
+        "id": "Pesan Anda terlalu banyak dalam waktu singkat. Mohon tunggu sebentar, lalu kirim "
+        "lagi.",
+        "en": "You sent many messages in a short time. Please wait a minute, then write again.",
+    },
     "need_more": {
         "id": "Mohon ceritakan keluhan Anda sedikit lebih lengkap: apa yang terjadi dan di mana?",
         "en": "Please tell us a little more: what happened, and where?",

@@ -98,3 +98,26 @@ def complaint_language(text: str, reply_language: str) -> str:
     clearly in one, else the language the conversation is held in."""
     found = text_language(text)
     return found if found in REGIONAL else reply_language
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+_SAME_LETTER = re.compile(r"(.)\1{3,}")
+
+
+def is_gibberish(text: str) -> bool:
+    """A message with no words in it ("asdfghjkl", "????", "xxxxxx", "p"): answered
+    kindly, never taken as a complaint."""
+    from normalizer.categories import ABBREVIATIONS
+
+    raw = [w.lower() for w in _LETTERS.findall(text)]
+    words = [ABBREVIATIONS.get(w, w) for w in raw]  # SMS spellings are words
+    letters = sum(len(w) for w in words)
+    if letters < 2:
+        return True
+    odd = sum(
+        len(w)
+        for w in words
+        if _CONSONANT_RUN.search(w) or _SAME_LETTER.search(w) or not set(w) & set("aeiouy")
+    )
+    return odd / letters > 0.5

@@ -346,6 +346,9 @@ def complaint_detail(code: str) -> str:
             events=timeline(db, row.id),
             messages=messages,
             deadlines=complaint_deadlines(row, _runtime().sla_limits),
+            earlier=db.get(Complaint, row.possible_duplicate_of)
+            if row.possible_duplicate_of
+            else None,
         )
 
 
