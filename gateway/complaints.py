@@ -138,6 +138,7 @@ def create_complaint(
     location_text: str | None = None,
     lat: float | None = None,
     lon: float | None = None,
+    region: tuple[str, str] | None = None,
     media: Sequence[MediaRef] = (),
     source_messages: Sequence[str] = (),
 ) -> StoredComplaint:
@@ -155,6 +156,7 @@ def create_complaint(
         location_text=location_text,
         lat=lat,
         lon=lon,
+        region=region,
         media=media,
         source_messages=source_messages,
     )

@@ -22,6 +22,7 @@ from gateway.models import DialogStep
 from normalizer.complaint import Channel, Privacy
 from normalizer.language import complaint_language, detect_language, is_gibberish
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply
+from normalizer.region import twin_question
 from normalizer.tracking import normalize_tracking_code
 
 # keyword → (meaning, the language it tells us the citizen writes)
@@ -80,6 +81,14 @@ _ONE_SHOT = re.compile(
 _LAPOR_PREFIX = re.compile(r"^\s*/?LAPOR\b[\s:]*", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s.!?,]+$")
 MIN_COMPLAINT_CHARS = 15
+# KOTA / KABUPATEN, and the ways people write them, for a twin place name.
+REGION_ANSWERS = {
+    "KOTA": "kota",
+    "CITY": "kota",
+    "KABUPATEN": "kabupaten",
+    "KAB": "kabupaten",
+    "REGENCY": "kabupaten",
+}
 # Where the conversation row keeps its message count for the flood limit.
 RATE_KEY = "_rate"
 # Timeline lines a chat channel shows after STATUS (an SMS shows the status alone).
@@ -178,6 +187,13 @@ class Dialog:
             if step in (DialogStep.PRIVACY, DialogStep.CONFIRM):
                 replies.append(self._say("media_added", count=str(len(draft["media"]))))
 
+        if (question := draft.pop("region_question", None)) and text:
+            picked = REGION_ANSWERS.get(_TRAILING.sub("", text).upper())
+            if picked is not None:
+                draft["region"] = question[picked]
+                conv.draft = draft
+                conv.step = _next_step(draft, self.sms)
+                return [*replies, self._prompt(DialogStep(conv.step), draft)]
         if meaning == "send":
             if draft.get("description"):
                 return [self._submit(conv, draft, msg)]
@@ -233,6 +249,16 @@ class Dialog:
             draft["description"] = text
         elif step == DialogStep.LOCATION:
             draft.update(location_text=text, location_done=True)
+            # a place that is a kota and a kabupaten alike is asked about, except by SMS,
+            # where every question costs the citizen money
+            if not self.sms and (twin := twin_question(text)) is not None:
+                draft["region_question"] = {
+                    "kota": [twin.kota.code, twin.kota.name],
+                    "kabupaten": [twin.kabupaten.code, twin.kabupaten.name],
+                }
+                return self._say(
+                    "ask_region", choices=(Choice.KOTA, Choice.KABUPATEN), name=twin.name
+                )
         elif step in (DialogStep.MEDIA, DialogStep.IDLE, DialogStep.DESCRIPTION):
             draft["description"] = f"{draft['description']}\n{text}"
             if step == DialogStep.MEDIA and not has_media:
@@ -317,6 +343,7 @@ class Dialog:
             location_text=draft.get("location_text"),
             lat=draft.get("lat"),
             lon=draft.get("lon"),
+            region=tuple(draft["region"]) if draft.get("region") else None,
             media=[MediaRef(**m) for m in draft.get("media", [])],
             source_messages=draft["messages"],
         )

@@ -40,6 +40,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "lagi.",
         "en": "You sent many messages in a short time. Please wait a minute, then write again.",
     },
+    "ask_region": {
+        "id": "{name} yang mana: Kota {name} atau Kabupaten {name}? Balas KOTA atau KABUPATEN.",
+        "en": "Which {name}: the city (Kota {name}) or the regency (Kabupaten {name})? Reply "
+        "KOTA or KABUPATEN.",
+    },
     "need_more": {
         "id": "Mohon ceritakan keluhan Anda sedikit lebih lengkap: apa yang terjadi dan di mana?",
         "en": "Please tell us a little more: what happened, and where?",

@@ -49,6 +49,7 @@ def build_complaint(
     location_text: str | None = None,
     lat: float | None = None,
     lon: float | None = None,
+    region: tuple[str, str] | None = None,
     media: Sequence[MediaRef] = (),
     source_messages: Sequence[str] = (),
     category: Category | None = None,
@@ -60,7 +61,14 @@ def build_complaint(
     description = description.strip()
     location = None
     if location_text or lat is not None:
-        location = Location(text=location_text, lat=lat, lon=lon)
+        region_code, region_name = region or (None, None)
+        location = Location(
+            text=location_text,
+            lat=lat,
+            lon=lon,
+            region_code=region_code,
+            region_name=region_name,
+        )
     return Complaint(
         id=id,
         tracking_code=tracking_code,

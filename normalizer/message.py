@@ -81,6 +81,9 @@ class Choice(StrEnum):
     ANONYMOUS = "3"
     SEND = "KIRIM"
     CANCEL = "BATAL"
+    # which of a kota and a kabupaten of the same name
+    KOTA = "KOTA"
+    KABUPATEN = "KABUPATEN"
 
 
 @dataclass(frozen=True)

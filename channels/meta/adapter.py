@@ -57,6 +57,8 @@ LABELS: dict[Choice, tuple[str, str]] = {
     Choice.ANONYMOUS: ("3 Anonim", "3 Anonymous"),
     Choice.SEND: ("Kirim", "Send"),
     Choice.CANCEL: ("Batal", "Cancel"),
+    Choice.KOTA: ("Kota", "City (kota)"),
+    Choice.KABUPATEN: ("Kabupaten", "Regency (kabupaten)"),
 }
 
 

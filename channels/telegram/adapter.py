@@ -75,6 +75,8 @@ BUTTONS: dict[Choice, tuple[str, str]] = {
     Choice.ANONYMOUS: ("3 Anonim", "3 Anonymous"),
     Choice.SEND: ("Kirim", "Send"),
     Choice.CANCEL: ("Batal", "Cancel"),
+    Choice.KOTA: ("Kota", "City (kota)"),
+    Choice.KABUPATEN: ("Kabupaten", "Regency (kabupaten)"),
 }
 SHARE_LOCATION = ("📍 Bagikan lokasi", "📍 Share location")
 

@@ -118,3 +118,23 @@ def test_an_earlier_report_nearby_is_shown_to_operators(make_settings, central, 
     login(client, "ani")
     page = client.get(f"/operator/complaints/{second['tracking_code']}").text
     assert 'id="possible-duplicate"' in page and first["tracking_code"] in page
+
+
+def test_a_twin_place_name_is_asked_about_on_chat_but_not_by_sms(live_gateway):
+    url, runtime = live_gateway
+    chat = TwilioSender(url, TWILIO_TOKEN, "+6281234500021", whatsapp=True)
+    chat.say("Sampah di pinggir jalan dekat pasar tidak diangkut sudah seminggu, bau sekali")
+    [question] = chat.say("Pasar Kramat, Cirebon")
+    assert "Kota Cirebon atau Kabupaten Cirebon" in question
+    [next_step] = chat.say("kota")
+    assert "foto" in next_step.lower()
+    chat.say("LEWATI")
+    chat.say("2")
+    chat.say("KIRIM")
+    sms = TwilioSender(url, TWILIO_TOKEN, "+6281234500022")
+    sms.say("LAPOR Lampu jalan di depan alun-alun mati semua LOKASI Alun-alun, Cirebon")
+    with runtime.sessions() as s:
+        by_channel = {c.channel: c.document["location"] for c in s.scalars(select(Complaint))}
+    assert by_channel["whatsapp"]["region_code"] == "32.74"
+    assert by_channel["whatsapp"]["region_name"] == "Kota Cirebon"
+    assert by_channel["sms"]["region_code"] is None  # not asked; left to the text

@@ -156,6 +156,7 @@ def test_every_sms_text_fits_one_segment_with_the_longest_values():
         "location": "y" * 40,
         "attachments": "0",
         "privacy": "Confidential",
+        "name": "Tasikmalaya",
     }
     for key in texts.TEXTS:
         for lang in texts.LANGUAGES:
@@ -206,3 +207,23 @@ def test_category_and_classification_guesses():
 def test_schema_has_no_unknown_refs():
     text = json.dumps(complaint_schema())
     assert not re.search(r'"\$ref"', text)
+
+
+def test_a_region_chosen_in_the_dialog_keeps_the_reporters_name():
+    from datetime import UTC, datetime
+
+    from normalizer.build import build_complaint
+
+    doc = build_complaint(
+        id="c-1",
+        tracking_code="LPR-00000000",
+        channel="whatsapp",
+        received_at=datetime.now(UTC),
+        description="Sampah menumpuk di pasar",
+        privacy="confidential",
+        name="Siti Rahmawati",
+        location_text="Pasar Kramat, Cirebon",
+        region=("32.74", "Kota Cirebon"),
+    )
+    assert doc.reporter.name == "Siti Rahmawati"
+    assert (doc.location.region_code, doc.location.region_name) == ("32.74", "Kota Cirebon")

