@@ -31,6 +31,7 @@ from gateway.runtime import Runtime
 from gateway.sla import complaint_deadlines
 from gateway.status import CENTRAL_STATUSES, RESOLUTIONS, StatusChange, record_change
 from normalizer.calls import Call
+from normalizer.categories import guess_category, guess_classification
 from normalizer.complaint import SCHEMA_ID, public_view
 from normalizer.complaint import Complaint as ComplaintDoc
 from normalizer.tracking import new_tracking_code
@@ -90,6 +91,12 @@ def create_complaint() -> tuple[Response, int]:
         **data,
     }
     errors = validate_complaint(document)
+    if not errors:
+        # what a regional app did not say is read from the text, as for every channel
+        text = f"{document['description']} {(document.get('location') or {}).get('text') or ''}"
+        if not document.get("category"):
+            document["category"] = guess_category(text).model_dump()
+        document.setdefault("classification", str(guess_classification(document["description"])))
     if errors:
         return _error(
             422,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 from lokal import Samaran
 from lokal.samaran.logging import SamaranFilter
 
@@ -28,10 +29,17 @@ IDENTITY_TYPES = (
 
 
 def mask_identity(text: str | None) -> str | None:
-    """``text`` with every identity value replaced by a placeholder (``[PHONE_1]``)."""
+    """``text`` with every identity value replaced by a placeholder (``[PHONE_1]``).
+
+    Samaran first; then Google's phonenumbers (region ID) looks for any phone number
+    left, a second opinion on the identifier people type most."""
     if not text:
         return text
-    return Samaran(types=list(IDENTITY_TYPES)).mask(text).text
+    masked = Samaran(types=list(IDENTITY_TYPES)).mask(text).text
+    leftovers = [m.raw_string for m in phonenumbers.PhoneNumberMatcher(masked, "ID")]
+    for n, raw in enumerate(leftovers, start=masked.count("[PHONE_") + 1):
+        masked = masked.replace(raw, f"[PHONE_{n}]")
+    return masked
 
 
 def identity_values(text: str) -> list[tuple[str, str]]:

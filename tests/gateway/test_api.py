@@ -135,3 +135,16 @@ def test_webhook_answers_503_when_it_cannot_commit(make_settings):
         "/webhooks/twilio/messages", data=form, headers={"X-Twilio-Signature": signature}
     )
     assert response.status_code == 503 and response.headers["Retry-After"]
+
+
+def test_what_a_regional_app_leaves_out_is_read_from_the_text(client, runtime):
+    doc = {
+        "reporter": {"privacy": "public"},
+        "title": "Air PDAM mati",
+        "description": "Air PDAM di perumahan kami mati total sudah empat hari.",
+    }
+    body = client.post("/api/v1/complaints", json=doc, headers=KEY).json
+    with runtime.sessions() as s:
+        stored = s.get(Complaint, body["id"]).document
+    assert stored["category"]["code"] == "air_bersih"
+    assert stored["classification"] == "pengaduan"
