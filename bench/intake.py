@@ -226,6 +226,12 @@ def run(kind: str, concurrency: int, args: argparse.Namespace, workdir: Path) ->
             "GATEWAY_TWILIO_AUTH_TOKEN": TOKEN,
             "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "GATEWAY_INSTANCE_PATH": str(workdir),
+            # Bench citizens are machines walking the same dialog over and over: the flood
+            # limit would (rightly) stop answering them, and the repeat check (its query
+            # still runs) would (rightly) answer every later round with the first code.
+            "GATEWAY_FLOOD_MESSAGES_PER_MINUTE": "0",
+            "GATEWAY_DUPLICATE_WINDOW_HOURS": "0",
+            "GATEWAY_LOG_FORMAT": "text",
         }
         if mode == "gateway":
             cmd = [
@@ -284,7 +290,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--concurrency", default="8,32")
     parser.add_argument("--duration", type=float, default=5.0)
-    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))

