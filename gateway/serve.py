@@ -61,9 +61,13 @@ def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
     # Prometheus counters from every worker process are summed from this directory.
     metrics_dir = tempfile.mkdtemp(prefix="lapor-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    # In the master, before the fork: every worker inherits the imported modules and the
+    # loaded tables instead of spending its first seconds on them. No app, engine or
+    # connection is made here; each worker builds its own.
+    import gateway.app  # noqa: F401
     from normalizer.warm import warm_up
 
-    warm_up()  # in the master: every forked worker inherits what it loaded
+    warm_up()
     try:
         WSGIServer(_gateway_app, gunicorn_options(bind, workers, threads, timeout)).run()
     finally:
