@@ -48,6 +48,15 @@ def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
     return jsonify({"error": message, **extra}), status
 
 
+def _json_body() -> Any:
+    """The request's JSON, or None when it is not JSON (or nested deeper than the
+    parser goes, which no client of ours sends)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def _authorized() -> bool:
     header = request.headers.get("Authorization", "")
     given = (
@@ -79,7 +88,7 @@ def create_complaint() -> tuple[Response, int]:
     ``id`` returns the complaint already stored (200) instead of a second one."""
     if not _authorized():
         return _error(401, "missing or unknown API key")
-    data = request.get_json(silent=True)
+    data = _json_body()
     if not isinstance(data, dict):
         return _error(400, "body must be a JSON object")
     document = {
@@ -109,8 +118,9 @@ def create_complaint() -> tuple[Response, int]:
         if existing is not None:
             return jsonify(_created_body(existing)), 200
         doc = ComplaintDoc.model_validate(document)
-        row = store_complaint(session, doc, max_attempts=runtime.settings.forward_max_attempts)
         try:
+            # Core inserts run at once: a taken id or code fails here, not only at commit
+            row = store_complaint(session, doc, max_attempts=runtime.settings.forward_max_attempts)
             session.commit()
             metrics.count_created(session, "api")
         except IntegrityError:
@@ -134,7 +144,7 @@ def create_call() -> tuple[Response, int]:
     if not _authorized():
         return _error(401, "missing or unknown API key")
     request.max_content_length = _runtime().settings.max_call_bytes
-    data = request.get_json(silent=True)
+    data = _json_body()
     if not isinstance(data, dict):
         return _error(400, "body must be a JSON object")
     try:
@@ -243,7 +253,7 @@ def central_events() -> tuple[Response, int]:
         return _error(403, "signature check failed")
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _error(400, "body must be JSON")
     if isinstance(data, list):
         events = data

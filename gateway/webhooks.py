@@ -63,6 +63,9 @@ def webhook(name: str, hook: str) -> Response:
     except BadPayload as exc:
         metrics.INBOUND.labels(name, "malformed").inc()
         return _text(400, f"malformed: {exc}")
+    except RecursionError:  # JSON nested deeper than any channel sends
+        metrics.INBOUND.labels(name, "malformed").inc()
+        return _text(400, "malformed: nested too deeply")
     except Unsupported as exc:
         metrics.INBOUND.labels(name, "unsupported").inc()
         log.info("%s: unsupported event ignored: %s", name, exc)

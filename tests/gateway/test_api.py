@@ -148,3 +148,11 @@ def test_what_a_regional_app_leaves_out_is_read_from_the_text(client, runtime):
         stored = s.get(Complaint, body["id"]).document
     assert stored["category"]["code"] == "air_bersih"
     assert stored["classification"] == "pengaduan"
+
+
+def test_a_tracking_code_already_taken_is_409_not_a_crash(client, runtime):
+    first = client.post("/api/v1/complaints", json=VALID, headers=KEY).json
+    again = client.post(
+        "/api/v1/complaints", json={**VALID, "tracking_code": first["tracking_code"]}, headers=KEY
+    )
+    assert again.status_code == 409 and rows(runtime) == 1
