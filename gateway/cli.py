@@ -374,6 +374,14 @@ def config_group() -> None:
     """Configuration."""
 
 
+@config_group.command("reference")
+def config_reference() -> None:
+    """Print the configuration reference (Markdown), as in docs/configuration.md."""
+    from gateway.config import reference
+
+    click.echo(reference(), nl=False)
+
+
 @config_group.command("show")
 def config_show() -> None:
     """Print the effective configuration, secrets masked."""

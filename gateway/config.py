@@ -161,3 +161,100 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the defaults, the environment and explicit overrides (tests)."""
     return Settings(**overrides)
+
+
+# What each setting means, for docs/configuration.md; a test requires one per setting.
+MEANINGS = {
+    "database_url": "SQLAlchemy URL (`postgresql+psycopg://…` in production); empty: a SQLite "
+    "file `<instance_path>/gateway.sqlite`",
+    "public_url": "the public base URL; webhook signatures are checked against it (behind "
+    "proxies) and media links are built on it",
+    "secret_key": "signs operator console sessions; the same value on every web node (without "
+    "it a random key is kept in `<instance_path>/secret_key`)",
+    "instance_path": "folder for the SQLite file, the session key and fetched media",
+    "media_dir": "where fetched attachments are kept (default `<instance_path>/media`)",
+    "max_body_bytes": "larger webhook and API requests are refused with 413",
+    "max_call_bytes": "the same limit for one call transcript on `/api/v1/calls`",
+    "conversation_timeout_hours": "an unfinished dialog older than this starts over",
+    "default_language": "reply language until the citizen writes otherwise (`id` or `en`)",
+    "default_privacy": "privacy when a citizen submits without choosing",
+    "notify_on_submitted": "tell the citizen when the central system accepts the complaint",
+    "flood_messages_per_minute": "messages one citizen may send a minute before the dialog "
+    "stops answering (0: off)",
+    "duplicate_window_hours": "the same complaint from the same reporter within this window "
+    "gets its existing code",
+    "sla_forward_working_days": "SLA: working days from receipt to verified and forwarded",
+    "sla_follow_up_working_days": "SLA: working days from disposition to follow-up",
+    "sla_close_working_days": "SLA: working days after the follow-up before closing without "
+    "an answer",
+    "calls_auto_submit": "submit a confident call draft at once (else it waits in the queue)",
+    "calls_notify_sms": "tell callers about progress by SMS on the number they called from",
+    "operator_idle_minutes": "a console session ends after this long without a request",
+    "operator_session_hours": "a console session ends this long after login in any case",
+    "operator_max_failed_logins": "wrong passwords in a row that lock an account",
+    "operator_lockout_minutes": "how long a locked account waits",
+    "telegram_bot_token": "Telegram bot token",
+    "telegram_secret_token": "the webhook secret (`X-Telegram-Bot-Api-Secret-Token`)",
+    "telegram_api_url": "Bot API base (a self-hosted Bot API server, or a test server)",
+    "twilio_account_sid": "Twilio account SID",
+    "twilio_auth_token": "Twilio auth token; also checks `X-Twilio-Signature`",
+    "twilio_sms_from": "sender number for SMS the gateway starts",
+    "twilio_whatsapp_from": "sender for WhatsApp messages the gateway starts (`whatsapp:+62…`)",
+    "twilio_api_url": "Twilio REST base",
+    "meta_app_secret": "checks `X-Hub-Signature-256` on Meta webhooks",
+    "meta_verify_token": "the `hub.verify_token` of the subscription handshake",
+    "meta_page_token": "Graph token for the Send API and WhatsApp Cloud",
+    "meta_graph_url": "Graph API base",
+    "meta_graph_version": "Graph API version",
+    "meta_whatsapp_template": "approved WhatsApp template for messages outside the 24-hour "
+    "window (empty: such messages are recorded as not sendable)",
+    "meta_whatsapp_template_language": "that template's language code",
+    "meta_message_tag": "Messenger message tag outside the 24-hour window",
+    "x_consumer_secret": "X CRC answers and `x-twitter-webhooks-signature` checks",
+    "x_bearer_token": "X token for DMs and public replies",
+    "x_api_url": "X API base",
+    "api_keys": "comma-separated keys for `/api/v1` clients",
+    "central_events_secret": "HMAC secret of status events pushed to `/api/v1/central/events`",
+    "forward_target": "`open311`, `lapor` or `webhook`",
+    "forward_url": "where complaints are delivered",
+    "forward_api_key": "Open311 `api_key`, LAPOR! token, or the webhook's HMAC secret",
+    "forward_timeout_seconds": "timeout of one delivery request",
+    "forward_max_attempts": "attempts before a delivery becomes a dead letter",
+    "forward_backoff_base_seconds": "first retry delay (exponential, with jitter)",
+    "forward_backoff_max_seconds": "longest retry delay",
+    "open311_service_codes": "Open311 `service_code` of each category",
+    "lapor_config_file": "the LAPOR! field mapping file (default `config/lapor.toml`)",
+    "lapor_wire_format": "`xml` or `json` (empty: as the mapping file says)",
+    "worker_poll_seconds": "how often an idle worker looks for due jobs",
+    "worker_batch_size": "jobs a worker claims at once",
+    "worker_lease_seconds": "how long a claimed job is a worker's before another may take it",
+    "status_poll_seconds": "how often a worker pulls status updates (0: never)",
+    "status_pull_mode": "`auto` (the `servicerequestupdates` feed when the server has one), "
+    "`updates` or `requests`",
+}
+
+
+def reference() -> str:
+    """The configuration reference (docs/configuration.md), generated from the settings
+    so it cannot fall behind the code."""
+    rows = [
+        "# Configuration reference",
+        "",
+        "Generated by `lapor-gateway config reference` from `gateway/config.py`; a test keeps",
+        "this file equal to its output. Every setting is read from `config/gateway.toml`, then",
+        "`GATEWAY_CONFIG_FILE` (a TOML file of your own), then the environment variable;",
+        "secrets only from the environment.",
+        "",
+        "| environment variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if field.annotation is SecretStr:
+            shown = "secret, environment only"
+        elif field.default_factory is not None:
+            shown = "a table in `config/gateway.toml`"
+        else:
+            shown = f"`{default}`" if default not in ("", None) else "—"
+        rows.append(f"| `GATEWAY_{name.upper()}` | {shown} | {MEANINGS.get(name, '')} |")
+    return "\n".join(rows) + "\n"
