@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
@@ -92,6 +92,8 @@ def store_complaint(
             "category_code": (document.get("category") or {}).get("code"),
             "region_code": (document.get("location") or {}).get("region_code"),
             "region_name": (document.get("location") or {}).get("region_name"),
+            "lat": (document.get("location") or {}).get("lat"),
+            "lon": (document.get("location") or {}).get("lon"),
             "reporter_phone": None
             if document["reporter"]["privacy"] == Privacy.ANONYMOUS
             else document["reporter"]["phone"],
@@ -200,16 +202,11 @@ def link_repeat(complaint: Complaint, message_ids: Sequence[str]) -> None:
         complaint.updated_at = utcnow()
 
 
-def _reported(c: Complaint) -> Reported:
-    location = c.document.get("location") or {}
-    return Reported(
-        text=c.document.get("description", ""),
-        received_at=c.received_at,
-        category=c.category_code,
-        region_code=c.region_code,
-        lat=location.get("lat"),
-        lon=location.get("lon"),
-    )
+# About 300 m of latitude (longitude shrinks towards the poles, not much in Indonesia):
+# the box that holds every report within 250 m.
+_BOX_DEGREES = 0.003
+# The text comparison looks at this many recent reports of the region, newest first.
+_TEXT_CANDIDATES = 30
 
 
 def _same_reporter(a: Complaint, b: Complaint) -> bool:
@@ -217,37 +214,55 @@ def _same_reporter(a: Complaint, b: Complaint) -> bool:
     return by_contact or (a.reporter_phone is not None and a.reporter_phone == b.reporter_phone)
 
 
+def _reported(c: Complaint) -> Reported:
+    return Reported(
+        text=c.document.get("description", ""),
+        received_at=c.received_at,
+        category=c.category_code,
+        region_code=c.region_code,
+        lat=c.lat,
+        lon=c.lon,
+    )
+
+
 def earlier_report(session: Session, complaint: Complaint) -> Complaint | None:
     """The most recent earlier complaint from someone else that may be the same problem:
     the same category within 250 m, or near-identical text in the same region, within
-    7 days. Asked when the complaint is delivered, once its region is known."""
-    if not (complaint.category_code or complaint.region_code):
-        return None
-    same = []
-    if complaint.category_code:
-        same.append(Complaint.category_code == complaint.category_code)
-    if complaint.region_code:
-        same.append(Complaint.region_code == complaint.region_code)
-    candidates = session.scalars(
-        select(Complaint)
-        .where(
-            or_(*same),
-            Complaint.id != complaint.id,
-            Complaint.received_at >= complaint.received_at - DUPLICATE_WINDOW,
-            Complaint.received_at <= complaint.received_at,
+    7 days. Asked when the complaint is delivered, once its region is known. Two small
+    indexed queries: a bounding box for the place, the region's latest few for the text."""
+    window = (
+        Complaint.id != complaint.id,
+        Complaint.received_at >= complaint.received_at - DUPLICATE_WINDOW,
+        Complaint.received_at <= complaint.received_at,
+    )
+    queries = []
+    if complaint.category_code and complaint.lat is not None and complaint.lon is not None:
+        queries.append(
+            select(Complaint)
+            .where(
+                *window,
+                Complaint.category_code == complaint.category_code,
+                Complaint.lat.between(complaint.lat - _BOX_DEGREES, complaint.lat + _BOX_DEGREES),
+                Complaint.lon.between(complaint.lon - _BOX_DEGREES, complaint.lon + _BOX_DEGREES),
+            )
+            .order_by(Complaint.received_at.desc())
+            .limit(50)
         )
-        .order_by(Complaint.received_at.desc())
-        .limit(200)
-    )
+    if complaint.region_code:
+        queries.append(
+            select(Complaint)
+            .where(*window, Complaint.region_code == complaint.region_code)
+            .order_by(Complaint.received_at.desc())
+            .limit(_TEXT_CANDIDATES)
+        )
     new = _reported(complaint)
-    return next(
-        (
-            c
-            for c in candidates
-            if not _same_reporter(c, complaint) and near_duplicate(new, _reported(c))
-        ),
-        None,
-    )
+    for query in queries:
+        for candidate in session.scalars(query):
+            if not _same_reporter(candidate, complaint) and near_duplicate(
+                new, _reported(candidate)
+            ):
+                return candidate
+    return None
 
 
 def find_by_code(session: Session, code: str) -> Complaint | None:

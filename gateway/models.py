@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -119,6 +120,8 @@ class Complaint(Base):
     # An earlier complaint that may be the same problem (normalizer.duplicates), for an
     # operator to judge; never merged automatically.
     possible_duplicate_of: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
     # When the complaint first reached each stage the SLA counts (gateway.sla).
     forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -137,6 +140,8 @@ class Complaint(Base):
         Index("ix_complaints_status", "status"),
         Index("ix_complaints_received_at", "received_at"),
         Index("ix_complaints_reporter", "channel", "reply_to"),
+        Index("ix_complaints_category_received", "category_code", "received_at"),
+        Index("ix_complaints_region_received", "region_code", "received_at"),
     )
 
 

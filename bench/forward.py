@@ -1,0 +1,212 @@
+"""Forwarding benchmark: a backlog of complaints drained to a local receiver.
+
+    python bench/forward.py [--databases sqlite,postgresql] [--count 20000] [--workers 2]
+
+For each database it fills the outbox with ``--count`` complaints (each with a place to
+read as a region, as citizens write them), starts ``--workers`` ``lapor-gateway worker
+--burst`` processes delivering to a signed-webhook receiver on 127.0.0.1, and times the
+drain. In the same run it measures the ceiling: the same number of raw ``requests``
+POSTs of a complaint-sized JSON body to the same receiver, from the same number of
+processes. The receiver counts every POST and every distinct idempotency key, so a
+complaint delivered twice shows as a duplicate. Loopback only; bounded by --count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.intake import PG_DEFAULT, fresh_database  # noqa: E402
+from gateway.complaints import store_complaint  # noqa: E402
+from gateway.db import make_engine, make_session_factory  # noqa: E402
+from gateway.models import Complaint, ComplaintStatus  # noqa: E402
+from normalizer.build import build_complaint  # noqa: E402
+from normalizer.tracking import new_tracking_code  # noqa: E402
+
+PLACES = [
+    "Jl. Merdeka, Kota Bandung",
+    "Kec. Lohbener, Kabupaten Indramayu",
+    "Pasar Kramat, Kota Cirebon",
+    "Jl. Malioboro, Yogyakarta",
+    "Kelurahan Tamalanrea Indah, Kota Makassar",
+]
+
+
+class Receiver:
+    """A minimal HTTP receiver that answers like the webhook target expects."""
+
+    def __init__(self) -> None:
+        self.posts = 0
+        self.keys: set[str] = set()
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # headers and body leave in separate writes: without this, Nagle and
+                # delayed ACKs add 40 ms to every keep-alive request
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                key = self.headers.get("Idempotency-Key", "")
+                with receiver.lock:
+                    receiver.posts += 1
+                    receiver.keys.add(key)
+                body = json.dumps({"id": key[-12:] or "x"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.posts, self.keys = 0, set()
+
+
+def fill(url: str, count: int) -> None:
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    now = datetime.now(UTC)
+    for start in range(0, count, 1000):
+        with sessions() as session:
+            for n in range(start, min(count, start + 1000)):
+                doc = build_complaint(
+                    id=str(uuid.uuid4()),
+                    tracking_code=new_tracking_code(),
+                    channel="sms",
+                    received_at=now,
+                    description=f"Jalan berlubang besar di depan sekolah nomor {n}, mohon "
+                    "segera diperbaiki sebelum ada korban.",
+                    privacy="confidential",
+                    phone="+6281234567890",
+                    location_text=PLACES[n % len(PLACES)],
+                )
+                store_complaint(session, doc, max_attempts=10)
+            session.commit()
+    engine.dispose()
+
+
+def _post_share(args: tuple[str, int, bytes]) -> int:
+    url, n, body = args
+    http = requests.Session()
+    for _ in range(n):
+        headers = {"Content-Type": "application/json", "Idempotency-Key": f"ceil-{uuid.uuid4()}"}
+        http.post(url, data=body, headers=headers, timeout=10).raise_for_status()
+    return n
+
+
+def ceiling(receiver: Receiver, count: int, processes: int) -> float:
+    body = json.dumps({"description": "x" * 600, "reporter": {"phone": "+6281234567890"}})
+    shares = [count // processes + (i < count % processes) for i in range(processes)]
+    started = time.perf_counter()
+    with multiprocessing.Pool(processes) as pool:
+        pool.map(_post_share, [(receiver.url, s, body.encode()) for s in shares])
+    return count / (time.perf_counter() - started)
+
+
+def drain(url: str, receiver: Receiver, workers: int, workdir: Path) -> float:
+    env = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": url,
+        "GATEWAY_INSTANCE_PATH": str(workdir),
+        "GATEWAY_FORWARD_TARGET": "webhook",
+        "GATEWAY_FORWARD_URL": receiver.url,
+        "GATEWAY_FORWARD_API_KEY": "bench-hmac-secret",
+        "GATEWAY_STATUS_POLL_SECONDS": "0",
+        "GATEWAY_NOTIFY_ON_SUBMITTED": "false",
+        "GATEWAY_LOG_FORMAT": "text",
+    }
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "worker", "--burst", "--worker-id", f"b{i}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(workers)
+    ]
+    for proc in procs:
+        proc.wait(timeout=3600)
+    return time.perf_counter() - started
+
+
+def run(kind: str, args: argparse.Namespace, workdir: Path, receiver: Receiver) -> None:
+    url = fresh_database(kind, workdir, args.pg_url)
+    t0 = time.perf_counter()
+    fill(url, args.count)
+    print(f"\n{kind}: {args.count} complaints queued in {time.perf_counter() - t0:.1f} s")
+    receiver.reset()
+    raw = ceiling(receiver, min(args.count, args.ceiling_count), args.workers)
+    receiver.reset()
+    seconds = drain(url, receiver, args.workers, workdir)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        submitted = conn.scalar(
+            select(func.count())
+            .select_from(Complaint)
+            .where(Complaint.status == ComplaintStatus.SUBMITTED)
+        )
+    engine.dispose()
+    rate = args.count / seconds
+    duplicates = receiver.posts - len(receiver.keys)
+    print(f"  raw requests POST ceiling ({args.workers} processes)  {raw:8.0f} req/s")
+    print(
+        f"  lapor-gateway worker x{args.workers}              {rate:8.0f} complaints/s "
+        f"= {rate / raw:.0%} of the ceiling ({seconds:.1f} s)"
+    )
+    print(
+        f"  receiver: {receiver.posts} POSTs, {len(receiver.keys)} distinct keys, "
+        f"{duplicates} duplicates; {submitted} of {args.count} complaints submitted"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--ceiling-count", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    args = parser.parse_args()
+    receiver = Receiver()
+    with tempfile.TemporaryDirectory(prefix="lapor-forward-") as tmp:
+        for kind in args.databases.split(","):
+            run(kind.strip(), args, Path(tmp), receiver)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
