@@ -44,6 +44,7 @@ def save_operator(
         operator = Operator(username=username, failed_logins=0, active=True, created_at=utcnow())
         session.add(operator)
     operator.password_hash = generate_password_hash(password)
+    operator.session_version = (operator.session_version or 0) + 1  # old sessions end
     operator.role = role
     operator.active = True
     operator.failed_logins = 0

@@ -43,13 +43,18 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class ConsoleUser(UserMixin):
+    # "<operator id>.<session version>": what the session cookie holds
     id: str
     username: str
     role: str
 
     @classmethod
     def of(cls, operator: Operator) -> ConsoleUser:
-        return cls(str(operator.id), operator.username, operator.role)
+        return cls(f"{operator.id}.{operator.session_version}", operator.username, operator.role)
+
+    @property
+    def operator_id(self) -> int:
+        return int(self.id.split(".", 1)[0])
 
     def allowed(self, role: str) -> bool:
         return RANK.get(Role(self.role), 0) >= RANK[Role(role)]
@@ -106,10 +111,13 @@ def init_console(app: Flask, settings: Any) -> None:
 @login_manager.user_loader
 def _load_user(user_id: str) -> ConsoleUser | None:
     runtime = current_app.extensions["lapor"]
+    operator_id, _, version = user_id.partition(".")
+    if not (operator_id.isdigit() and version.isdigit()):
+        return None
     with runtime.sessions() as db:
-        operator = db.get(Operator, int(user_id)) if user_id.isdigit() else None
-        if operator is None or not operator.active:
-            return None
+        operator = db.get(Operator, int(operator_id))
+        if operator is None or not operator.active or operator.session_version != int(version):
+            return None  # ended by a logout or a new password elsewhere
         return ConsoleUser.of(operator)
 
 

@@ -40,7 +40,7 @@ from gateway.console.auth import (
 )
 from gateway.console.forms import ActionForm, CallForm, LoginForm, SearchForm
 from gateway.delivery import dead_letters, retry_dead_letter
-from gateway.models import CallRecord, CallStatus, Complaint, OutboundMessage, Role
+from gateway.models import CallRecord, CallStatus, Complaint, Operator, OutboundMessage, Role
 from gateway.operators import check_login
 from gateway.runtime import Runtime
 from gateway.sla import WIB, complaint_deadlines
@@ -182,6 +182,11 @@ def login() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
+    with _runtime().sessions() as db:
+        operator = db.get(Operator, _user().operator_id)
+        if operator is not None:
+            operator.session_version += 1  # every copy of this login ends, not just this one
+            db.commit()
     logout_user()
     session.clear()
     flash("Anda sudah keluar.", "info")

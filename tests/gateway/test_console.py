@@ -272,3 +272,26 @@ def test_search_never_unmasks_an_anonymous_reporter(console):
         anon = s.scalars(select(Complaint).where(Complaint.privacy == "anonymous")).one()
     page = client.get(f"/operator/complaints/{anon.tracking_code}").text
     assert "anonim" in page and "+6281299998888" not in page
+
+
+def test_logout_ends_every_copy_of_the_session(console):
+    client = console.test_client()
+    login(client, "ani")
+    stolen = client.get_cookie("lapor_operator").value
+    thief = console.test_client()
+    thief.set_cookie("lapor_operator", stolen)
+    assert thief.get("/operator/review").status_code == 200
+    client.post("/operator/logout", data={"csrf_token": token(client, "/operator/review")})
+    assert thief.get("/operator/review").status_code == 302  # the copy is dead too
+
+
+def test_a_new_password_ends_existing_sessions(console):
+    client = console.test_client()
+    login(client, "ani")
+    assert client.get("/operator/review").status_code == 200
+    with console.extensions["lapor"].sessions() as s:
+        save_operator(s, "ani", "kata-sandi-baru-sekali", "operator", update=True)
+        s.commit()
+    assert client.get("/operator/review").status_code == 302
+    login(client, "ani", "kata-sandi-baru-sekali")
+    assert client.get("/operator/review").status_code == 200
