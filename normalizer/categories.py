@@ -12,6 +12,7 @@ both guesses on the labelled corpus in ``tests/data/``.
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -168,14 +169,20 @@ def _stemmers() -> tuple[object, object]:
     return StemmerFactory().create_stemmer(), snowballstemmer.stemmer("english")
 
 
+# Both stemmers keep the word being stemmed on the instance: two threads stemming at
+# once (a gthread worker, the warm-up thread beside a request) corrupt each other.
+_STEMMING = threading.Lock()
+
+
 @lru_cache(maxsize=50_000)
 def word_forms(word: str) -> frozenset[str]:
     """The word, its Indonesian stem and its English stem: what a keyword may match."""
-    indonesian, english = _stemmers()
     forms = {word}
     if not word.isdigit():
-        forms.add(indonesian.stem(word))  # type: ignore[attr-defined]
-        forms.add(english.stemWord(word))  # type: ignore[attr-defined]
+        indonesian, english = _stemmers()
+        with _STEMMING:  # taken only on a cache miss
+            forms.add(indonesian.stem(word))  # type: ignore[attr-defined]
+            forms.add(english.stemWord(word))  # type: ignore[attr-defined]
     return frozenset(f for f in forms if f)
 
 

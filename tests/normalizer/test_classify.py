@@ -96,3 +96,24 @@ def test_reply_language_and_written_language():
     javanese = "Dalan neng desa kula rusak banget, wis telung sasi ora didandani"
     assert text_language(javanese) == "jv" and complaint_language(javanese, "id") == "jv"
     assert text_language("halo") is None
+
+
+def test_stemming_from_many_threads_at_once():
+    # a gthread worker, or the warm-up thread beside the first request, stems concurrently
+    import threading
+
+    errors: list[Exception] = []
+
+    def stem(k: int) -> None:
+        try:
+            for i in range(2000):
+                word_forms(f"pemadaman{k}x{i}potholes")
+        except Exception as exc:  # noqa: BLE001 - any error is the failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=stem, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
