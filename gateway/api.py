@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from channels.http import same_secret
 from forwarder.targets.webhook import sign
 from gateway import metrics
-from gateway.calls import find_call, outcome, take_call
+from gateway.calls import take_call_once
 from gateway.complaints import (
     StoredComplaint,
     find_by_code,
@@ -158,19 +158,8 @@ def create_call() -> tuple[Response, int]:
                 for e in exc.errors(include_url=False, include_input=False)
             ],
         )
-    runtime = _runtime()
-    with runtime.sessions() as session:
-        try:
-            taken = take_call(session, runtime, call, source="api")
-            session.commit()
-            metrics.count_created(session, "call")
-        except IntegrityError:
-            session.rollback()  # the same call id, arriving twice at once
-            existing = find_call(session, call.call_id)
-            if existing is None:
-                raise
-            taken = outcome(existing, duplicate=True)
-        return jsonify(taken.as_json()), 200 if taken.duplicate else 201
+    taken = take_call_once(_runtime(), call, source="api")
+    return jsonify(taken.as_json()), 200 if taken.duplicate else 201
 
 
 @bp.get("/openapi.json")

@@ -10,14 +10,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
 from tqdm import tqdm
 
-from gateway import metrics
-from gateway.calls import find_call, take_call
+from gateway.calls import take_call_once
 from gateway.models import CallStatus
 from gateway.runtime import Runtime
-from normalizer.calls import read_calls
+from normalizer.calls import Call, read_calls
 from normalizer.calls.formats import SUFFIXES
 
 # A transcript is a few kilobytes; anything this large is not one.
@@ -81,18 +79,8 @@ def import_calls(
     return summary
 
 
-def _take(runtime: Runtime, call: object, summary: ImportSummary) -> None:
-    with runtime.sessions() as session:
-        try:
-            taken = take_call(session, runtime, call, source="import")  # type: ignore[arg-type]
-            session.commit()
-            metrics.count_created(session, "call")
-        except IntegrityError:
-            session.rollback()  # another importer took the same call just now
-            if find_call(session, call.call_id) is None:  # type: ignore[attr-defined]
-                raise
-            summary.duplicates += 1
-            return
+def _take(runtime: Runtime, call: Call, summary: ImportSummary) -> None:
+    taken = take_call_once(runtime, call, source="import")
     if taken.duplicate:
         summary.duplicates += 1
         return

@@ -12,9 +12,11 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
+from gateway import metrics
 from gateway.complaints import StoredComplaint, store_complaint
 from gateway.models import CallRecord, CallStatus
 from gateway.runtime import Runtime
@@ -97,6 +99,23 @@ def take_call(session: Session, runtime: Runtime, call: Call, *, source: str) ->
     if draft.confident and runtime.settings.calls_auto_submit:
         submit_call(session, runtime, record)
     return outcome(record)
+
+
+def take_call_once(runtime: Runtime, call: Call, *, source: str) -> CallOutcome:
+    """``take_call`` in a transaction of its own, committed; when the same call id is
+    being taken at the same moment elsewhere, the loser answers with the winner's record."""
+    with runtime.sessions() as session:
+        try:
+            taken = take_call(session, runtime, call, source=source)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            existing = find_call(session, call.call_id)
+            if existing is None:
+                raise
+            return outcome(existing, duplicate=True)
+        metrics.count_created(session, "call")
+        return taken
 
 
 def _received_at(record: CallRecord) -> datetime:
