@@ -67,6 +67,8 @@ REASON_LABELS = {
     "incomplete": "Disimpan belum lengkap oleh operator",
 }
 PAGE = 50
+# Endpoints that answer with a file or JSON, never a page with the navigation bar.
+NO_PAGE = frozenset({"operator.static", "operator.region_suggestions", "operator.phone_check"})
 STAGE_LABELS = {
     "forward": "Verifikasi dan diteruskan ke instansi",
     "follow_up": "Tindak lanjut instansi",
@@ -97,8 +99,12 @@ def _spelled(code: str) -> str:
 @bp.before_request
 def _count_queue() -> None:
     # Here, before the view opens its own session: on SQLite a second session inside
-    # the view's would wait on the first one's lock.
+    # the view's would wait on the first one's lock. Only for views that render a page:
+    # a stylesheet or a phone check as the operator types needs no count (nor the user
+    # lookup that asking about the login costs).
     g.queue_size = 0
+    if request.endpoint in NO_PAGE:
+        return
     if current_user.is_authenticated:
         with _runtime().sessions() as db:
             g.queue_size = db.scalar(
