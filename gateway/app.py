@@ -22,13 +22,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
-        SECRET_KEY=settings.secret_key.get_secret_value() or None,
     )
     app.extensions["lapor"] = Runtime(settings)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ops.bp)
-    console.init_console(app, settings)
+    console.init_console(app, settings)  # sessions: the secret key, cookies, CSRF
     app.register_blueprint(console.bp)
 
     @app.before_request
