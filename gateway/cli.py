@@ -67,14 +67,14 @@ def worker(burst: bool, worker_id: str | None, metrics_bind: str | None) -> None
     _upgrade_if_sqlite(settings.resolved_database_url)
     runtime = Runtime(settings)
     if metrics_bind:
-        from prometheus_client import CollectorRegistry, start_http_server
+        from prometheus_client import start_http_server
 
-        from gateway.metrics import OutboxCollector, with_default
+        from gateway.metrics import registry_for
 
         host, _, port = metrics_bind.rpartition(":")
-        registry = with_default(CollectorRegistry())
-        registry.register(OutboxCollector(runtime.sessions))
-        start_http_server(int(port), addr=host or "127.0.0.1", registry=registry)
+        start_http_server(
+            int(port), addr=host or "127.0.0.1", registry=registry_for(runtime.sessions)
+        )
     w = make_worker(runtime, **({"worker_id": worker_id} if worker_id else {}))
 
     def _stop(signum: int, _frame: FrameType | None) -> None:

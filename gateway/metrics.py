@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
@@ -117,29 +118,27 @@ class OutboxCollector(Collector):
         yield oldest
 
 
-def render(sessions: sessionmaker[Session] | None = None) -> tuple[bytes, str]:
+class _ThisProcess(Collector):
+    """Everything this process registered in prometheus_client's default registry."""
+
+    def collect(self) -> Iterator[Any]:
+        yield from REGISTRY.collect()
+
+
+def registry_for(sessions: sessionmaker[Session]) -> CollectorRegistry:
+    """What a scrape reports: this process's metrics (every gunicorn worker's, summed,
+    when PROMETHEUS_MULTIPROC_DIR is set) and the outbox read from the database."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
     else:
-        from prometheus_client import REGISTRY
-
-        registry = REGISTRY if sessions is None else with_default(registry)
-    if sessions is not None:
-        registry.register(OutboxCollector(sessions))
-    return generate_latest(registry), CONTENT_TYPE_LATEST
-
-
-def with_default(registry: CollectorRegistry) -> CollectorRegistry:
-    """``registry`` that also reports everything this process registered by default."""
-    from prometheus_client import REGISTRY
-
-    class _Default(Collector):
-        def collect(self) -> Iterator[Any]:
-            yield from REGISTRY.collect()
-
-    registry.register(_Default())
+        registry.register(_ThisProcess())
+    registry.register(OutboxCollector(sessions))
     return registry
+
+
+def render(sessions: sessionmaker[Session]) -> tuple[bytes, str]:
+    return generate_latest(registry_for(sessions)), CONTENT_TYPE_LATEST
 
 
 def note_created(session: Session, channel: str) -> None:
