@@ -18,25 +18,20 @@ from normalizer.validation import SCHEMA_FILE
 COMPONENTS = "#/components/schemas/"
 
 
-def _error_response(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": COMPONENTS + "Error"}}},
-    }
+def _json(schema: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": COMPONENTS + schema}}}
 
 
 def _json_body(schema: str) -> dict[str, Any]:
-    return {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": COMPONENTS + schema}}},
-    }
+    return {"required": True, "content": _json(schema)}
 
 
 def _created(schema: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": COMPONENTS + schema}}},
-    }
+    return {"description": description, "content": _json(schema)}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return _created("Error", description)
 
 
 @cache
