@@ -66,6 +66,10 @@ def worker(burst: bool, worker_id: str | None, metrics_bind: str | None) -> None
     settings = load_settings()
     _upgrade_if_sqlite(settings.resolved_database_url)
     runtime = Runtime(settings)
+    try:
+        runtime.boundaries  # noqa: B018 - a bad borders file stops the worker at start
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     if metrics_bind:
         from prometheus_client import start_http_server
 

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     # The same reporter sending the same complaint again within this many hours is told
     # the code they already have instead of filing a second one.
     duplicate_window_hours: float = Field(default=72, ge=0)
+    # Kabupaten/kota borders (GeoJSON) for complaints that come with a shared location
+    # and no place the text names; none shipped (see normalizer/boundaries.py).
+    region_boundaries_file: Path | None = None
+    region_boundaries_code_property: str = ""
+    region_nearest_km: float = Field(default=25, ge=0)
 
     # SLA in working days (public LAPOR! rules): verified and forwarded after receipt,
     # followed up after disposition, closed after the follow-up when nobody answers.
@@ -165,6 +170,14 @@ def load_settings(**overrides: Any) -> Settings:
 
 # What each setting means, for docs/configuration.md; a test requires one per setting.
 MEANINGS = {
+    "region_boundaries_file": "GeoJSON of kabupaten/kota borders (e.g. BIG's Batas Wilayah "
+    "Administrasi), each feature with its Kemendagri code; a shared location is then placed "
+    "in its kabupaten/kota. Empty: only the location's text is read",
+    "region_boundaries_code_property": "the feature property holding the Kemendagri code "
+    "(`32.17` or `3217`); empty: the first of kode, code, kdpkab, kode_kab, region_code, "
+    "kdbbps",
+    "region_nearest_km": "a location outside every border (at sea, a border drawn short) "
+    "gets the nearest kabupaten/kota within this many km, else none",
     "database_url": "SQLAlchemy URL (`postgresql+psycopg://…` in production); empty: a SQLite "
     "file `<instance_path>/gateway.sqlite`",
     "public_url": "the public base URL; webhook signatures are checked against it (behind "

@@ -72,7 +72,9 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             raise PermanentError(f"complaint {job.payload['complaint_id']} does not exist")
         if fetch_attachments(session, runtime, complaint):
             session.flush()
-        if (located := with_region(complaint.document)) is not None:
+        boundaries = runtime.boundaries
+        locate = boundaries.region_at if boundaries else None
+        if (located := with_region(complaint.document, locate)) is not None:
             complaint.document = located
             complaint.region_code = located["location"]["region_code"]
             complaint.region_name = located["location"]["region_name"]

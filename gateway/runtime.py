@@ -24,6 +24,7 @@ from gateway.config import Settings
 from gateway.db import make_engine, make_session_factory
 from gateway.dialog import DialogConfig
 from gateway.sla import SlaLimits
+from normalizer.boundaries import Boundaries
 
 
 def plain_config(settings: Settings) -> dict[str, Any]:
@@ -53,6 +54,15 @@ class Runtime:
         """The adapter that reaches ``recipient`` on ``channel`` (WhatsApp may come
         through Twilio or through Meta's Cloud API)."""
         return next((a for a in self.adapters.values() if a.sends_to(channel, recipient)), None)
+
+    @cached_property
+    def boundaries(self) -> Boundaries | None:
+        s = self.settings
+        if s.region_boundaries_file is None:
+            return None
+        return Boundaries.load(
+            s.region_boundaries_file, s.region_boundaries_code_property, s.region_nearest_km
+        )
 
     @cached_property
     def dialog_config(self) -> DialogConfig:

@@ -10,6 +10,7 @@ province when that is all the text says; a guess the parser rates low is not rec
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,15 +37,25 @@ def resolve_region(text: str | None) -> Region | None:
     return None
 
 
-def with_region(document: dict[str, Any]) -> dict[str, Any] | None:
+Locate = Callable[[float, float], "Region | None"]
+
+
+def with_region(document: dict[str, Any], locate: Locate | None = None) -> dict[str, Any] | None:
     """``document`` with its location's region filled in, or None when there is nothing
-    to add. Reading a place can take tens of milliseconds (and the tables half a second
-    to load), so the gateway does this when it delivers a complaint, not while the
-    citizen waits for a reply."""
+    to add: from the place its text names, else from its coordinates when ``locate``
+    (lat, lon → region, e.g. ``Boundaries.region_at``) is given. Reading a place can take
+    tens of milliseconds (and the tables half a second to load), so the gateway does this
+    when it delivers a complaint, not while the citizen waits for a reply."""
     location = document.get("location") or {}
-    if location.get("region_code") or not location.get("text"):
+    if location.get("region_code"):
         return None
-    region = resolve_region(location["text"])
+    region = resolve_region(location.get("text"))
+    if (
+        region is None
+        and locate is not None
+        and None not in (location.get("lat"), location.get("lon"))
+    ):
+        region = locate(location["lat"], location["lon"])
     if region is None:
         return None
     located = {**location, "region_code": region.code, "region_name": region.name}

@@ -1,0 +1,53 @@
+"""A citizen who shares a location instead of naming a place: the worker places it in
+its kabupaten/kota from the configured borders, and the central system is told."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from gateway.cli import main
+from gateway.models import Complaint
+from gateway.runtime import Runtime
+from gateway.sandbox.central import list_all, open_store
+from gateway.worker import make_worker
+
+BORDERS = Path(__file__).parents[1] / "data" / "boundaries-bandung.geojson"
+
+
+def test_a_shared_location_reaches_the_central_system_with_its_region(
+    sms, live_gateway, make_settings, central, tmp_path
+):
+    _, runtime = live_gateway
+    citizen = sms("+6281234500031", whatsapp=True)
+    citizen.say("Lampu penerangan jalan di depan sekolah mati sudah dua minggu, gelap sekali")
+    assert "foto" in citizen.say("", Latitude="-6.9025", Longitude="107.6188")[0].lower()
+    citizen.say("LEWATI")
+    citizen.say("2")
+    citizen.say("KIRIM")
+    worker_runtime = Runtime(
+        make_settings(
+            forward_url=central.url, status_poll_seconds=0, region_boundaries_file=BORDERS
+        )
+    )
+    make_worker(worker_runtime, poll_seconds=0.01).run(max_idle_polls=1)
+    worker_runtime.close()
+    with runtime.sessions() as s:
+        [row] = s.scalars(select(Complaint))
+        assert (row.region_code, row.region_name) == ("32.73", "Kota Bandung")
+        assert row.document["location"]["region_code"] == "32.73"
+    [received] = list_all(open_store(tmp_path / "central.sqlite"))
+    assert received["fields"]["attribute[region_code]"] == "32.73"
+
+
+def test_a_worker_refuses_to_start_on_a_broken_borders_file(make_settings, tmp_path, monkeypatch):
+    broken = tmp_path / "borders.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": []}')
+    settings = make_settings()
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("GATEWAY_REGION_BOUNDARIES_FILE", str(broken))
+    result = CliRunner().invoke(main, ["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "no features" in result.output
