@@ -17,8 +17,8 @@ from forwarder.sqltypes import utcnow
 from gateway import metrics, texts
 from gateway.models import CallRecord, CallStatus, Complaint, ComplaintEvent, ComplaintStatus
 from normalizer.build import build_complaint
+from normalizer.complaint import Category, Privacy
 from normalizer.complaint import Complaint as ComplaintDoc
-from normalizer.complaint import Privacy
 from normalizer.duplicates import WINDOW as DUPLICATE_WINDOW
 from normalizer.duplicates import Reported, near_duplicate, same_complaint
 from normalizer.message import MediaRef
@@ -143,6 +143,7 @@ def create_complaint(
     region: tuple[str, str] | None = None,
     media: Sequence[MediaRef] = (),
     source_messages: Sequence[str] = (),
+    category: Category | None = None,
 ) -> StoredComplaint:
     doc = build_complaint(
         id=str(uuid.uuid4()),
@@ -161,6 +162,7 @@ def create_complaint(
         region=region,
         media=media,
         source_messages=source_messages,
+        category=category,
     )
     return store_complaint(
         session, doc, max_attempts=max_attempts, reply_to=sender, reply_from=reply_from

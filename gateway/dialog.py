@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from forwarder.sqltypes import utcnow
 from gateway import complaints, texts
 from gateway.models import DialogStep
-from normalizer.complaint import Channel, Privacy
+from normalizer.categories import FALLBACK_CODE, chosen_category, guess_category, load_taxonomy
+from normalizer.complaint import Category, Channel, Privacy
 from normalizer.language import complaint_language, detect_language, is_gibberish
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply
 from normalizer.region import twin_question
@@ -89,6 +90,9 @@ REGION_ANSWERS = {
     "KAB": "kabupaten",
     "REGENCY": "kabupaten",
 }
+# An answer to "which category?" that names none is asked about once more, then taken as
+# more of the complaint.
+CATEGORY_ASKS = 2
 # Where the conversation row keeps its message count for the flood limit.
 RATE_KEY = "_rate"
 # Timeline lines a chat channel shows after STATUS (an SMS shows the status alone).
@@ -187,6 +191,19 @@ class Dialog:
             if step in (DialogStep.PRIVACY, DialogStep.CONFIRM):
                 replies.append(self._say("media_added", count=str(len(draft["media"]))))
 
+        if (asked := draft.pop("category_question", 0)) and not msg.location:
+            picked = chosen_category(text) if text and not meaning else None
+            if picked is not None or meaning == "skip":
+                if picked is not None:
+                    draft["category"] = [picked.code, picked.label]
+                conv.draft = draft
+                conv.step = _next_step(draft, self.sms)
+                return [*replies, self._prompt(DialogStep(conv.step), draft)]
+            if not meaning and asked < CATEGORY_ASKS:
+                draft["category_question"] = asked + 1
+                conv.draft = draft
+                return [*replies, self._say("choose_category", choices=(Choice.SKIP,))]
+            # asked enough: the answer is more of the complaint (or a keyword) after all
         if (question := draft.pop("region_question", None)) and text:
             picked = REGION_ANSWERS.get(_TRAILING.sub("", text).upper())
             if picked is not None:
@@ -247,6 +264,10 @@ class Dialog:
             if len(text) < MIN_COMPLAINT_CHARS and len(text.split()) < 3:
                 return self._say("need_more" if step == DialogStep.DESCRIPTION else "ask_complaint")
             draft["description"] = text
+            # a chat costs the citizen nothing: let them sort what the keywords cannot
+            if not self.sms and guess_category(text).code == FALLBACK_CODE:
+                draft["category_question"] = 1
+                return self._say("ask_category", choices=(Choice.SKIP,), options=_category_menu())
         elif step == DialogStep.LOCATION:
             draft.update(location_text=text, location_done=True)
             # a place that is a kota and a kabupaten alike is asked about, except by SMS,
@@ -344,6 +365,11 @@ class Dialog:
             lat=draft.get("lat"),
             lon=draft.get("lon"),
             region=tuple(draft["region"]) if draft.get("region") else None,
+            category=(
+                Category(code=draft["category"][0], label=draft["category"][1], confidence=1.0)
+                if draft.get("category")
+                else None
+            ),
             media=[MediaRef(**m) for m in draft.get("media", [])],
             source_messages=draft["messages"],
         )
@@ -459,6 +485,10 @@ class Dialog:
         # the message count outlives the draft: submitting does not reset a flood
         rate = (conv.draft or {}).get(RATE_KEY)
         conv.draft = {RATE_KEY: rate} if rate else {}
+
+
+def _category_menu() -> str:
+    return "\n".join(f"{n}. {c.label}" for n, c in enumerate(load_taxonomy(), 1))
 
 
 def _next_step(draft: dict[str, Any], sms: bool) -> DialogStep:

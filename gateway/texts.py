@@ -40,6 +40,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "lagi.",
         "en": "You sent many messages in a short time. Please wait a minute, then write again.",
     },
+    "ask_category": {
+        "id": "Laporan Anda termasuk yang mana? Balas nomornya (atau LEWATI bila ragu):\n{options}",
+        "en": "What is your complaint about? Reply with its number (or SKIP if unsure):\n{options}",
+    },
+    "choose_category": {
+        "id": "Balas nomor dari daftar di atas, misalnya 1, atau LEWATI.",
+        "en": "Reply with a number from the list above, for example 1, or SKIP.",
+    },
     "ask_region": {
         "id": "{name} yang mana: Kota {name} atau Kabupaten {name}? Balas KOTA atau KABUPATEN.",
         "en": "Which {name}: the city (Kota {name}) or the regency (Kabupaten {name})? Reply "

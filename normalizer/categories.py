@@ -264,6 +264,28 @@ def guess_category(text: str, taxonomy: tuple[CategoryDef, ...] | None = None) -
     return Category(code=cat.code, label=cat.label, confidence=confidence)
 
 
+def chosen_category(
+    answer: str, taxonomy: tuple[CategoryDef, ...] | None = None
+) -> Category | None:
+    """The category a citizen picked from the numbered list of ``taxonomy`` ("3", "3.",
+    "kesehatan", "soal jalan rusak"); None when the answer names none of them. A pick is
+    the citizen's own word about their complaint: full confidence."""
+    taxonomy = taxonomy or load_taxonomy()
+    number = re.fullmatch(r"\s*(\d{1,2})\s*[.)]?\s*", answer)
+    if number:
+        index = int(number.group(1)) - 1
+        picked = taxonomy[index] if 0 <= index < len(taxonomy) else None
+    else:
+        words = set(normalize_words(answer))
+        picked = next((c for c in taxonomy if words & set(normalize_words(c.label))), None)
+        if picked is None:
+            best, cat = category_scores(answer, taxonomy)[0]
+            picked = cat if best > 0 else None
+    return (
+        None if picked is None else Category(code=picked.code, label=picked.label, confidence=1.0)
+    )
+
+
 def guess_classification(text: str) -> Classification:
     words = " ".join(normalize_words(text))
     if _ASPIRATION.search(words):

@@ -162,9 +162,15 @@ def test_reply_reaches_the_bot_api_well_under_a_second(telegram):
 
 def test_english_user_gets_english_buttons(telegram):
     telegram.say(updates.text(CHAT, "hello", language="en"))
-    telegram.say(
+    # a bridge and a flood: the keywords cannot tell, so the citizen is asked
+    [ask_category] = telegram.say(
         updates.text(CHAT, "The bridge in our village collapsed after the flood", language="en")
     )
+    assert ask_category["text"].startswith("What is your complaint about?")
+    assert "\n1. Infrastruktur / Jalan\n" in ask_category["text"]
+    assert ask_category["reply_markup"]["inline_keyboard"][0][0]["text"] == "Skip"
+    [ask_location] = telegram.say(updates.text(CHAT, "1", language="en"))
+    assert ask_location["text"].startswith("Where")
     [ask_media] = telegram.say(updates.text(CHAT, "SKIP", language="en"))
     assert ask_media["text"].startswith("Do you have")
     assert ask_media["reply_markup"]["inline_keyboard"][0][0]["text"] == "Skip"

@@ -314,3 +314,48 @@ def test_stale_draft_expires(make_settings, sms, live_gateway):
         s.commit()
     # The old draft is gone: a place name now reads as a too-short new complaint.
     assert "keluhan" in citizen.say("Desa Sukamaju")[0]
+
+
+def test_a_chat_citizen_sorts_what_the_keywords_cannot(sms, live_gateway):
+    _, runtime = live_gateway
+    citizen = sms("+6281234500041", whatsapp=True)
+    [ask] = citizen.say("Tolong dibantu pak, sudah lama sekali tidak ada yang peduli di sini")
+    assert ask.startswith("Laporan Anda termasuk yang mana?")
+    assert "\n2. Kesehatan\n" in ask and ask.rstrip().endswith("12. Lainnya")
+    [again] = citizen.say("pokoknya parah")  # names no category: asked once more
+    assert again.startswith("Balas nomor dari daftar")
+    assert "Di mana" in citizen.say("soal puskesmas yang tutup")[0]
+    citizen.say("Puskesmas Sukamaju, Kab. Bandung Barat")
+    citizen.say("LEWATI")
+    citizen.say("2")
+    code_in(citizen.say("KIRIM"))
+    [row] = complaints(runtime)
+    assert row.document["category"] == {"code": "kesehatan", "label": "Kesehatan", "confidence": 1.0}
+
+
+def test_an_unsorted_complaint_stays_lainnya_when_the_citizen_skips_or_keeps_talking(
+    sms, live_gateway
+):
+    _, runtime = live_gateway
+    skipper = sms("+6281234500042", whatsapp=True)
+    skipper.say("Tolong dibantu pak, sudah lama sekali tidak ada yang peduli di sini")
+    assert "Di mana" in skipper.say("LEWATI")[0]
+    talker = sms("+6281234500043", whatsapp=True)
+    talker.say("Mohon ditindaklanjuti, warga di RT kami resah sejak bulan lalu")
+    talker.say("tidak tahu")
+    # the second answer that names nothing is taken as more of the complaint
+    assert "Di mana" in talker.say("pokoknya warga resah")[0]
+    for citizen in (skipper, talker):
+        citizen.say("LEWATI")
+        citizen.say("LEWATI")
+        citizen.say("2")
+        code_in(citizen.say("KIRIM"))
+    rows = {r.reply_to: r.document for r in complaints(runtime)}
+    assert {d["category"]["code"] for d in rows.values()} == {"lainnya"}
+    assert rows["whatsapp:+6281234500043"]["description"].endswith("\npokoknya warga resah")
+
+
+def test_sms_is_never_asked_for_a_category(sms):
+    citizen = sms("+6281234500044")
+    assert "LEWATI" in citizen.say("Tolong dibantu pak, sudah lama tidak ada yang peduli")[0]
+    assert "Laporan Anda termasuk" not in citizen.say("Desa Sukamaju")[0]
