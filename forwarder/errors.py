@@ -20,4 +20,12 @@ class RetryableError(DeliveryError):
 
 class PermanentError(DeliveryError):
     """The other side refused the content (400, 404, 422…): retrying cannot help, so the
-    job becomes a dead letter at once for an operator to look at."""
+    job becomes a dead letter at once for an operator to look at.
+
+    ``keep_writes``: what the handler wrote before raising (why it failed, that the
+    citizen blocked us) stands; otherwise it is rolled back with the attempt.
+    """
+
+    def __init__(self, message: str, keep_writes: bool = False) -> None:
+        super().__init__(message)
+        self.keep_writes = keep_writes

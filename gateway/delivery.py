@@ -132,8 +132,9 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         )
         if conversation is not None and conversation.blocked_at is not None:
             message.status, message.error = OutboundStatus.FAILED, "the citizen blocked us"
-            session.commit()
-            raise PermanentError(f"{message.recipient} on {message.channel} blocked the gateway")
+            raise PermanentError(
+                f"{message.recipient} on {message.channel} blocked the gateway", keep_writes=True
+            )
         options = message.options or {}
         hooks = [h for h in adapter.hooks if h == "status"]
         request = OutboundRequest(
@@ -158,8 +159,7 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
                 message.status, message.error = OutboundStatus.FAILED, str(exc)
                 if exc.blocked and conversation is not None:
                     conversation.blocked_at = utcnow()
-                session.commit()  # keep the reason even though the job dies
-                raise PermanentError(str(exc)) from exc
+                raise PermanentError(str(exc), keep_writes=True) from exc
             raise RetryableError(str(exc), retry_after=exc.retry_after) from exc
         message.external_id = result.external_id
         message.status = OutboundStatus.SENT
