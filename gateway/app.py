@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from flask import Flask, Response, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from gateway import api, console, ops, webhooks
@@ -44,6 +45,17 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # Short machine-readable reasons instead of Werkzeug's HTML pages.
         body = json.dumps({"error": exc.name, "detail": exc.description})
         return Response(body, status=exc.code or 500, content_type="application/json")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc: Exception) -> Response:
+        # The database restarting or out of reach: nothing was committed, so the caller
+        # must try again, not be told it worked (and not see a bare 500).
+        app.logger.error("database unavailable: %s", exc)
+        body = json.dumps({"error": "Service Unavailable", "detail": "storage unavailable"})
+        return Response(
+            body, status=503, headers={"Retry-After": "5"}, content_type="application/json"
+        )
 
     configure_logging()
     # region tables and the stemmer take seconds to load: not while the first citizen

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from channels.base import BadPayload, Unsupported, WebhookRequest
 from gateway import inbound, metrics
@@ -76,7 +76,7 @@ def webhook(name: str, hook: str) -> Response:
 
     try:
         handled = inbound.handle(runtime, adapter, result)
-    except OperationalError:
+    except (OperationalError, InterfaceError):
         # The database cannot take it right now: make the provider retry later.
         log.exception("%s: could not store the webhook", name)
         metrics.INBOUND.labels(name, "unavailable").inc()

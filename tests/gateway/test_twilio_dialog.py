@@ -330,7 +330,11 @@ def test_a_chat_citizen_sorts_what_the_keywords_cannot(sms, live_gateway):
     citizen.say("2")
     code_in(citizen.say("KIRIM"))
     [row] = complaints(runtime)
-    assert row.document["category"] == {"code": "kesehatan", "label": "Kesehatan", "confidence": 1.0}
+    assert row.document["category"] == {
+        "code": "kesehatan",
+        "label": "Kesehatan",
+        "confidence": 1.0,
+    }
 
 
 def test_an_unsorted_complaint_stays_lainnya_when_the_citizen_skips_or_keeps_talking(
