@@ -53,12 +53,23 @@ PLACES = [
 
 
 class Receiver:
-    """A minimal HTTP receiver that answers like the webhook target expects."""
+    """A minimal HTTP receiver that answers like the webhook target expects, and can play
+    a central system in trouble: ``mode`` "ok", "unavailable" (503) or "slow" (answers
+    after ``slow_seconds``); ``stop()`` refuses connections until ``start()``."""
 
     def __init__(self) -> None:
         self.posts = 0
         self.keys: set[str] = set()
+        # when each key was POSTed, for how far apart the retries came
+        self.times: dict[str, list[float]] = {}
+        self.mode = "ok"
+        self.slow_seconds = 0.0
         self.lock = threading.Lock()
+        self.port = 0
+        self.server: ThreadingHTTPServer | None = None
+        self.start()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,27 +85,54 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
                 key = self.headers.get("Idempotency-Key", "")
+                mode = receiver.mode
                 with receiver.lock:
-                    receiver.posts += 1
-                    receiver.keys.add(key)
-                body = json.dumps({"id": key[-12:] or "x"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    receiver.times.setdefault(key, []).append(time.monotonic())
+                    if mode != "unavailable":
+                        receiver.posts += 1
+                        receiver.keys.add(key)
+                if mode == "unavailable":
+                    self._answer(503, b'{"error": "maintenance"}')
+                    return
+                if mode == "slow":
+                    time.sleep(receiver.slow_seconds)
+                self._answer(200, json.dumps({"id": key[-12:] or "x"}).encode())
+
+            def _answer(self, status: int, body: bytes) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the gateway gave up waiting ("slow" mode): as a real server sees it
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        return Handler
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.port = self.server.server_port
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
 
     def reset(self) -> None:
         with self.lock:
-            self.posts, self.keys = 0, set()
+            self.posts, self.keys, self.times = 0, set(), {}
 
 
 def fill(url: str, count: int) -> None:
