@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import api, console, ops, webhooks
 from gateway.config import Settings, load_settings
@@ -24,6 +25,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
     )
+    if settings.proxies:
+        # the client address (for the login throttle) from the proxies' X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxies)  # type: ignore[method-assign]
     app.extensions["lapor"] = Runtime(settings)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     operator_session_hours: float = Field(default=10, gt=0)
     operator_max_failed_logins: int = Field(default=5, ge=1)
     operator_lockout_minutes: float = Field(default=15, ge=0)
+    # Failed logins from one address (any account) in the window before it must wait:
+    # the per-account lock does not stop one address trying many names.
+    operator_ip_failed_logins: int = Field(default=20, ge=1)
+    operator_ip_window_minutes: int = Field(default=10, ge=1)
+    # Where those counts live: memory:// is per process; redis://… shares them between
+    # processes and nodes (the storage URLs of the limits library).
+    ratelimit_storage_url: str = "memory://"
+    # Reverse proxies in front whose X-Forwarded-For to trust for the client's address
+    # (1 behind the nginx of docs/deploy); 0: the address the connection came from.
+    proxies: int = Field(default=0, ge=0)
 
     telegram_bot_token: SecretStr = SecretStr("")
     telegram_secret_token: SecretStr = SecretStr("")
@@ -206,6 +216,13 @@ MEANINGS = {
     "operator_session_hours": "a console session ends this long after login in any case",
     "operator_max_failed_logins": "wrong passwords in a row that lock an account",
     "operator_lockout_minutes": "how long a locked account waits",
+    "operator_ip_failed_logins": "failed logins from one client address, whatever the account, "
+    "before that address must wait out the window (429)",
+    "operator_ip_window_minutes": "the window those failed logins are counted in",
+    "ratelimit_storage_url": "where login-throttle counts live: `memory://` (each process its "
+    "own), `redis://host:6379` (shared by every process and node)",
+    "proxies": "reverse proxies in front whose `X-Forwarded-For` is trusted for the client "
+    "address (1 behind one nginx); 0 when clients connect directly",
     "telegram_bot_token": "Telegram bot token",
     "telegram_secret_token": "the webhook secret (`X-Telegram-Bot-Api-Secret-Token`)",
     "telegram_api_url": "Bot API base (a self-hosted Bot API server, or a test server)",

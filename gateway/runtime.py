@@ -23,6 +23,7 @@ from forwarder.worker import Worker
 from gateway.config import Settings
 from gateway.db import make_engine, make_session_factory
 from gateway.dialog import DialogConfig
+from gateway.login_throttle import LoginThrottle
 from gateway.sla import SlaLimits
 from normalizer.boundaries import Boundaries
 
@@ -54,6 +55,13 @@ class Runtime:
         """The adapter that reaches ``recipient`` on ``channel`` (WhatsApp may come
         through Twilio or through Meta's Cloud API)."""
         return next((a for a in self.adapters.values() if a.sends_to(channel, recipient)), None)
+
+    @cached_property
+    def login_throttle(self) -> LoginThrottle:
+        s = self.settings
+        return LoginThrottle(
+            s.ratelimit_storage_url, s.operator_ip_failed_logins, s.operator_ip_window_minutes
+        )
 
     @cached_property
     def boundaries(self) -> Boundaries | None:

@@ -161,8 +161,17 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     form = LoginForm()
+    address = request.remote_addr or "-"
+    throttle = _runtime().login_throttle
+    if request.method == "POST" and throttle.blocked(address):
+        return render_template(
+            "operator/error.html",
+            title="Terlalu banyak percobaan",
+            message="Terlalu banyak percobaan masuk yang gagal dari alamat ini. "
+            "Tunggu beberapa menit lalu coba lagi.",
+        ), 429
     if form.validate_on_submit():
         settings = _runtime().settings
         with _runtime().sessions() as db:
@@ -182,6 +191,7 @@ def login() -> str | Response:
             session.permanent = True
             session["login_at"] = int(time.time())
             return redirect(target)
+        throttle.failed(address)
         flash("Nama pengguna atau kata sandi salah, atau akun sedang dikunci sementara.", "error")
     return render_template("operator/login.html", form=form)
 

@@ -40,10 +40,17 @@ def token(client: FlaskClient, path: str = "/operator/login") -> str:
     return TOKEN.search(client.get(path).text).group(1)
 
 
-def login(client: FlaskClient, username: str, password: str = PASSWORD, **query: str):
+def login(
+    client: FlaskClient,
+    username: str,
+    password: str = PASSWORD,
+    environ_base: dict[str, str] | None = None,
+    **query: str,
+):
     return client.post(
         "/operator/login" + (f"?next={query['next']}" if "next" in query else ""),
         data={"username": username, "password": password, "csrf_token": token(client)},
+        environ_base=environ_base or {},
     )
 
 
@@ -144,6 +151,21 @@ def test_wrong_passwords_lock_the_account_for_a_while(console):
     assert login(client, "ani").status_code == 200
     assert client.get("/operator/review").status_code == 302
     assert login(client, "nobody").status_code == 200  # unknown names fail the same way
+
+
+def test_failed_logins_from_one_address_are_throttled_whatever_the_name(make_settings):
+    app = create_app(make_settings(operator_ip_failed_logins=3, proxies=1))
+    add(app, "ani", "operator")
+    client = app.test_client()
+    spray = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    for name in ("ani", "budi", "citra"):  # one wrong password per name: no account locks
+        assert login(client, name, "tebak-tebak", environ_base=spray).status_code == 200
+    blocked = login(client, "ani", environ_base=spray)  # even the right password waits
+    assert blocked.status_code == 429 and "Terlalu banyak percobaan" in blocked.text
+    # another address behind the same proxy is not punished for it
+    other = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.20"}
+    assert login(client, "ani", environ_base=other).status_code == 302
+    app.extensions["lapor"].close()
 
 
 def test_login_clears_the_old_session_and_only_redirects_inside(console):
