@@ -1,6 +1,7 @@
 """The intake benchmark's ceilings, served with the gateway's own gunicorn settings:
 
-* ``bare``: a Flask endpoint that answers a Twilio webhook with constant TwiML.
+* ``bare``: a Flask endpoint that answers a Twilio webhook with constant TwiML (and the
+  Telegram, Meta and X webhook paths with a constant 200, for ``--channels mixed``).
 * ``insert``: the same plus one durable insert (and commit) per request on the same
   database, through the gateway's own engine setup (SQLite WAL + synchronous=FULL +
   BEGIN IMMEDIATE; PostgreSQL defaults).
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +41,22 @@ def create_ceiling_app(mode: str, database_url: str) -> Flask:
     app = Flask(__name__)
     engine = make_engine(database_url) if mode == "insert" else None
 
+    def keep(external_id: str, payload: Any) -> None:
+        if engine is not None:
+            with engine.begin() as conn:
+                conn.execute(insert(bench_rows).values(external_id=external_id, payload=payload))
+
     @app.post("/webhooks/twilio/messages")
     def webhook() -> Response:
         form = request.form.to_dict()
-        if engine is not None:
-            with engine.begin() as conn:
-                conn.execute(
-                    insert(bench_rows).values(external_id=form.get("MessageSid"), payload=form)
-                )
+        keep(form.get("MessageSid", ""), form)
         return Response(TWIML, content_type="application/xml")
+
+    @app.post("/webhooks/<platform>")
+    def json_webhook(platform: str) -> Response:
+        payload = request.get_json()
+        keep(f"{platform}:{uuid.uuid4()}", payload)
+        return Response("ok", content_type="text/plain")
 
     return app
 

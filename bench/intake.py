@@ -10,10 +10,17 @@ with the same gunicorn settings:
    every fifth message a complaint with its outbox job, all committed before the 2xx.
 
 Each client thread is one citizen walking the guided dialog (greeting, complaint,
-location, privacy, KIRIM) over and over. Afterwards it checks that every answered
-message is in the database. Loopback only; every run is bounded in time.
+location, privacy, KIRIM) over and over. ``--channels sms`` has every citizen write by
+SMS (Twilio); ``--channels mixed`` spreads them over SMS and WhatsApp through Twilio,
+Telegram, Messenger, WhatsApp Cloud and X, each webhook signed as its platform signs it,
+with stand-in Bot, Graph and X APIs on 127.0.0.1 taking the gateway's replies (the
+ceilings answer every one of those paths). Afterwards it checks that every answered
+message is in the database. With ``--paced`` the gateway is run once more at half of the
+best rate it reached, open-loop (each citizen sends on a fixed schedule), for the latency
+a sustained half load sees. Loopback only; every run is bounded in time.
 
     python bench/intake.py [--databases sqlite,postgresql] [--concurrency 8,32]
+                           [--channels sms|mixed] [--paced]
                            [--duration 5] [--workers 4] [--threads 1]
 """
 
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import socket
 import statistics
@@ -41,6 +49,13 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 
 from gateway.db import upgrade  # noqa: E402
 from gateway.models import Complaint, InboundRecord  # noqa: E402
+from gateway.sandbox import meta_api, x_api  # noqa: E402
+from gateway.sandbox import social_events as social  # noqa: E402
+from gateway.sandbox import telegram_updates as tg  # noqa: E402
+from gateway.sandbox.meta_api import FakeGraphAPI  # noqa: E402
+from gateway.sandbox.server import ServerThread  # noqa: E402
+from gateway.sandbox.telegram_api import FakeBotAPI  # noqa: E402
+from gateway.sandbox.x_api import FakeXAPI  # noqa: E402
 
 TOKEN = "bench-auth-token"
 PATH = "/webhooks/twilio/messages"
@@ -52,6 +67,50 @@ DIALOG = [
     "KIRIM",
 ]
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/lapor_bench"
+BOT_TOKEN, BOT_SECRET = "7000000001:AAHbench", "bench-telegram-secret"
+META_SECRET, META_TOKEN = "bench-meta-secret", "bench-page-token"
+X_SECRET, X_BEARER = "bench-x-secret", "bench-x-bearer"
+MIXED = ("sms", "whatsapp", "telegram", "messenger", "whatsapp_cloud", "x")
+
+Request = tuple[str, bytes, dict[str, str]]
+
+
+def webhook(channel: str, citizen: int, tag: str, n: int, text: str, port: int) -> Request:
+    """Message ``n`` of ``citizen`` on ``channel``: path, body and headers, signed."""
+    if channel in ("sms", "whatsapp"):
+        prefix = "whatsapp:" if channel == "whatsapp" else ""
+        form = {
+            "MessageSid": f"SM{tag}{citizen:04d}{n:010d}",
+            "AccountSid": "AC" + "0" * 32,
+            "From": f"{prefix}+62812{citizen:04d}{os.getpid() % 10000:04d}",
+            "To": f"{prefix}+62215550100",
+            "Body": text,
+            "NumMedia": "0",
+            "ApiVersion": "2010-04-01",
+        }
+        url = f"http://127.0.0.1:{port}{PATH}"
+        signature = RequestValidator(TOKEN).compute_signature(url, form)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature,
+        }
+        return PATH, urlencode(form).encode(), headers
+    if channel == "telegram":
+        body = json.dumps(tg.text(700_000 + citizen, text)).encode()
+        headers = {"X-Telegram-Bot-Api-Secret-Token": BOT_SECRET}
+        return "/webhooks/telegram", body, {"Content-Type": "application/json", **headers}
+    if channel in ("messenger", "whatsapp_cloud"):
+        event = (
+            social.messenger(f"{citizen:016d}", text)
+            if channel == "messenger"
+            else social.whatsapp(f"62813{citizen:08d}", body=text)
+        )
+        body = json.dumps(event).encode()
+        headers = {"X-Hub-Signature-256": meta_api.sign(META_SECRET, body)}
+        return "/webhooks/meta", body, {"Content-Type": "application/json", **headers}
+    body = json.dumps(social.x_dm(f"9{citizen:09d}", text)).encode()
+    headers = {"x-twitter-webhooks-signature": x_api.sign(X_SECRET, body)}
+    return "/webhooks/x", body, {"Content-Type": "application/json", **headers}
 
 
 def free_port() -> int:
@@ -77,45 +136,41 @@ class Result:
         return statistics.quantiles(self.latencies, n=100)[int(q) - 1] * 1000
 
 
-def load(port: int, concurrency: int, duration: float, warmup: float, tag: str) -> Result:
-    """``concurrency`` citizens, each on its own keep-alive connection."""
-    url = f"http://127.0.0.1:{port}{PATH}"
-    validator = RequestValidator(TOKEN)
+def load(
+    port: int,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    tag: str,
+    channels: tuple[str, ...] = ("sms",),
+    rate: float | None = None,
+) -> Result:
+    """``concurrency`` citizens, each on its own keep-alive connection and channel; with
+    ``rate``, open-loop: together they send ``rate`` messages a second on a schedule
+    (a late answer does not delay the next message, as real citizens would not wait)."""
     stop = threading.Event()
     measuring = threading.Event()
     results = [Result() for _ in range(concurrency)]
     total_answered = [0] * concurrency
+    interval = concurrency / rate if rate else 0.0
 
     def citizen(i: int) -> None:
         res = results[i]
+        channel = channels[i % len(channels)]
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        number = f"+62812{i:04d}{os.getpid() % 10000:04d}"
         n = 0
+        due = time.perf_counter() + (interval * i / concurrency)
         while not stop.is_set():
-            body_text = DIALOG[n % len(DIALOG)]
-            form = {
-                "MessageSid": f"SM{tag}{i:04d}{n:010d}",
-                "AccountSid": "AC" + "0" * 32,
-                "From": number,
-                "To": "+62215550100",
-                "Body": body_text,
-                "NumMedia": "0",
-                "ApiVersion": "2010-04-01",
-            }
-            signature = validator.compute_signature(url, form)
-            body = urlencode(form)
+            if interval:
+                pause = due - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                due += interval
+            path, body, headers = webhook(channel, i, tag, n, DIALOG[n % len(DIALOG)], port)
             n += 1
             started = time.perf_counter()
             try:
-                conn.request(
-                    "POST",
-                    PATH,
-                    body=body,
-                    headers={
-                        "Content-Type": "application/x-www-form-urlencoded",
-                        "X-Twilio-Signature": signature,
-                    },
-                )
+                conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 status = response.status
@@ -210,67 +265,94 @@ def stored(url: str) -> tuple[int, int]:
     return inbound or 0, complaints or 0
 
 
-def run(kind: str, concurrency: int, args: argparse.Namespace, workdir: Path) -> None:
+class StandIns:
+    """The platforms' APIs the gateway replies through (Twilio replies inline)."""
+
+    def __enter__(self) -> StandIns:
+        self.servers = [
+            ServerThread(FakeBotAPI(BOT_TOKEN).app).start(),
+            ServerThread(FakeGraphAPI(META_TOKEN).app).start(),
+            ServerThread(FakeXAPI(X_BEARER).app).start(),
+        ]
+        bot, graph, x = (server.url for server in self.servers)
+        self.env = {
+            "GATEWAY_TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "GATEWAY_TELEGRAM_SECRET_TOKEN": BOT_SECRET,
+            "GATEWAY_TELEGRAM_API_URL": bot,
+            "GATEWAY_META_APP_SECRET": META_SECRET,
+            "GATEWAY_META_PAGE_TOKEN": META_TOKEN,
+            "GATEWAY_META_GRAPH_URL": graph,
+            "GATEWAY_X_CONSUMER_SECRET": X_SECRET,
+            "GATEWAY_X_BEARER_TOKEN": X_BEARER,
+            "GATEWAY_X_API_URL": x,
+        }
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+def serve_gateway(
+    kind: str, mode: str, args: argparse.Namespace, workdir: Path, stand_ins: StandIns
+) -> tuple[subprocess.Popen, int, str]:
+    """A fresh database and ``mode`` (bare, insert or gateway) serving it: (process, port,
+    database URL)."""
     server = ["--workers", str(args.workers), "--threads", str(args.threads)]
+    url = fresh_database(kind, workdir, args.pg_url)
+    port = free_port()
+    env = {
+        **os.environ,
+        **stand_ins.env,
+        "GATEWAY_DATABASE_URL": url,
+        "GATEWAY_TWILIO_AUTH_TOKEN": TOKEN,
+        "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "GATEWAY_INSTANCE_PATH": str(workdir),
+        # Bench citizens are machines walking the same dialog over and over: the flood
+        # limit would (rightly) stop answering them, and the repeat check (its query
+        # still runs) would (rightly) answer every later round with the first code.
+        "GATEWAY_FLOOD_MESSAGES_PER_MINUTE": "0",
+        "GATEWAY_DUPLICATE_WINDOW_HOURS": "0",
+        "GATEWAY_LOG_FORMAT": "text",
+    }
+    if mode == "gateway":
+        cmd = [sys.executable, "-m", "gateway.cli", "serve"]
+    else:
+        from bench.ceiling import prepare
+
+        prepare(url)
+        cmd = [sys.executable, str(ROOT / "bench" / "ceiling.py"), mode]
+    return start([*cmd, "--bind", f"127.0.0.1:{port}", *server], env, port), port, url
+
+
+def stored_check(url: str, result: Result) -> str:
+    inbound, complaints = stored(url)
+    answered = result.answered_total  # type: ignore[attr-defined]
+    check = f"  stored {inbound} of {answered} answered messages, {complaints} complaints"
+    return check + ("  ** LOST MESSAGES **" if inbound < answered else "")
+
+
+def run(
+    kind: str, concurrency: int, args: argparse.Namespace, workdir: Path, stand_ins: StandIns
+) -> float:
+    """The three servers at ``concurrency``; the gateway's rate."""
     rows = []
     for label, mode in (
         ("bare Flask", "bare"),
         ("Flask + 1 durable insert", "insert"),
         ("lapor-gateway intake", "gateway"),
     ):
-        url = fresh_database(kind, workdir, args.pg_url)
-        port = free_port()
-        env = {
-            **os.environ,
-            "GATEWAY_DATABASE_URL": url,
-            "GATEWAY_TWILIO_AUTH_TOKEN": TOKEN,
-            "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "GATEWAY_INSTANCE_PATH": str(workdir),
-            # Bench citizens are machines walking the same dialog over and over: the flood
-            # limit would (rightly) stop answering them, and the repeat check (its query
-            # still runs) would (rightly) answer every later round with the first code.
-            "GATEWAY_FLOOD_MESSAGES_PER_MINUTE": "0",
-            "GATEWAY_DUPLICATE_WINDOW_HOURS": "0",
-            "GATEWAY_LOG_FORMAT": "text",
-        }
-        if mode == "gateway":
-            cmd = [
-                sys.executable,
-                "-m",
-                "gateway.cli",
-                "serve",
-                "--bind",
-                f"127.0.0.1:{port}",
-                *server,
-            ]
-        else:
-            from bench.ceiling import prepare
-
-            prepare(url)
-            cmd = [
-                sys.executable,
-                str(ROOT / "bench" / "ceiling.py"),
-                mode,
-                "--bind",
-                f"127.0.0.1:{port}",
-                *server,
-            ]
-        proc = start(cmd, env, port)
+        proc, port, url = serve_gateway(kind, mode, args, workdir, stand_ins)
         try:
-            result = load(port, concurrency, args.duration, args.warmup, tag=mode[:2])
+            result = load(
+                port, concurrency, args.duration, args.warmup, mode[:2], channels=args.mix
+            )
         finally:
             stop_proc(proc)
-        check = ""
-        if mode == "gateway":
-            inbound, complaints = stored(url)
-            answered = result.answered_total  # type: ignore[attr-defined]
-            check = f"  stored {inbound} of {answered} answered messages, {complaints} complaints"
-            if inbound < answered:
-                check += "  ** LOST MESSAGES **"
-        rows.append((label, result, check))
+        rows.append((label, result, stored_check(url, result) if mode == "gateway" else ""))
     bare, ceiling = rows[0][1].rate, rows[1][1].rate
     print(
-        f"\n{kind}, {args.workers} workers x {args.threads} threads, "
+        f"\n{kind}, {args.channels} channels, {args.workers} workers x {args.threads} threads, "
         f"concurrency {concurrency}, {args.duration:.0f} s each"
     )
     for label, result, check in rows:
@@ -283,22 +365,48 @@ def run(kind: str, concurrency: int, args: argparse.Namespace, workdir: Path) ->
         )
         if check:
             print(check)
+    return rows[2][1].rate
+
+
+def paced(
+    kind: str, rate: float, args: argparse.Namespace, workdir: Path, stand_ins: StandIns
+) -> None:
+    concurrency = max(int(c) for c in args.concurrency.split(","))
+    proc, port, url = serve_gateway(kind, "gateway", args, workdir, stand_ins)
+    try:
+        result = load(
+            port, concurrency, args.duration, args.warmup, "pa", channels=args.mix, rate=rate
+        )
+    finally:
+        stop_proc(proc)
+    print(
+        f"\n{kind}, the gateway paced at half its best rate ({rate:.0f} msg/s asked, "
+        f"{concurrency} citizens): {result.rate:.0f} msg/s, p50 {result.pct(50):.1f} ms, "
+        f"p99 {result.pct(99):.1f} ms, errors {result.errors}"
+    )
+    print(stored_check(url, result))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--concurrency", default="8,32")
+    parser.add_argument("--channels", default="sms", choices=["sms", "mixed"])
+    parser.add_argument("--paced", action="store_true", help="and again at half the best rate")
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="lapor-bench-") as tmp:
+    args.mix = MIXED if args.channels == "mixed" else ("sms",)
+    with tempfile.TemporaryDirectory(prefix="lapor-bench-") as tmp, StandIns() as stand_ins:
         for kind in args.databases.split(","):
-            for concurrency in (int(c) for c in args.concurrency.split(",")):
-                run(kind, concurrency, args, Path(tmp))
+            best = max(
+                run(kind, int(c), args, Path(tmp), stand_ins) for c in args.concurrency.split(",")
+            )
+            if args.paced:
+                paced(kind, best / 2, args, Path(tmp), stand_ins)
 
 
 if __name__ == "__main__":
