@@ -47,7 +47,7 @@ import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from bench.forward import Receiver  # noqa: E402
+from bench.forward import Receiver, delivering_env  # noqa: E402
 from bench.intake import PG_DEFAULT, free_port, fresh_database  # noqa: E402
 from forwarder.outbox import OutboxJob  # noqa: E402
 from gateway.db import make_engine  # noqa: E402
@@ -208,27 +208,21 @@ def main() -> int:
         workdir = Path(tmp)
         url = fresh_database(args.database, workdir, args.pg_url)
         port = free_port()
-        env = {
-            **os.environ,
-            "GATEWAY_DATABASE_URL": url,
-            "GATEWAY_INSTANCE_PATH": str(workdir),
-            "GATEWAY_TWILIO_AUTH_TOKEN": TOKEN,
-            "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "GATEWAY_FORWARD_TARGET": "webhook",
-            "GATEWAY_FORWARD_URL": receiver.url,
-            "GATEWAY_FORWARD_API_KEY": "faults-hmac",
-            "GATEWAY_FORWARD_TIMEOUT_SECONDS": str(TIMEOUT),
-            "GATEWAY_FORWARD_BACKOFF_BASE_SECONDS": str(BACKOFF_BASE),
-            "GATEWAY_FORWARD_BACKOFF_MAX_SECONDS": str(BACKOFF_MAX),
-            "GATEWAY_FORWARD_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
-            "GATEWAY_STATUS_POLL_SECONDS": "0",
-            "GATEWAY_NOTIFY_ON_SUBMITTED": "false",
-            "GATEWAY_WORKER_LEASE_SECONDS": "30" if args.fault == "central-down" else "5",
-            "GATEWAY_WORKER_POLL_SECONDS": "0.1",
-            "GATEWAY_FLOOD_MESSAGES_PER_MINUTE": "0",
-            "GATEWAY_DUPLICATE_WINDOW_HOURS": "0",
-            "GATEWAY_LOG_FORMAT": "text",
-        }
+        env = delivering_env(
+            url,
+            workdir,
+            receiver,
+            twilio_auth_token=TOKEN,
+            public_url=f"http://127.0.0.1:{port}",
+            forward_timeout_seconds=TIMEOUT,
+            forward_backoff_base_seconds=BACKOFF_BASE,
+            forward_backoff_max_seconds=BACKOFF_MAX,
+            forward_max_attempts=MAX_ATTEMPTS,
+            worker_lease_seconds=30 if args.fault == "central-down" else 5,
+            worker_poll_seconds=0.1,
+            flood_messages_per_minute=0,
+            duplicate_window_hours=0,
+        )
         log = workdir / "processes.log"
         procs = Processes(env, port, log)
         procs.start_web()

@@ -135,6 +135,24 @@ class Receiver:
             self.posts, self.keys, self.times = 0, set(), {}
 
 
+def delivering_env(url: str, workdir: Path, receiver: Receiver, **settings: object) -> dict:
+    """The environment of gateway processes delivering to ``receiver`` (the webhook target,
+    no status pulls, no notices to citizens, plain-text logs); ``settings`` are further
+    ``GATEWAY_<NAME>`` values."""
+    env = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": url,
+        "GATEWAY_INSTANCE_PATH": str(workdir),
+        "GATEWAY_FORWARD_TARGET": "webhook",
+        "GATEWAY_FORWARD_URL": receiver.url,
+        "GATEWAY_FORWARD_API_KEY": "bench-hmac-secret",
+        "GATEWAY_STATUS_POLL_SECONDS": "0",
+        "GATEWAY_NOTIFY_ON_SUBMITTED": "false",
+        "GATEWAY_LOG_FORMAT": "text",
+    }
+    return env | {f"GATEWAY_{name.upper()}": str(value) for name, value in settings.items()}
+
+
 def fill(url: str, count: int) -> None:
     engine = make_engine(url)
     sessions = make_session_factory(engine)
@@ -177,17 +195,7 @@ def ceiling(receiver: Receiver, count: int, processes: int) -> float:
 
 
 def drain(url: str, receiver: Receiver, workers: int, workdir: Path) -> float:
-    env = {
-        **os.environ,
-        "GATEWAY_DATABASE_URL": url,
-        "GATEWAY_INSTANCE_PATH": str(workdir),
-        "GATEWAY_FORWARD_TARGET": "webhook",
-        "GATEWAY_FORWARD_URL": receiver.url,
-        "GATEWAY_FORWARD_API_KEY": "bench-hmac-secret",
-        "GATEWAY_STATUS_POLL_SECONDS": "0",
-        "GATEWAY_NOTIFY_ON_SUBMITTED": "false",
-        "GATEWAY_LOG_FORMAT": "text",
-    }
+    env = delivering_env(url, workdir, receiver)
     started = time.perf_counter()
     procs = [
         subprocess.Popen(

@@ -75,26 +75,55 @@ MIXED = ("sms", "whatsapp", "telegram", "messenger", "whatsapp_cloud", "x")
 Request = tuple[str, bytes, dict[str, str]]
 
 
+def twilio_message(
+    port: int, sid: str, sender: str, text: str, to: str = "+62215550100", token: str = TOKEN
+) -> Request:
+    """An incoming SMS (or, with ``whatsapp:`` numbers, WhatsApp) as Twilio posts it."""
+    form = {
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": to,
+        "Body": text,
+        "NumMedia": "0",
+        "ApiVersion": "2010-04-01",
+    }
+    signature = RequestValidator(token).compute_signature(f"http://127.0.0.1:{port}{PATH}", form)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+    return PATH, urlencode(form).encode(), headers
+
+
+class Line:
+    """One citizen's keep-alive connection to the gateway, opened again after a failure."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def send(self, request: Request) -> int:
+        """The answer's status; 0 when none came (refused, reset, timed out)."""
+        path, body, headers = request
+        try:
+            self.conn.request("POST", path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            return 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def webhook(channel: str, citizen: int, tag: str, n: int, text: str, port: int) -> Request:
     """Message ``n`` of ``citizen`` on ``channel``: path, body and headers, signed."""
     if channel in ("sms", "whatsapp"):
         prefix = "whatsapp:" if channel == "whatsapp" else ""
-        form = {
-            "MessageSid": f"SM{tag}{citizen:04d}{n:010d}",
-            "AccountSid": "AC" + "0" * 32,
-            "From": f"{prefix}+62812{citizen:04d}{os.getpid() % 10000:04d}",
-            "To": f"{prefix}+62215550100",
-            "Body": text,
-            "NumMedia": "0",
-            "ApiVersion": "2010-04-01",
-        }
-        url = f"http://127.0.0.1:{port}{PATH}"
-        signature = RequestValidator(TOKEN).compute_signature(url, form)
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Twilio-Signature": signature,
-        }
-        return PATH, urlencode(form).encode(), headers
+        sender = f"{prefix}+62812{citizen:04d}{os.getpid() % 10000:04d}"
+        sid = f"SM{tag}{citizen:04d}{n:010d}"
+        return twilio_message(port, sid, sender, text, to=f"{prefix}+62215550100")
     if channel == "telegram":
         body = json.dumps(tg.text(700_000 + citizen, text)).encode()
         headers = {"X-Telegram-Bot-Api-Secret-Token": BOT_SECRET}
@@ -157,7 +186,7 @@ def load(
     def citizen(i: int) -> None:
         res = results[i]
         channel = channels[i % len(channels)]
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        line = Line(port)
         n = 0
         due = time.perf_counter() + (interval * i / concurrency)
         while not stop.is_set():
@@ -166,18 +195,10 @@ def load(
                 if pause > 0:
                     time.sleep(pause)
                 due += interval
-            path, body, headers = webhook(channel, i, tag, n, DIALOG[n % len(DIALOG)], port)
+            request = webhook(channel, i, tag, n, DIALOG[n % len(DIALOG)], port)
             n += 1
             started = time.perf_counter()
-            try:
-                conn.request("POST", path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = 0
+            status = line.send(request)
             elapsed = time.perf_counter() - started
             if status == 200:
                 total_answered[i] += 1
@@ -187,7 +208,7 @@ def load(
                     res.latencies.append(elapsed)
                 else:
                     res.errors += 1
-        conn.close()
+        line.close()
 
     threads = [threading.Thread(target=citizen, args=(i,)) for i in range(concurrency)]
     for t in threads:

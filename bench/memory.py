@@ -15,7 +15,6 @@ only; bounded by --messages.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import statistics
 import subprocess
@@ -24,22 +23,27 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
-from twilio.request_validator import RequestValidator  # noqa: E402
 
-from bench.forward import Receiver  # noqa: E402
-from bench.intake import PG_DEFAULT, free_port, fresh_database, start, stop_proc  # noqa: E402
+from bench.forward import Receiver, delivering_env  # noqa: E402
+from bench.intake import (  # noqa: E402
+    PG_DEFAULT,
+    TOKEN,
+    Line,
+    free_port,
+    fresh_database,
+    start,
+    stop_proc,
+    twilio_message,
+)
 from gateway.db import make_engine  # noqa: E402
 from gateway.models import Complaint, InboundRecord  # noqa: E402
 
-TOKEN = "memory-auth-token"
-PATH = "/webhooks/twilio/messages"
 PROBLEMS = [
     "Jalan berlubang besar di depan rumah nomor {n}, sudah ada motor yang jatuh",
     "Lampu penerangan jalan gang {n} mati sejak dua minggu, gelap dan rawan",
@@ -51,46 +55,26 @@ PROBLEMS = [
 def citizens(port: int, concurrency: int, target: int, answered: list[int]) -> None:
     """Walk the dialog from ``concurrency`` threads until ``target`` messages are answered
     (``answered[0]`` counts them)."""
-    url = f"http://127.0.0.1:{port}{PATH}"
-    validator = RequestValidator(TOKEN)
     lock = threading.Lock()
 
     def citizen(i: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        line = Line(port)
         n = 0
         while answered[0] < target:
             person = n // 4
-            number = f"+62813{i:02d}{person % 10_000_000:07d}"
             words = [
                 PROBLEMS[person % len(PROBLEMS)].format(n=person),
                 f"Jl. Merdeka No. {person % 500}, Kota Bandung",
                 "2",
                 "KIRIM",
             ][n % 4]
-            form = {
-                "MessageSid": f"SM{i:04d}{n:028d}",
-                "AccountSid": "AC" + "0" * 32,
-                "From": number,
-                "To": "+62215550100",
-                "Body": words,
-                "NumMedia": "0",
-            }
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": validator.compute_signature(url, form),
-            }
-            try:
-                conn.request("POST", PATH, body=urlencode(form), headers=headers)
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue  # the same message again, as Twilio would
-            if response.status == 200:
+            sender = f"+62813{i:02d}{person % 10_000_000:07d}"
+            # not answered: the same message again, as Twilio would
+            if line.send(twilio_message(port, f"SM{i:04d}{n:028d}", sender, words)) == 200:
                 n += 1
                 with lock:
                     answered[0] += 1
+        line.close()
 
     threads = [threading.Thread(target=citizen, args=(i,)) for i in range(concurrency)]
     for t in threads:
@@ -117,19 +101,9 @@ def main() -> int:
         workdir = Path(tmp)
         url = fresh_database(args.database, workdir, args.pg_url)
         port = free_port()
-        env = {
-            **os.environ,
-            "GATEWAY_DATABASE_URL": url,
-            "GATEWAY_INSTANCE_PATH": str(workdir),
-            "GATEWAY_TWILIO_AUTH_TOKEN": TOKEN,
-            "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "GATEWAY_FORWARD_TARGET": "webhook",
-            "GATEWAY_FORWARD_URL": receiver.url,
-            "GATEWAY_FORWARD_API_KEY": "memory-hmac",
-            "GATEWAY_STATUS_POLL_SECONDS": "0",
-            "GATEWAY_NOTIFY_ON_SUBMITTED": "false",
-            "GATEWAY_LOG_FORMAT": "text",
-        }
+        env = delivering_env(
+            url, workdir, receiver, twilio_auth_token=TOKEN, public_url=f"http://127.0.0.1:{port}"
+        )
         cli = [sys.executable, "-m", "gateway.cli"]
         web = start([*cli, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                      "--threads", "4"], env, port)  # fmt: skip

@@ -20,7 +20,6 @@ throughput, which needs extra machines.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import subprocess
 import sys
@@ -29,22 +28,26 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
-from twilio.request_validator import RequestValidator  # noqa: E402
 
-from bench.forward import Receiver  # noqa: E402
-from bench.intake import PG_DEFAULT, free_port, fresh_database, start, stop_proc  # noqa: E402
+from bench.forward import Receiver, delivering_env  # noqa: E402
+from bench.intake import (  # noqa: E402
+    PG_DEFAULT,
+    TOKEN,
+    Line,
+    free_port,
+    fresh_database,
+    start,
+    stop_proc,
+    twilio_message,
+)
 from forwarder.outbox import OutboxJob  # noqa: E402
 from gateway.db import make_engine  # noqa: E402
 from gateway.models import Complaint  # noqa: E402
-
-TOKEN = "scale-auth-token"
-PATH = "/webhooks/twilio/messages"
 
 
 def load(ports: list[int], concurrency: int, seconds: float, tag: str) -> int:
@@ -55,35 +58,18 @@ def load(ports: list[int], concurrency: int, seconds: float, tag: str) -> int:
 
     def citizen(i: int) -> None:
         port = ports[i % len(ports)]
-        url = f"http://127.0.0.1:{port}{PATH}"
-        validator = RequestValidator(TOKEN)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        line = Line(port)
         n = 0
         while time.monotonic() < stop:
-            form = {
-                "MessageSid": f"SM{tag}{i:04d}{n:024d}",
-                "AccountSid": "AC" + "0" * 32,
-                "From": f"+62814{i:03d}{n:06d}",
-                "To": "+62215550100",
-                "Body": f"LAPOR Jalan berlubang di depan rumah nomor {n} gang {i} LOKASI "
-                f"Jl. Merdeka No. {n}, Kota Bandung",
-                "NumMedia": "0",
-            }
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": validator.compute_signature(url, form),
-            }
-            try:
-                conn.request("POST", PATH, body=urlencode(form), headers=headers)
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            if response.status == 200:
+            text = (
+                f"LAPOR Jalan berlubang di depan rumah nomor {n} gang {i} LOKASI "
+                f"Jl. Merdeka No. {n}, Kota Bandung"
+            )
+            sid, sender = f"SM{tag}{i:04d}{n:024d}", f"+62814{i:03d}{n:06d}"
+            if line.send(twilio_message(port, sid, sender, text)) == 200:
                 answered[i] += 1
                 n += 1
+        line.close()
 
     threads = [threading.Thread(target=citizen, args=(i,)) for i in range(concurrency)]
     for t in threads:
@@ -97,19 +83,9 @@ def run(webs: int, workers: int, args: argparse.Namespace, workdir: Path) -> dic
     receiver = Receiver()
     url = fresh_database("postgresql", workdir, args.pg_url)
     ports = [free_port() for _ in range(webs)]
-    env = {
-        **os.environ,
-        "GATEWAY_DATABASE_URL": url,
-        "GATEWAY_INSTANCE_PATH": str(workdir),
-        "GATEWAY_TWILIO_AUTH_TOKEN": TOKEN,
-        "GATEWAY_FORWARD_TARGET": "webhook",
-        "GATEWAY_FORWARD_URL": receiver.url,
-        "GATEWAY_FORWARD_API_KEY": "scale-hmac",
-        "GATEWAY_STATUS_POLL_SECONDS": "0",
-        "GATEWAY_NOTIFY_ON_SUBMITTED": "false",
-        "GATEWAY_FLOOD_MESSAGES_PER_MINUTE": "0",
-        "GATEWAY_LOG_FORMAT": "text",
-    }
+    env = delivering_env(
+        url, workdir, receiver, twilio_auth_token=TOKEN, flood_messages_per_minute=0
+    )
     cli = [sys.executable, "-m", "gateway.cli"]
     servers = [
         start(
