@@ -4,10 +4,10 @@ A handler does the delivery and writes what it learned (a central id, a provider
 message id) to the session it is given; the worker records the job's outcome in that
 same transaction, so the result and the job's ``done`` commit together or not at all.
 
-A claimed batch is one transaction, each job a savepoint in it: a failed job rolls back
-only its own writes, and the batch costs one commit (one fsync) instead of one per job.
-A crash before that commit loses nothing: the jobs' leases run out, another worker
-delivers them again under the same idempotency key, and the receiver keeps one.
+Each job commits on its own, right after its delivery, although one commit per claimed
+batch would be cheaper: a worker that dies then re-sends at most the one delivery in
+flight, not every delivery of its batch. Central systems that ignore idempotency keys
+(plain Open311 servers) would file each re-sent complaint again.
 """
 
 from __future__ import annotations
@@ -118,9 +118,8 @@ class Worker:
         """Claim one batch and process it; the number of jobs claimed."""
         with self.session_factory() as session:
             jobs = outbox.claim(session, self.worker_id, self.batch_size, self.lease_seconds)
-            for job in jobs:
-                self._process(session, job)
-            session.commit()
+        for job in jobs:
+            self._process(job)
         return len(jobs)
 
     def run_ids(self, ids: list[int]) -> int:
@@ -128,34 +127,33 @@ class Worker:
         have been quicker); the number processed."""
         with self.session_factory() as session:
             jobs = outbox.claim(session, self.worker_id, len(ids), self.lease_seconds, ids=ids)
-            for job in jobs:
-                self._process(session, job)
-            session.commit()
+        for job in jobs:
+            self._process(job)
         return len(jobs)
 
-    def _process(self, session: Session, job: ClaimedJob) -> None:
+    def _process(self, job: ClaimedJob) -> None:
+        with self.session_factory() as session:
+            self._attempt(session, job)
+            session.commit()
+
+    def _attempt(self, session: Session, job: ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
-        attempt = session.begin_nested()
         try:
             if handler is None:
                 raise PermanentError(f"no handler for job kind {job.kind!r}")
             result = handler(session, job)
-            if outbox.mark_done(session, job.id, self.worker_id, result):
-                attempt.commit()
-            else:
+            if not outbox.mark_done(session, job.id, self.worker_id, result):
                 log.warning("job %s: lease lost before recording; another worker owns it", job.id)
-                attempt.rollback()
+                session.rollback()
         except PermanentError as exc:
-            if exc.keep_writes:
-                attempt.commit()
-            else:
-                attempt.rollback()
+            if not exc.keep_writes:
+                session.rollback()
             log.error("job %s (%s) dead: %s", job.id, job.kind, exc)
             self._bury(session, job, f"permanent: {exc}")
         except DBAPIError:
-            raise  # the database itself failed: the whole batch is retried
+            raise  # the database itself failed: the lease runs out and it is tried again
         except Exception as exc:  # noqa: BLE001 - unknown errors are retried, not lost
-            attempt.rollback()
+            session.rollback()
             hint = exc.retry_after if isinstance(exc, RetryableError) else None
             if not isinstance(exc, RetryableError):
                 log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
