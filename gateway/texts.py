@@ -208,6 +208,11 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# Questions only chat channels are asked (a question costs an SMS reporter money): they
+# have no SMS form and need not fit one segment.
+CHAT_ONLY = frozenset({"ask_category", "choose_category", "ask_region"})
+
+
 def label(key: str, language: str) -> str:
     entry = LABELS.get(key, {})
     return entry.get(language) or entry.get("id") or key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "complaint-1.schema.json"
+# A well-formed time can still be no complaint's: SP4N-LAPOR! began in 2011, and a clock
+# may run a little ahead, not a day.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -43,4 +48,25 @@ def validate_complaint(document: Any) -> list[FieldError]:
             missing = error.message.split("'")[1] if "'" in error.message else ""
             path = f"{path}.{missing}" if path != "$" else missing
         errors.append(FieldError(field=path, message=error.message))
+    if isinstance(document, dict):
+        failed = {e.field for e in errors}
+        errors += [
+            FieldError(field=name, message=problem)
+            for name in ("received_at", "submitted_at")
+            if name not in failed and (problem := _implausible(document.get(name)))
+        ]
     return errors
+
+
+def _implausible(value: Any) -> str | None:
+    """Why a timestamp cannot be a complaint's; None when it can (or is absent)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return f"{value!r} is not a time that can be stored"
+    if not EARLIEST <= moment <= datetime.now(UTC) + AHEAD:
+        return f"{value!r} is not between 2000-01-01 and a day from now"
+    return None

@@ -156,3 +156,11 @@ def test_a_tracking_code_already_taken_is_409_not_a_crash(client, runtime):
         "/api/v1/complaints", json={**VALID, "tracking_code": first["tracking_code"]}, headers=KEY
     )
     assert again.status_code == 409 and rows(runtime) == 1
+
+
+def test_a_time_no_complaint_can_have_is_422_and_stores_nothing(client, runtime):
+    body = {**VALID, "received_at": "0001-01-01T00:00:00+00:01"}
+    response = client.post("/api/v1/complaints", json=body, headers=KEY)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json["errors"]] == ["received_at"]
+    assert rows(runtime) == 0
