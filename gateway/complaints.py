@@ -179,15 +179,27 @@ def repeat_of(
     since: datetime,
 ) -> Complaint | None:
     """The reporter's own earlier complaint saying the same, on this channel or (by the
-    same phone number) another, received since ``since``; None if there is none."""
-    who = (Complaint.channel == channel) & (Complaint.reply_to == sender)
+    same phone number) another, received since ``since``; None if there is none.
+
+    One query per way of being the same reporter, not one with an OR: PostgreSQL's
+    generic plan for the OR (psycopg prepares a statement after five runs) walked every
+    complaint of the window by date — 100+ ms each once there were 70,000 of them."""
+    ways = [(Complaint.channel == channel) & (Complaint.reply_to == sender)]
     if phone:
-        who = who | (Complaint.reporter_phone == phone)
-    earlier = session.scalars(
-        select(Complaint)
-        .where(who, Complaint.received_at >= since)
-        .order_by(Complaint.received_at.desc())
-        .limit(20)
+        ways.append(Complaint.reporter_phone == phone)
+    earlier = sorted(
+        {
+            c.id: c
+            for who in ways
+            for c in session.scalars(
+                select(Complaint)
+                .where(who, Complaint.received_at >= since)
+                .order_by(Complaint.received_at.desc())
+                .limit(20)
+            )
+        }.values(),
+        key=lambda c: c.received_at,
+        reverse=True,
     )
     return next(
         (c for c in earlier if same_complaint(c.document.get("description", ""), description)),
