@@ -52,15 +52,15 @@ PROBLEMS = [
 ]
 
 
-def citizens(port: int, concurrency: int, target: int, answered: list[int]) -> None:
+def citizens(port: int, concurrency: int, target: int, answered: list[int], until: float) -> None:
     """Walk the dialog from ``concurrency`` threads until ``target`` messages are answered
-    (``answered[0]`` counts them)."""
+    (``answered[0]`` counts them) or the clock reaches ``until``."""
     lock = threading.Lock()
 
     def citizen(i: int) -> None:
         line = Line(port)
         n = 0
-        while answered[0] < target:
+        while answered[0] < target and time.monotonic() < until:
             person = n // 4
             words = [
                 PROBLEMS[person % len(PROBLEMS)].format(n=person),
@@ -94,6 +94,9 @@ def main() -> int:
     parser.add_argument("--database", default="postgresql", choices=["sqlite", "postgresql"])
     parser.add_argument("--warmup", type=float, default=0.1, help="share of the messages")
     parser.add_argument("--every", type=float, default=5.0, help="seconds between samples")
+    parser.add_argument(
+        "--max-seconds", type=float, default=4 * 3600, help="stop sending after this long"
+    )
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
     args = parser.parse_args()
     receiver = Receiver()
@@ -111,7 +114,14 @@ def main() -> int:
         web_process = psutil.Process(web.pid).children()[0]  # the one gunicorn worker
         answered = [0]
         load = threading.Thread(
-            target=citizens, args=(port, args.concurrency, args.messages, answered)
+            target=citizens,
+            args=(
+                port,
+                args.concurrency,
+                args.messages,
+                answered,
+                time.monotonic() + args.max_seconds,
+            ),
         )
         started = time.monotonic()
         load.start()
@@ -136,8 +146,6 @@ def main() -> int:
                 row = f"{now:6.0f} {answered[0]:9d} {delivered:9d} {sample[2]:8.1f} "
                 print(row + f"{sample[3]:9.1f}", flush=True)
                 next_print = answered[0] + args.messages / 10
-            if time.monotonic() - started > 4 * 3600:
-                break
         elapsed = time.monotonic() - started
         with engine.connect() as conn:
             inbound = conn.scalar(select(func.count()).select_from(InboundRecord))
