@@ -48,7 +48,7 @@ from sqlalchemy import func, select  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench.forward import Receiver, delivering_env  # noqa: E402
-from bench.intake import PG_DEFAULT, free_port, fresh_database  # noqa: E402
+from bench.intake import free_port, fresh_database, pg_default, wait_port  # noqa: E402
 from forwarder.outbox import OutboxJob  # noqa: E402
 from gateway.db import make_engine  # noqa: E402
 from gateway.models import Complaint, InboundRecord  # noqa: E402
@@ -198,7 +198,7 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=1800)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--log", type=Path, help="keep the web's and worker's log here")
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--pg-url", default=pg_default("faults"))
     args = parser.parse_args()
     if args.fault == "pg-restart" and args.database != "postgresql":
         parser.error("--fault pg-restart needs --database postgresql")
@@ -227,7 +227,7 @@ def main() -> int:
         procs = Processes(env, port, log)
         procs.start_web()
         procs.start_worker()
-        time.sleep(4)
+        wait_port(port, procs.web, timeout=60)  # a refused first message is not a fault
         messages = [
             (
                 f"SM{n:032x}",

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.intake import PG_DEFAULT, fresh_database  # noqa: E402
+from bench.intake import fresh_database, pg_default  # noqa: E402
 from gateway.complaints import store_complaint  # noqa: E402
 from gateway.db import make_engine, make_session_factory  # noqa: E402
 from gateway.models import Complaint, ComplaintStatus  # noqa: E402
@@ -247,7 +247,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--ceiling-count", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--pg-url", default=pg_default("forward"))
     args = parser.parse_args()
     receiver = Receiver()
     with tempfile.TemporaryDirectory(prefix="lapor-forward-") as tmp:

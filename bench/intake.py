@@ -67,6 +67,14 @@ DIALOG = [
     "KIRIM",
 ]
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/lapor_bench"
+
+
+def pg_default(bench: str) -> str:
+    """Each bench its own PostgreSQL database (dropped and made anew), so two can run at
+    once; ``BENCH_PG_URL`` names another server or database."""
+    return os.environ.get("BENCH_PG_URL") or PG_DEFAULT.replace("lapor_bench", f"lapor_{bench}")
+
+
 BOT_TOKEN, BOT_SECRET = "7000000001:AAHbench", "bench-telegram-secret"
 META_SECRET, META_TOKEN = "bench-meta-secret", "bench-page-token"
 X_SECRET, X_BEARER = "bench-x-secret", "bench-x-bearer"
@@ -418,7 +426,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--pg-url", default=pg_default("bench"))
     args = parser.parse_args()
     args.mix = MIXED if args.channels == "mixed" else ("sms",)
     with tempfile.TemporaryDirectory(prefix="lapor-bench-") as tmp, StandIns() as stand_ins:

@@ -15,7 +15,6 @@ only; bounded by --messages.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -32,11 +31,11 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench.forward import Receiver, delivering_env  # noqa: E402
 from bench.intake import (  # noqa: E402
-    PG_DEFAULT,
     TOKEN,
     Line,
     free_port,
     fresh_database,
+    pg_default,
     start,
     stop_proc,
     twilio_message,
@@ -97,7 +96,7 @@ def main() -> int:
     parser.add_argument(
         "--max-seconds", type=float, default=4 * 3600, help="stop sending after this long"
     )
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--pg-url", default=pg_default("memory"))
     args = parser.parse_args()
     receiver = Receiver()
     with tempfile.TemporaryDirectory(prefix="lapor-memory-") as tmp:

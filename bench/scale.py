@@ -20,7 +20,6 @@ throughput, which needs extra machines.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,11 +35,11 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench.forward import Receiver, delivering_env  # noqa: E402
 from bench.intake import (  # noqa: E402
-    PG_DEFAULT,
     TOKEN,
     Line,
     free_port,
     fresh_database,
+    pg_default,
     start,
     stop_proc,
     twilio_message,
@@ -169,7 +168,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_DEFAULT))
+    parser.add_argument("--pg-url", default=pg_default("scale"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lapor-scale-") as tmp:
         small = run(1, 1, args, Path(tmp))
