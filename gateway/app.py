@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     def _database_unavailable(exc: Exception) -> Response:
         # The database restarting or out of reach: nothing was committed, so the caller
         # must try again, not be told it worked (and not see a bare 500).
-        app.logger.error("database unavailable: %s", exc)
+        app.logger.error("database unavailable at %s: %s", request.path, exc)
         body = json.dumps({"error": "Service Unavailable", "detail": "storage unavailable"})
         return Response(
             body, status=503, headers={"Retry-After": "5"}, content_type="application/json"

@@ -77,12 +77,9 @@ def webhook(name: str, hook: str) -> Response:
     try:
         handled = inbound.handle(runtime, adapter, result)
     except (OperationalError, InterfaceError):
-        # The database cannot take it right now: make the provider retry later.
-        log.exception("%s: could not store the webhook", name)
+        # counted here, per channel; the app's handler answers 503 so the provider retries
         metrics.INBOUND.labels(name, "unavailable").inc()
-        return Response(
-            "storage unavailable\n", status=503, headers={"Retry-After": "5"}, mimetype="text/plain"
-        )
+        raise
     if result.statuses and not result.messages:
         return Response(status=204)
     body, content_type = adapter.render_replies(req, handled.replies)
