@@ -60,8 +60,6 @@ class Receiver:
     def __init__(self) -> None:
         self.posts = 0
         self.keys: set[str] = set()
-        # when each key was POSTed, for how far apart the retries came
-        self.times: dict[str, list[float]] = {}
         self.mode = "ok"
         self.slow_seconds = 0.0
         self.lock = threading.Lock()
@@ -87,7 +85,6 @@ class Receiver:
                 key = self.headers.get("Idempotency-Key", "")
                 mode = receiver.mode
                 with receiver.lock:
-                    receiver.times.setdefault(key, []).append(time.monotonic())
                     if mode != "unavailable":
                         receiver.posts += 1
                         receiver.keys.add(key)
@@ -118,7 +115,6 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        ThreadingHTTPServer.allow_reuse_address = True
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
         self.server.daemon_threads = True
         self.port = self.server.server_port
@@ -132,7 +128,7 @@ class Receiver:
 
     def reset(self) -> None:
         with self.lock:
-            self.posts, self.keys, self.times = 0, set(), {}
+            self.posts, self.keys = 0, set()
 
 
 def delivering_env(url: str, workdir: Path, receiver: Receiver, **settings: object) -> dict:
