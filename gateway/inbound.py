@@ -1,6 +1,7 @@
 """What every inbound channel event goes through once its adapter has parsed it:
 store each message once, run the dialog, queue the replies that travel through the
-outbox, record delivery reports — one transaction — and then start sending at once.
+outbox, record delivery reports — one transaction, shared with the other webhooks the
+process is receiving at that moment — and then start sending at once.
 Shared by the webhooks and by Telegram's polling loop."""
 
 from __future__ import annotations
@@ -51,34 +52,37 @@ def queue_replies(
     return job_ids
 
 
-def handle(runtime: Runtime, adapter: ChannelAdapter, result: WebhookResult) -> Handled:
-    """Commit everything ``result`` carries; raises the database's error if it cannot."""
+def _stage(
+    session: Session, runtime: Runtime, adapter: ChannelAdapter, result: WebhookResult
+) -> Handled:
+    """Everything ``result`` carries, written in ``session``'s transaction."""
     done = Handled()
-    batch = len(result.messages) > 1
-    with runtime.sessions() as session:
-        for message in result.messages:
-            # A batch keeps each message apart, so a redelivered one does not undo the
-            # others; a lone message needs no savepoint.
-            savepoint = session.begin_nested() if batch else None
-            created = len(session.info.get("created", ()))
-            try:
-                replies, language = receive(session, message, runtime.dialog_config)
-            except DuplicateMessage:
-                (savepoint or session).rollback()
-                del session.info.get("created", [])[created:]  # undone with the message
-                done.outcomes.append((message.channel, "duplicate"))
-                continue
-            if not adapter.replies_inline and replies:
-                done.job_ids += queue_replies(session, runtime, message, replies, language)
-            if savepoint is not None:
-                savepoint.commit()
-            done.replies += replies
-            done.outcomes.append((message.channel, "stored"))
-        for status in result.statuses:
-            if not record_delivery_status(session, status):
-                log.info("%s: status for unknown message %s", adapter.name, status.external_id)
-        session.commit()
-        metrics.count_created(session, "dialog")
+    for message in result.messages:
+        try:
+            replies, language = receive(session, message, runtime.dialog_config)
+        except DuplicateMessage:
+            # found before the dialog ran: nothing of it was written, nothing to undo
+            done.outcomes.append((message.channel, "duplicate"))
+            continue
+        if not adapter.replies_inline and replies:
+            done.job_ids += queue_replies(session, runtime, message, replies, language)
+        done.replies += replies
+        done.outcomes.append((message.channel, "stored"))
+    for status in result.statuses:
+        if not record_delivery_status(session, status):
+            log.info("%s: status for unknown message %s", adapter.name, status.external_id)
+    return done
+
+
+def handle(runtime: Runtime, adapter: ChannelAdapter, result: WebhookResult) -> Handled:
+    """Commit everything ``result`` carries (with whatever else this process is receiving
+    at the same moment: a group commit); raises the database's error if it cannot."""
+    first = result.messages[0] if result.messages else None
+    done = runtime.group_commit.run(
+        lambda session: _stage(session, runtime, adapter, result),
+        # one citizen's conversation is locked first: groups lock them in one order
+        order=(first.channel, first.sender) if first else ("", ""),
+    )
     for channel, outcome in done.outcomes:
         metrics.INBOUND.labels(channel, outcome).inc()
     if done.job_ids:
