@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
 
     max_body_bytes: int = 65536
+    # Webhooks one web process receives at the same moment share one transaction, up to
+    # this many (1: each its own). Needs `serve --threads` above 1 to have company.
+    group_commit_limit: int = Field(default=64, ge=1)
     # A call transcript may be long: an hour of conversation is some 60 KB of text.
     max_call_bytes: int = 1048576
     conversation_timeout_hours: float = 48
@@ -197,6 +200,9 @@ MEANINGS = {
     "instance_path": "folder for the SQLite file, the session key and fetched media",
     "media_dir": "where fetched attachments are kept (default `<instance_path>/media`)",
     "max_body_bytes": "larger webhook and API requests are refused with 413",
+    "group_commit_limit": "webhooks a web process receives at the same moment share one "
+    "transaction (each still committed before it is answered), up to this many; 1: each its "
+    "own. Only `serve --threads` above 1 gives a process company",
     "max_call_bytes": "the same limit for one call transcript on `/api/v1/calls`",
     "conversation_timeout_hours": "an unfinished dialog older than this starts over",
     "default_language": "reply language until the citizen writes otherwise (`id` or `en`)",

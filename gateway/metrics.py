@@ -50,6 +50,11 @@ DELIVERY_SECONDS = Histogram(
     ["target", "result"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+GROUP_SIZE = Histogram(
+    "lapor_webhook_group_size",
+    "Webhooks committed together in one transaction (group commit)",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 STATUS_UPDATES = Counter(
     "lapor_status_updates_total",
     "Status changes recorded from the central system",
@@ -144,6 +149,12 @@ def render(sessions: sessionmaker[Session]) -> tuple[bytes, str]:
 def note_created(session: Session, channel: str) -> None:
     """Remember a complaint created in this session's transaction (gateway.complaints)."""
     session.info.setdefault("created", []).append(channel)
+
+
+def webhooks_committed(session: Session, size: int) -> None:
+    """After a group commit of ``size`` webhooks."""
+    GROUP_SIZE.observe(size)
+    count_created(session, "dialog")
 
 
 def count_created(session: Session, source: str) -> None:

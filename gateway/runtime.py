@@ -20,9 +20,11 @@ from forwarder.targets.lapor import MAPPING_FILE, LaporConfig, LaporTarget
 from forwarder.targets.open311 import Open311Target
 from forwarder.targets.webhook import WebhookTarget
 from forwarder.worker import Worker
+from gateway import metrics
 from gateway.config import Settings
 from gateway.db import make_engine, make_session_factory
 from gateway.dialog import DialogConfig
+from gateway.group_commit import GroupCommit
 from gateway.login_throttle import LoginThrottle
 from gateway.sla import SlaLimits
 from normalizer.boundaries import Boundaries
@@ -41,10 +43,17 @@ class Runtime:
     settings: Settings
     engine: Engine = field(init=False)
     sessions: sessionmaker[Session] = field(init=False)
+    group_commit: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.resolved_database_url)
         self.sessions = make_session_factory(self.engine)
+        # made here, not on first use: two request threads must not each make their own
+        self.group_commit = GroupCommit(
+            self.sessions,
+            limit=self.settings.group_commit_limit,
+            after_commit=metrics.webhooks_committed,
+        )
 
     @cached_property
     def adapters(self) -> dict[str, ChannelAdapter]:
