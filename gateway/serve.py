@@ -26,7 +26,11 @@ def gunicorn_options(bind: str, workers: int, threads: int, timeout: int = 30) -
         "worker_class": "gthread" if threads > 1 else "sync",
         "timeout": timeout,
         "graceful_timeout": 10,
-        "keepalive": 5,
+        # Each answer closes its connection (sync workers always do): a kept-alive
+        # connection ties all its requests to the one process that accepted it, so a few
+        # busy clients (a platform's connections, a proxy keeping upstreams alive) would
+        # load one process while the others idle.
+        "keepalive": 0,
         "backlog": 2048,
         "accesslog": None,
         "errorlog": "-",
