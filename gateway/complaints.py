@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, union_all
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
@@ -169,6 +169,9 @@ def create_complaint(
     )
 
 
+_DESCRIPTION = Complaint.document["description"].as_string().label("description")
+
+
 def repeat_of(
     session: Session,
     *,
@@ -181,30 +184,28 @@ def repeat_of(
     """The reporter's own earlier complaint saying the same, on this channel or (by the
     same phone number) another, received since ``since``; None if there is none.
 
-    One query per way of being the same reporter, not one with an OR: PostgreSQL's
-    generic plan for the OR (psycopg prepares a statement after five runs) walked every
-    complaint of the window by date — 100+ ms each once there were 70,000 of them."""
+    One indexed branch per way of being the same reporter, joined by UNION ALL, not one
+    query with an OR: PostgreSQL's generic plan for the OR (psycopg prepares a statement
+    after five runs) walked every complaint of the window by date — 100+ ms each once
+    there were 70,000 of them. Only the columns compared are read; the complaint itself
+    only when it is the one."""
     ways = [(Complaint.channel == channel) & (Complaint.reply_to == sender)]
     if phone:
         ways.append(Complaint.reporter_phone == phone)
-    earlier = sorted(
-        {
-            c.id: c
-            for who in ways
-            for c in session.scalars(
-                select(Complaint)
-                .where(who, Complaint.received_at >= since)
-                .order_by(Complaint.received_at.desc())
-                .limit(20)
-            )
-        }.values(),
-        key=lambda c: c.received_at,
-        reverse=True,
+    columns = (Complaint.id, Complaint.received_at, _DESCRIPTION)
+    branches = [
+        select(*columns)
+        .where(who, Complaint.received_at >= since)
+        .order_by(Complaint.received_at.desc())
+        .limit(20)
+        for who in ways
+    ]
+    query = (
+        branches[0] if len(branches) == 1 else union_all(*(b.subquery().select() for b in branches))
     )
-    return next(
-        (c for c in earlier if same_complaint(c.document.get("description", ""), description)),
-        None,
-    )
+    earlier = sorted(set(session.execute(query).tuples()), key=lambda c: c[1], reverse=True)
+    found = next((c for c in earlier if same_complaint(c[2] or "", description)), None)
+    return session.get(Complaint, found[0]) if found else None
 
 
 def link_repeat(complaint: Complaint, message_ids: Sequence[str]) -> None:
@@ -235,7 +236,7 @@ _CANDIDATE = (
     Complaint.region_code,
     Complaint.lat,
     Complaint.lon,
-    Complaint.document["description"].as_string().label("description"),
+    _DESCRIPTION,
 )
 
 
