@@ -75,12 +75,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         path = tmp_path / "gateway.sqlite"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("pg_schema")
-    engine = create_engine(url)
+    return request.getfixturevalue("pg_empty")
+
+
+@pytest.fixture
+def pg_empty(pg_schema: str) -> str:
+    """The PostgreSQL test database with every table emptied."""
+    engine = create_engine(pg_schema)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
     engine.dispose()
-    return url
+    return pg_schema
 
 
 @pytest.fixture
