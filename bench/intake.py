@@ -44,6 +44,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
@@ -354,6 +355,27 @@ def serve_gateway(
     return start([*cmd, "--bind", f"127.0.0.1:{port}", *server], env, port), port, url
 
 
+def group_sizes(port: int) -> str:
+    """How many transactions the gateway's webhooks took (group commit), from /metrics."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/metrics")
+    body = conn.getresponse().read().decode()
+    conn.close()
+    found = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(body)
+        if family.name == "lapor_webhook_group_size"
+        for sample in family.samples
+        if sample.name.endswith(("_sum", "_count"))
+    }
+    webhooks = found.get("lapor_webhook_group_size_sum", 0.0)
+    commits = found.get("lapor_webhook_group_size_count", 0.0)
+    mean = webhooks / commits if commits else 0.0
+    return (
+        f"  {webhooks:.0f} webhooks in {commits:.0f} transactions (group commit: {mean:.2f} each)"
+    )
+
+
 def stored_check(url: str, result: Result) -> str:
     inbound, complaints = stored(url)
     answered = result.answered_total  # type: ignore[attr-defined]
@@ -376,9 +398,11 @@ def run(
             result = load(
                 port, concurrency, args.duration, args.warmup, mode[:2], channels=args.mix
             )
+            groups = group_sizes(port) if mode == "gateway" else ""
         finally:
             stop_proc(proc)
-        rows.append((label, result, stored_check(url, result) if mode == "gateway" else ""))
+        check = stored_check(url, result) + "\n" + groups if mode == "gateway" else ""
+        rows.append((label, result, check))
     bare, ceiling = rows[0][1].rate, rows[1][1].rate
     print(
         f"\n{kind}, {args.channels} channels, {args.workers} workers x {args.threads} threads, "
@@ -406,6 +430,7 @@ def paced(
         result = load(
             port, concurrency, args.duration, args.warmup, "pa", channels=args.mix, rate=rate
         )
+        groups = group_sizes(port)
     finally:
         stop_proc(proc)
     print(
@@ -414,6 +439,7 @@ def paced(
         f"p99 {result.pct(99):.1f} ms, errors {result.errors}"
     )
     print(stored_check(url, result))
+    print(groups)
 
 
 def main() -> None:
