@@ -21,7 +21,7 @@ a sustained half load sees. Loopback only; every run is bounded in time.
 
     python bench/intake.py [--databases sqlite,postgresql] [--concurrency 8,32]
                            [--channels sms|mixed] [--paced]
-                           [--duration 5] [--workers 4] [--threads 1]
+                           [--duration 5] [--workers N] [--threads 8]
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ from gateway.sandbox.meta_api import FakeGraphAPI  # noqa: E402
 from gateway.sandbox.server import ServerThread  # noqa: E402
 from gateway.sandbox.telegram_api import FakeBotAPI  # noqa: E402
 from gateway.sandbox.x_api import FakeXAPI  # noqa: E402
+from gateway.serve import DEFAULT_THREADS, default_workers  # noqa: E402
 
 TOKEN = "bench-auth-token"
 PATH = "/webhooks/twilio/messages"
@@ -450,8 +451,9 @@ def main() -> None:
     parser.add_argument("--paced", action="store_true", help="and again at half the best rate")
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1)
+    # serve's own defaults unless told: the gateway as shipped
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--pg-url", default=pg_default("bench"))
     args = parser.parse_args()
     args.mix = MIXED if args.channels == "mixed" else ("sms",)

@@ -37,15 +37,15 @@ def demo() -> None:
 
 @main.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
-@click.option("--workers", type=int, default=None, help="Processes [default: 2 per core].")
-@click.option("--threads", type=int, default=1, show_default=True)
-def serve(bind: str, workers: int | None, threads: int) -> None:
+@click.option("--workers", type=int, default=None, help="Processes [default: 1 per core].")
+@click.option("--threads", type=int, default=None, help="Threads of each process [default: 8].")
+def serve(bind: str, workers: int | None, threads: int | None) -> None:
     """Serve the webhooks, the API and the operator pages under gunicorn."""
-    from gateway.serve import default_workers
+    from gateway.serve import DEFAULT_THREADS, default_workers
     from gateway.serve import serve as run
 
     _upgrade_if_sqlite(load_settings().resolved_database_url)
-    run(bind, workers or default_workers(), threads)
+    run(bind, workers or default_workers(), threads or DEFAULT_THREADS)
 
 
 @main.command()

@@ -10,11 +10,16 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+# Threads of each process: the webhooks a process holds at once share one transaction
+# (gateway.group_commit), so a process needs several in hand. On PostgreSQL two processes
+# of 8 threads took a fifth more than four single-threaded ones (README, Benchmarks);
+# SQLite, one writer either way, gains nothing.
+DEFAULT_THREADS = 8
+
 
 def default_workers() -> int:
-    # Requests mostly wait on the database commit: two processes per core keep the
-    # CPUs busy while others wait.
-    return max(2, (os.cpu_count() or 1) * 2)
+    # one process per core: the Python of a request, not the commit, fills the CPUs
+    return max(2, os.cpu_count() or 1)
 
 
 def gunicorn_options(bind: str, workers: int, threads: int, timeout: int = 30) -> dict[str, Any]:
