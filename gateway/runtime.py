@@ -3,6 +3,7 @@ delivery target, built once from configuration."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -48,6 +49,9 @@ class Runtime:
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.resolved_database_url)
         self.sessions = make_session_factory(self.engine)
+        self._dispatch_lock = threading.Lock()
+        self._dispatch_queue: list[int] = []
+        self._dispatch_due = False
         # made here, not on first use: two request threads must not each make their own
         self.group_commit = GroupCommit(
             self.sessions,
@@ -133,8 +137,23 @@ class Runtime:
 
     def dispatch(self, job_ids: list[int]) -> None:
         """Send these just-committed jobs now, from this process, instead of waiting for
-        a worker's next poll. If this process dies first, a worker takes them over."""
-        self._dispatcher.submit(self._sender.run_ids, list(job_ids))
+        a worker's next poll. If this process dies first, a worker takes them over.
+
+        Jobs dispatched while the sender is busy wait for it together and are claimed
+        in one statement, not one claim each."""
+        with self._dispatch_lock:
+            self._dispatch_queue.extend(job_ids)
+            if self._dispatch_due:
+                return
+            self._dispatch_due = True
+        self._dispatcher.submit(self._send_dispatched)
+
+    def _send_dispatched(self) -> None:
+        with self._dispatch_lock:
+            job_ids, self._dispatch_queue = self._dispatch_queue, []
+            self._dispatch_due = False
+        if job_ids:
+            self._sender.run_ids(job_ids)
 
     @property
     def media_dir(self) -> Path:

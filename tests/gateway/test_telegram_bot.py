@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -327,3 +328,24 @@ def test_polling_stops_when_told(make_settings, bot_api):
     thread.join(timeout=5)
     assert not thread.is_alive()
     runtime.close()
+
+
+def test_many_citizens_at_once_each_get_their_replies_in_order(telegram):
+    """Twenty citizens write at the same moment, twice each: the webhooks share
+    transactions and the replies, dispatched while the sender is busy, leave together;
+    every citizen still gets each reply once, in the order of their messages."""
+    chats = [CHAT + n for n in range(1, 21)]
+    complaint = "Lampu jalan di gang mawar mati sejak seminggu, gelap sekali"
+    with ThreadPoolExecutor(10) as pool:
+        for text in ("/start", complaint):
+            sent = [(chat, text) for chat in chats]
+            answers = list(pool.map(lambda m: telegram.post(updates.text(*m)), sent))
+            assert [a.status_code for a in answers] == [200] * len(chats)
+    for chat in chats:
+        greeting, ask_location = telegram.wait_sent(2, chat)
+        assert "keluhan" in greeting["text"]
+        assert ask_location["reply_markup"]["keyboard"][0][0]["request_location"] is True
+    time.sleep(0.2)
+    assert all(len(telegram.api.sent(chat_id=chat)) == 2 for chat in chats)  # each once
+    with telegram.runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(InboundRecord)) == 40
