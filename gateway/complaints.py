@@ -203,7 +203,7 @@ def repeat_of(
     query = (
         branches[0] if len(branches) == 1 else union_all(*(b.subquery().select() for b in branches))
     )
-    earlier = sorted(set(session.execute(query).tuples()), key=lambda c: c[1], reverse=True)
+    earlier = sorted(set(session.execute(query)), key=lambda c: c[1], reverse=True)
     found = next((c for c in earlier if same_complaint(c[2] or "", description)), None)
     return session.get(Complaint, found[0]) if found else None
 
