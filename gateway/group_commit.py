@@ -16,6 +16,7 @@ write only through the session they are given.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -31,15 +32,21 @@ _PENDING: Any = object()
 
 
 class _Item(Generic[T]):
-    __slots__ = ("work", "order", "ready", "lead", "result", "error")
+    __slots__ = ("work", "order", "context", "ready", "lead", "result", "error")
 
     def __init__(self, work: Work[T], order: Any) -> None:
         self.work = work
         self.order = order
+        # the submitting thread's context variables (its request id in every log line),
+        # whichever thread runs the work
+        self.context = contextvars.copy_context()
         self.ready = threading.Event()
         self.lead = False
         self.result: T = _PENDING
         self.error: BaseException | None = None
+
+    def call(self, session: Session) -> T:
+        return self.context.run(self.work, session)
 
     def value(self) -> T:
         if self.error is not None:
@@ -127,7 +134,7 @@ class GroupCommit:
         """Run ``group`` in one transaction; False (rolled back) if any part failed."""
         try:
             with self.sessions() as session:
-                results = [item.work(session) for item in group]
+                results = [item.call(session) for item in group]
                 session.commit()
                 self._committed(session, len(group))
         except Exception as exc:  # noqa: BLE001 - each item is run again on its own
@@ -140,7 +147,7 @@ class GroupCommit:
     def _alone(self, item: _Item[Any]) -> None:
         try:
             with self.sessions() as session:
-                item.result = item.work(session)
+                item.result = item.call(session)
                 session.commit()
                 self._committed(session, 1)
         except BaseException as exc:  # noqa: BLE001 - handed to the item's own thread

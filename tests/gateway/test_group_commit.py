@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from gateway.group_commit import GroupCommit
+from gateway.logs import REQUEST_ID
 from gateway.models import Complaint, InboundRecord
 from gateway.runtime import Runtime
 
@@ -107,3 +108,21 @@ def test_concurrent_webhooks_and_redeliveries_are_each_stored_once(live_gateway,
     commits = runtime.group_commit
     assert commits.items == 60
     assert commits.groups < 60  # sixteen threads at once did share transactions
+
+
+def test_each_item_runs_with_its_own_request_id(runtime: Runtime):
+    """The leader runs the others' work, but every log line of a webhook still carries
+    that webhook's request id."""
+    commits = GroupCommit(runtime.sessions)
+
+    def submit(request_id: str, work):
+        REQUEST_ID.set(request_id)
+        return commits.run(work)
+
+    with ThreadPoolExecutor(5) as pool:
+        first = pool.submit(submit, "leader", _hold_until_queued(commits, 4))
+        time.sleep(0.05)
+        own = [pool.submit(submit, f"req-{n}", lambda s: REQUEST_ID.get()) for n in range(4)]
+        first.result(10)
+        assert [f.result(10) for f in own] == [f"req-{n}" for n in range(4)]
+    assert commits.groups == 2
