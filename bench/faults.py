@@ -95,6 +95,12 @@ class Processes:
             self.kills[which] += 1
         self.start_web() if which == "web" else self.start_worker()
 
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         for proc in (self.web, self.worker):
             if proc is not None and proc.poll() is None:
@@ -224,78 +230,82 @@ def main() -> int:
             duplicate_window_hours=0,
         )
         log = workdir / "processes.log"
-        procs = Processes(env, port, log)
-        procs.start_web()
-        procs.start_worker()
-        wait_port(port, procs.web, timeout=60)  # a refused first message is not a fault
-        messages = [
-            (
-                f"SM{n:032x}",
-                f"LAPOR {rng.choice(WORDS)} rusak di dekat rumah warga nomor {n} LOKASI "
-                f"Kota Bandung",
-            )
-            for n in range(args.messages)
-        ]
-        acked: dict[str, int] = {}
-        stop_at = time.monotonic() + args.max_seconds
-        shares = [messages[i :: args.concurrency] for i in range(args.concurrency)]
-        senders = [
-            threading.Thread(target=send_all, args=(port, share, acked, stop_at))
-            for share in shares
-        ]
-        started = time.monotonic()
-        for t in senders:
-            t.start()
-        done: dict[str, int] = {}
-        while any(t.is_alive() for t in senders):
-            pause = (
-                rng.expovariate(1 / args.kill_every) if args.fault == "kill" else args.restart_every
-            )
-            time.sleep(pause)
-            if any(t.is_alive() for t in senders):
+        with Processes(env, port, log) as procs:  # stopped however the run ends
+            procs.start_web()
+            procs.start_worker()
+            wait_port(port, procs.web, timeout=60)  # a refused first message is not a fault
+            messages = [
+                (
+                    f"SM{n:032x}",
+                    f"LAPOR {rng.choice(WORDS)} rusak di dekat rumah warga nomor {n} LOKASI "
+                    f"Kota Bandung",
+                )
+                for n in range(args.messages)
+            ]
+            acked: dict[str, int] = {}
+            stop_at = time.monotonic() + args.max_seconds
+            shares = [messages[i :: args.concurrency] for i in range(args.concurrency)]
+            senders = [
+                threading.Thread(target=send_all, args=(port, share, acked, stop_at))
+                for share in shares
+            ]
+            started = time.monotonic()
+            for t in senders:
+                t.start()
+            done: dict[str, int] = {}
+            while any(t.is_alive() for t in senders):
+                pause = (
+                    rng.expovariate(1 / args.kill_every)
+                    if args.fault == "kill"
+                    else args.restart_every
+                )
+                time.sleep(pause)
+                if any(t.is_alive() for t in senders):
+                    what = disturb(args, rng, procs, receiver)
+                    done[what] = done.get(what, 0) + 1
+            elapsed = time.monotonic() - started
+            if args.fault == "central-down":  # once more, with the whole backlog waiting
                 what = disturb(args, rng, procs, receiver)
-                done[what] = done.get(what, 0) + 1
-        elapsed = time.monotonic() - started
-        if args.fault == "central-down":  # once more, with the whole backlog waiting
-            what = disturb(args, rng, procs, receiver)
-            done[what] += 1
-        survived = args.fault != "kill" and procs.web.poll() is None and procs.worker.poll() is None
-        if args.fault == "kill":
-            procs.kill("worker")  # a clean worker for the drain
-        deadline = time.monotonic() + 300
-        engine = make_engine(url)
-        while time.monotonic() < deadline:
-            try:
-                with engine.connect() as conn:
-                    pending = conn.scalar(
-                        select(func.count())
-                        .select_from(Complaint)
-                        .where(Complaint.status != "submitted")
-                    )
-            except Exception:  # noqa: BLE001 - the database may still be starting
-                pending = -1
-            if not pending:
-                break
-            time.sleep(1)
-        drained_in = time.monotonic() - started - elapsed
-        procs.stop()
-        with engine.connect() as conn:
-            stored = dict(
-                conn.execute(
-                    select(InboundRecord.external_id, func.count()).group_by(
-                        InboundRecord.external_id
-                    )
-                ).all()
+                done[what] += 1
+            survived = (
+                args.fault != "kill" and procs.web.poll() is None and procs.worker.poll() is None
             )
-            complaints = conn.scalar(select(func.count()).select_from(Complaint))
-            dead = conn.scalar(
-                select(func.count()).select_from(OutboxJob).where(OutboxJob.status == "dead")
-            )
-            most_attempts = conn.scalar(select(func.max(OutboxJob.attempts))) or 0
-        engine.dispose()
-        retries, outside, highest = retry_spacing(log)
-        if args.log:
-            shutil.copy(log, args.log)
+            if args.fault == "kill":
+                procs.kill("worker")  # a clean worker for the drain
+            deadline = time.monotonic() + 300
+            engine = make_engine(url)
+            while time.monotonic() < deadline:
+                try:
+                    with engine.connect() as conn:
+                        pending = conn.scalar(
+                            select(func.count())
+                            .select_from(Complaint)
+                            .where(Complaint.status != "submitted")
+                        )
+                except Exception:  # noqa: BLE001 - the database may still be starting
+                    pending = -1
+                if not pending:
+                    break
+                time.sleep(1)
+            drained_in = time.monotonic() - started - elapsed
+            procs.stop()
+            with engine.connect() as conn:
+                stored = dict(
+                    conn.execute(
+                        select(InboundRecord.external_id, func.count()).group_by(
+                            InboundRecord.external_id
+                        )
+                    ).all()
+                )
+                complaints = conn.scalar(select(func.count()).select_from(Complaint))
+                dead = conn.scalar(
+                    select(func.count()).select_from(OutboxJob).where(OutboxJob.status == "dead")
+                )
+                most_attempts = conn.scalar(select(func.max(OutboxJob.attempts))) or 0
+            engine.dispose()
+            retries, outside, highest = retry_spacing(log)
+            if args.log:
+                shutil.copy(log, args.log)
     answered = set(acked)
     lost = [sid for sid in answered if stored.get(sid) != 1]
     server_errors = {c: n for c, n in codes_seen.items() if isinstance(c, int) and c >= 500}
