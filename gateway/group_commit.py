@@ -58,9 +58,9 @@ class GroupCommit:
     """Runs units of work in shared transactions; ``limit`` items at most per group.
 
     ``after_commit(session, size)`` runs in the leader right after each commit of ``size``
-    items (e.g. counting what the group created); ``order`` keys sort a group before it runs, so all
-    groups take their row locks in the same order and two of them cannot deadlock on
-    them."""
+    items (e.g. counting what the group created); ``order`` keys sort a group before it
+    runs, so all groups take their row locks in the same order and two of them cannot
+    deadlock on them."""
 
     def __init__(
         self,
@@ -75,7 +75,9 @@ class GroupCommit:
         self._lock = threading.Lock()
         self._queue: list[_Item[Any]] = []
         self._leading = False
-        self.groups = 0  # transactions committed, for tests and the benchmark's report
+        # transactions committed and items in them, for tests; operators and the benchmark
+        # read the same from lapor_webhook_group_size (after_commit)
+        self.groups = 0
         self.items = 0
 
     def waiting(self) -> int:

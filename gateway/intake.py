@@ -103,17 +103,18 @@ class Stored:
 
 
 def _params(msg: InboundMessage, default_language: str) -> dict[str, Any]:
+    now = utcnow()
     return {
         "msg_channel": msg.channel,
         "msg_external_id": msg.external_id,
         "msg_sender": msg.sender,
         "msg_text": msg.text,
         "msg_payload": msg.raw,
-        "msg_received_at": msg.received_at or utcnow(),
+        "msg_received_at": msg.received_at or now,
         "channel": msg.channel,
         "sender": msg.sender,
         "language": default_language,
-        "now": utcnow(),
+        "now": now,
     }
 
 
