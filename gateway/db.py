@@ -2,7 +2,9 @@
 
 SQLite runs in WAL mode and every transaction starts with ``BEGIN IMMEDIATE``: writers
 queue for the lock up front instead of failing half-way with "database is locked",
-which is what lets several web processes and a worker share one file.
+which is what lets several web processes and a worker share one file. They queue on a
+file lock (``gateway.sqlite_writers``), which hands the database over the moment it is
+free.
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.sqlite_writers import WriterLockedConnection, connection_class
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     if url.startswith("sqlite"):
-        db_path = url.split("///", 1)[-1]
+        db_path = url.split("///", 1)[-1].split("?", 1)[0]
+        connect_args: dict[str, object] = {"timeout": 30}
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+            connect_args["factory"] = connection_class(db_path)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -36,6 +42,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_on_begin(conn):  # type: ignore[no-untyped-def]
+            raw = conn.connection.dbapi_connection
+            if isinstance(raw, WriterLockedConnection):
+                raw.acquire()
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
