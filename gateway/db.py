@@ -58,6 +58,17 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def commit_before_network(session: Session) -> None:
+    """Call before a network call made inside a transaction. SQLite has one writer, and
+    the gateway's transactions are writers from their first statement: one held open
+    across a call would stop every web request for as long as the call takes (a slow
+    central system: its whole timeout). There, what is written so far is committed and
+    the rest goes in a fresh transaction. PostgreSQL keeps its transaction, and with it
+    its row locks, since it blocks no one else."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()
+
+
 def alembic_config(url: str) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

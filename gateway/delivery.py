@@ -18,6 +18,7 @@ from forwarder.sqltypes import utcnow
 from forwarder.worker import Handler
 from gateway import metrics, texts
 from gateway.complaints import DELIVER_JOB, SEND_JOB, add_event, earlier_report
+from gateway.db import commit_before_network
 from gateway.models import (
     Complaint,
     ComplaintStatus,
@@ -86,6 +87,7 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             ):
                 complaint.possible_duplicate_of = earlier.id
         document = outbound_document(complaint.document)
+        commit_before_network(session)
         receipt = runtime.target.deliver(document, idempotency_key=complaint.id)
         now = utcnow()
         complaint.status = ComplaintStatus.SUBMITTED
@@ -155,6 +157,7 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
                 runtime.public_url(f"/webhooks/{adapter.name}/status") if hooks else None
             ),
         )
+        commit_before_network(session)
         try:
             result = adapter.send(request)
         except SendError as exc:
@@ -192,6 +195,7 @@ def fetch_attachments(session: Session, runtime: Runtime, complaint: Complaint) 
             adapter = runtime.adapter_for(media.channel, complaint.reply_to or "")
             if adapter is None:
                 raise PermanentError(f"no adapter fetches {media.channel} files")
+            commit_before_network(session)
             try:
                 content = adapter.fetch_media(media.ref)
             except SendError as exc:

@@ -3,6 +3,7 @@ HTTP: the sandbox central, a misbehaving central, and the stand-in Twilio API.""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from sqlalchemy import select
@@ -220,3 +221,32 @@ def test_anonymous_identity_never_reaches_the_central(make_settings, live_gatewa
     assert "6281298765432" not in captured[0] and "first_name" not in captured[0]
     assert "0813-1111-2222" not in captured[0] and "3201011508950001" not in captured[0]
     assert "pungutan+liar" in captured[0]  # the complaint itself still goes
+
+
+def test_citizens_are_answered_while_a_delivery_waits_on_a_slow_central(
+    make_settings, live_gateway, sms, tmp_path
+):
+    """SQLite has one writer: a delivery must not hold it while its POST waits."""
+    url, _ = live_gateway
+    submit(url, "Sampah menumpuk di pasar sudah dua minggu LOKASI Pasar Kramat, Kota Cirebon")
+    inner = create_central_app(tmp_path / "c.sqlite")
+    stall = 3.0
+    flaky = FlakyCentral(inner, [("sleep", stall)])
+    with ServerThread(flaky) as server:
+        runtime = runtime_for(make_settings, forward_url=server.url, forward_timeout_seconds=10)
+        worker = threading.Thread(target=drain, args=(runtime,))
+        worker.start()
+        deadline = time.monotonic() + 10
+        while flaky.seen == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert flaky.seen == 1  # the delivery's POST is in flight, the central stalling
+        started = time.monotonic()
+        replies = sms("+6281298765432").say("LAPOR Lampu jalan mati di gang Melati")
+        answered_in = time.monotonic() - started
+        worker.join(timeout=30)
+    assert "LPR-" in replies[0]
+    assert answered_in < stall / 2
+    with runtime.sessions() as s:
+        statuses = sorted(c.status for c in s.scalars(select(Complaint)))
+    assert statuses == ["queued", "submitted"] or statuses == ["submitted", "submitted"]
+    runtime.close()
