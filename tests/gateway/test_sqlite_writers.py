@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -109,8 +110,26 @@ def test_a_thread_holding_the_lock_does_not_wait_for_itself(database: Path):
     started = time.monotonic()
     second.acquire()  # returns at once: left to SQLite's busy handler
     assert time.monotonic() - started < 1
-    assert not second._holding
+    assert not second.holding
     first.commit()
     assert _lock_is_free(database)
     second.close()
     first.close()
+
+
+def test_a_connection_closed_by_another_thread_frees_its_thread_to_write_again(
+    database: Path,
+):
+    cls = connection_class(str(database))
+    first = sqlite3.connect(database, factory=cls, isolation_level=None, check_same_thread=False)
+    first.acquire()
+    first.execute("BEGIN IMMEDIATE")
+    closer = threading.Thread(target=first.close)  # as a pool disposing of it would
+    closer.start()
+    closer.join()
+    assert _lock_is_free(database)
+    again = sqlite3.connect(database, factory=cls, isolation_level=None)
+    again.acquire()  # not mistaken for "already held by this thread"
+    assert again.holding and not _lock_is_free(database)
+    again.rollback()
+    again.close()
