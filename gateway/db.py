@@ -9,6 +9,8 @@ free.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -58,15 +60,22 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def commit_before_network(session: Session) -> None:
-    """Call before a network call made inside a transaction. SQLite has one writer, and
-    the gateway's transactions are writers from their first statement: one held open
-    across a call would stop every web request for as long as the call takes (a slow
-    central system: its whole timeout). There, what is written so far is committed and
-    the rest goes in a fresh transaction. PostgreSQL keeps its transaction, and with it
-    its row locks, since it blocks no one else."""
-    if session.get_bind().dialect.name == "sqlite":
+@contextmanager
+def network_call(session: Session, *rows: object) -> Iterator[None]:
+    """Around a network call made inside a transaction. SQLite has one writer, and the
+    gateway's transactions are writers from their first statement: one held open across
+    a call would stop every web request for as long as the call takes (a slow central
+    system: its whole timeout). There, what is written so far is committed first, the
+    rest goes in a fresh transaction, and ``rows`` are read again after the call, since
+    others may have written them meanwhile. PostgreSQL keeps its transaction and its
+    row locks, which block no one else."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
         session.commit()
+    yield
+    if sqlite:
+        for row in rows:
+            session.refresh(row)
 
 
 def alembic_config(url: str) -> AlembicConfig:

@@ -18,7 +18,7 @@ from forwarder.sqltypes import utcnow
 from forwarder.worker import Handler
 from gateway import metrics, texts
 from gateway.complaints import DELIVER_JOB, SEND_JOB, add_event, earlier_report
-from gateway.db import commit_before_network
+from gateway.db import network_call
 from gateway.models import (
     Complaint,
     ComplaintStatus,
@@ -87,15 +87,19 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             ):
                 complaint.possible_duplicate_of = earlier.id
         document = outbound_document(complaint.document)
-        commit_before_network(session)
-        receipt = runtime.target.deliver(document, idempotency_key=complaint.id)
+        # submitted when sent: a status pushed back before the answer is already later
         now = utcnow()
-        complaint.status = ComplaintStatus.SUBMITTED
+        with network_call(session, complaint):
+            receipt = runtime.target.deliver(document, idempotency_key=complaint.id)
+        # A status the central system pushed while the POST was out is newer: kept. (On
+        # PostgreSQL the push waits for this row's lock; on SQLite it may land meanwhile.)
+        if complaint.status in (ComplaintStatus.RECEIVED, ComplaintStatus.QUEUED):
+            complaint.status = ComplaintStatus.SUBMITTED
         complaint.central_target = runtime.target.name
         complaint.central_id = receipt.central_id
         complaint.central_token = receipt.token
         complaint.submitted_at = now
-        complaint.updated_at = now
+        complaint.updated_at = utcnow()
         complaint.document = {**complaint.document, "submitted_at": now.isoformat()}
         note = f"{runtime.target.name} id {receipt.central_id or '-'}"
         if receipt.token:
@@ -157,9 +161,9 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
                 runtime.public_url(f"/webhooks/{adapter.name}/status") if hooks else None
             ),
         )
-        commit_before_network(session)
         try:
-            result = adapter.send(request)
+            with network_call(session):
+                result = adapter.send(request)
         except SendError as exc:
             if exc.permanent:
                 message.status, message.error = OutboundStatus.FAILED, str(exc)
@@ -182,7 +186,9 @@ def fetch_attachments(session: Session, runtime: Runtime, complaint: Complaint) 
     """Fetch and keep the files of ``complaint`` that are still only the channel's
     references, and complete their size and sha256 in its document. True if any was."""
     prefix = runtime.dialog_config.media_base_url
-    attachments = complaint.document.get("attachments") or []
+    # copies: the document's JSON is not tracked for changes in place, and a change the
+    # session cannot see would be lost when the complaint is read again (network_call)
+    attachments = [dict(a) for a in complaint.document.get("attachments") or []]
     changed = False
     for attachment in attachments:
         if not attachment["url"].startswith(prefix) or attachment.get("sha256"):
@@ -195,9 +201,9 @@ def fetch_attachments(session: Session, runtime: Runtime, complaint: Complaint) 
             adapter = runtime.adapter_for(media.channel, complaint.reply_to or "")
             if adapter is None:
                 raise PermanentError(f"no adapter fetches {media.channel} files")
-            commit_before_network(session)
             try:
-                content = adapter.fetch_media(media.ref)
+                with network_call(session):
+                    content = adapter.fetch_media(media.ref)
             except SendError as exc:
                 raise (PermanentError if exc.permanent else RetryableError)(
                     f"fetching attachment: {exc}"

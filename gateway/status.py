@@ -14,7 +14,7 @@ from forwarder.sqltypes import utcnow
 from forwarder.targets.open311 import UpdatesNotSupported
 from gateway import metrics, sla, texts
 from gateway.complaints import add_event
-from gateway.db import commit_before_network
+from gateway.db import network_call
 from gateway.delivery import queue_message
 from gateway.models import ChannelState, Complaint, ComplaintEvent, ComplaintStatus
 from gateway.runtime import Runtime
@@ -161,8 +161,9 @@ def pull_updates(runtime: Runtime) -> int:
             return 0
         mark = session.get(ChannelState, UPDATES_MARK)
         since = datetime.fromisoformat(mark.value) - FEED_MARGIN if mark else now - FEED_START
-        commit_before_network(session)
-        updates = sorted(target.fetch_updates(since, now), key=lambda u: (u.updated, u.update_id))
+        with network_call(session):
+            found = target.fetch_updates(since, now)
+        updates = sorted(found, key=lambda u: (u.updated, u.update_id))
         ids = sorted({u.central_id for u in updates})
         held: dict[str, Complaint] = {}
         for start in range(0, len(ids), PULL_BATCH):
@@ -226,8 +227,9 @@ def _pull_current_state(runtime: Runtime) -> int:
         ).all()
         for start in range(0, len(open_complaints), PULL_BATCH):
             batch = {c.central_id: c for c in open_complaints[start : start + PULL_BATCH]}
-            commit_before_network(session)
-            for remote in fetch(list(batch)):
+            with network_call(session, *batch.values()):
+                remotes = fetch(list(batch))
+            for remote in remotes:
                 complaint = batch.get(remote.central_id)
                 if complaint is None or (complaint.status, complaint.resolution) == (
                     remote.status,

@@ -250,3 +250,42 @@ def test_citizens_are_answered_while_a_delivery_waits_on_a_slow_central(
         statuses = sorted(c.status for c in s.scalars(select(Complaint)))
     assert statuses == ["queued", "submitted"] or statuses == ["submitted", "submitted"]
     runtime.close()
+
+
+def test_a_status_pushed_while_the_post_is_out_is_kept(make_settings, live_gateway, tmp_path):
+    """The central system may push a status back before it answers the POST that filed the
+    complaint: that status is newer than "submitted" and stays."""
+    from gateway.app import create_app
+    from tests.gateway.test_central_events import SECRET, push
+
+    url, _ = live_gateway
+    submit(url, "Jembatan kayu di desa kami patah sebagian LOKASI Desa Sukamaju")
+    events = create_app(make_settings(central_events_secret=SECRET))
+    inner = create_central_app(tmp_path / "c.sqlite")
+    flaky = FlakyCentral(inner, [("sleep", 1.5)])
+    with ServerThread(flaky) as server:
+        runtime = runtime_for(make_settings, forward_url=server.url, notify_on_submitted=False)
+        code = only_complaint(runtime).tracking_code
+        worker = threading.Thread(target=drain, args=(runtime,))
+        worker.start()
+        deadline = time.monotonic() + 10
+        while flaky.seen == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert flaky.seen == 1  # the POST is out
+        # on PostgreSQL this waits for the delivery's row lock; on SQLite it lands now
+        answer = push(
+            events.test_client(), {"event_id": "v1", "tracking_code": code, "status": "verified"}
+        )
+        worker.join(timeout=30)
+    assert answer.json["recorded"] == 1
+    row = only_complaint(runtime)
+    assert row.status == "verified" and row.central_id == "1"
+    public = events.test_client().get(f"/api/v1/complaints/{code}").json
+    assert [e["status"] for e in public["timeline"]] == [
+        "received",
+        "queued",
+        "submitted",
+        "verified",
+    ]
+    events.extensions["lapor"].close()
+    runtime.close()
