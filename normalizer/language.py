@@ -17,6 +17,8 @@ import re
 
 import pycld2
 
+from normalizer.tracking import without_tracking_codes
+
 _WORD = re.compile(r"[a-z']+")
 _ID = frozenset(
     """yang dan di ke dari ini itu tidak gak ga nggak enggak tdk sudah sdh belum blm ada
@@ -37,7 +39,7 @@ _EN = frozenset(
 
 def detect_language(text: str) -> str | None:
     """``"en"``, ``"id"``, or None when the text does not tell."""
-    words = _WORD.findall(text.lower())
+    words = _WORD.findall(without_tracking_codes(text).lower())
     en = sum(w in _EN for w in words)
     idn = sum(w in _ID for w in words)
     if en > idn:

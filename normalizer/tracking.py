@@ -16,6 +16,12 @@ def new_tracking_code() -> str:
     return "LPR-" + "".join(secrets.choice(ALPHABET) for _ in range(8))
 
 
+def without_tracking_codes(text: str) -> str:
+    """``text`` with the tracking codes it quotes taken out: their random letters can
+    spell words ("LPR-6BQD1ARE")."""
+    return _LOOSE_RE.sub(" ", text)
+
+
 def normalize_tracking_code(text: str) -> str | None:
     """The canonical code in ``text`` as a citizen might type it (``lpr-ab12cd34``,
     ``LPR AB12CD3O``), or None."""

@@ -96,6 +96,9 @@ def test_reply_language_and_written_language():
     javanese = "Dalan neng desa kula rusak banget, wis telung sasi ora didandani"
     assert text_language(javanese) == "jv" and complaint_language(javanese, "id") == "jv"
     assert text_language("halo") is None
+    # a quoted tracking code's random letters say nothing ("ARE" is not English here)
+    assert detect_language("/status LPR-6BQD1ARE") is None
+    assert detect_language("cek lpr 6bqd1are dong") is None
 
 
 def test_stemming_from_many_threads_at_once():
