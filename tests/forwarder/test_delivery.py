@@ -35,6 +35,18 @@ def drain(runtime: Runtime, idle_polls: int = 3) -> None:
     make_worker(runtime, poll_seconds=0.02).run(max_idle_polls=idle_polls)
 
 
+def drain_until_posted(runtime: Runtime, flaky: FlakyCentral) -> threading.Thread:
+    """A worker draining in the background, returned once its first POST has reached the
+    (stalling) central system."""
+    worker = threading.Thread(target=drain, args=(runtime,))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while flaky.seen == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert flaky.seen == 1  # the delivery's POST is in flight, the central stalling
+    return worker
+
+
 def only_complaint(runtime: Runtime) -> Complaint:
     with runtime.sessions() as s:
         return s.scalars(select(Complaint)).one()
@@ -234,12 +246,7 @@ def test_citizens_are_answered_while_a_delivery_waits_on_a_slow_central(
     flaky = FlakyCentral(inner, [("sleep", stall)])
     with ServerThread(flaky) as server:
         runtime = runtime_for(make_settings, forward_url=server.url, forward_timeout_seconds=10)
-        worker = threading.Thread(target=drain, args=(runtime,))
-        worker.start()
-        deadline = time.monotonic() + 10
-        while flaky.seen == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert flaky.seen == 1  # the delivery's POST is in flight, the central stalling
+        worker = drain_until_posted(runtime, flaky)
         started = time.monotonic()
         replies = sms("+6281298765432").say("LAPOR Lampu jalan mati di gang Melati")
         answered_in = time.monotonic() - started
@@ -266,12 +273,7 @@ def test_a_status_pushed_while_the_post_is_out_is_kept(make_settings, live_gatew
     with ServerThread(flaky) as server:
         runtime = runtime_for(make_settings, forward_url=server.url, notify_on_submitted=False)
         code = only_complaint(runtime).tracking_code
-        worker = threading.Thread(target=drain, args=(runtime,))
-        worker.start()
-        deadline = time.monotonic() + 10
-        while flaky.seen == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert flaky.seen == 1  # the POST is out
+        worker = drain_until_posted(runtime, flaky)
         # on PostgreSQL this waits for the delivery's row lock; on SQLite it lands now
         answer = push(
             events.test_client(), {"event_id": "v1", "tracking_code": code, "status": "verified"}
