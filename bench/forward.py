@@ -1,14 +1,17 @@
 """Forwarding benchmark: a backlog of complaints drained to a local receiver.
 
     python bench/forward.py [--databases sqlite,postgresql] [--count 20000] [--workers 2]
+                            [--threads 4] [--latency-ms 0]
 
 For each database it fills the outbox with ``--count`` complaints (each with a place to
 read as a region, as citizens write them), starts ``--workers`` ``lapor-gateway worker
---burst`` processes delivering to a signed-webhook receiver on 127.0.0.1, and times the
-drain. In the same run it measures the ceiling: the same number of raw ``requests``
-POSTs of a complaint-sized JSON body to the same receiver, from the same number of
-processes. The receiver counts every POST and every distinct idempotency key, so a
-complaint delivered twice shows as a duplicate. Loopback only; bounded by --count.
+--burst`` processes (each running ``--threads`` jobs at once) delivering to a
+signed-webhook receiver on 127.0.0.1, and times the drain. In the same run it measures
+the ceiling: the same number of raw ``requests`` POSTs of a complaint-sized JSON body to
+the same receiver, from the same number of processes and threads. ``--latency-ms`` makes
+the receiver answer that late, as a central system across the country would (for both).
+The receiver counts every POST and every distinct idempotency key, so a complaint
+delivered twice shows as a duplicate. Loopback only; bounded by --count.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -53,6 +57,8 @@ PLACES = [
 
 
 class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # http.server's 5 refuses a burst of new connections
+
     def handle_error(self, request: object, client_address: object) -> None:
         # a gateway killed mid-request (bench/faults.py) resets its connection: expected
         if not isinstance(sys.exc_info()[1], ConnectionError):
@@ -179,26 +185,36 @@ def fill(url: str, count: int) -> None:
     engine.dispose()
 
 
-def _post_share(args: tuple[str, int, bytes]) -> int:
-    url, n, body = args
+def _split(count: int, parts: int) -> list[int]:
+    return [count // parts + (i < count % parts) for i in range(parts)]
+
+
+def _post_thread(url: str, n: int, body: bytes) -> None:
     http = requests.Session()
     for _ in range(n):
         headers = {"Content-Type": "application/json", "Idempotency-Key": f"ceil-{uuid.uuid4()}"}
         http.post(url, data=body, headers=headers, timeout=10).raise_for_status()
+
+
+def _post_share(args: tuple[str, int, int, bytes]) -> int:
+    url, n, threads, body = args
+    with ThreadPoolExecutor(threads) as pool:
+        for done in [pool.submit(_post_thread, url, k, body) for k in _split(n, threads)]:
+            done.result()
     return n
 
 
-def ceiling(receiver: Receiver, count: int, processes: int) -> float:
+def ceiling(receiver: Receiver, count: int, processes: int, threads: int) -> float:
     body = json.dumps({"description": "x" * 600, "reporter": {"phone": "+6281234567890"}})
-    shares = [count // processes + (i < count % processes) for i in range(processes)]
     started = time.perf_counter()
     with multiprocessing.Pool(processes) as pool:
-        pool.map(_post_share, [(receiver.url, s, body.encode()) for s in shares])
+        shares = [(receiver.url, n, threads, body.encode()) for n in _split(count, processes)]
+        pool.map(_post_share, shares)
     return count / (time.perf_counter() - started)
 
 
-def drain(url: str, receiver: Receiver, workers: int, workdir: Path) -> float:
-    env = delivering_env(url, workdir, receiver)
+def drain(url: str, receiver: Receiver, workers: int, threads: int, workdir: Path) -> float:
+    env = delivering_env(url, workdir, receiver, worker_concurrency=threads)
     started = time.perf_counter()
     procs = [
         subprocess.Popen(
@@ -210,7 +226,8 @@ def drain(url: str, receiver: Receiver, workers: int, workdir: Path) -> float:
         for i in range(workers)
     ]
     for proc in procs:
-        proc.wait(timeout=3600)
+        if proc.wait(timeout=3600) != 0:
+            raise SystemExit(f"a worker exited with {proc.returncode}: no figure to report")
     return time.perf_counter() - started
 
 
@@ -220,9 +237,9 @@ def run(kind: str, args: argparse.Namespace, workdir: Path, receiver: Receiver) 
     fill(url, args.count)
     print(f"\n{kind}: {args.count} complaints queued in {time.perf_counter() - t0:.1f} s")
     receiver.reset()
-    raw = ceiling(receiver, min(args.count, args.ceiling_count), args.workers)
+    raw = ceiling(receiver, min(args.count, args.ceiling_count), args.workers, args.threads)
     receiver.reset()
-    seconds = drain(url, receiver, args.workers, workdir)
+    seconds = drain(url, receiver, args.workers, args.threads, workdir)
     engine = make_engine(url)
     with engine.connect() as conn:
         submitted = conn.scalar(
@@ -233,9 +250,10 @@ def run(kind: str, args: argparse.Namespace, workdir: Path, receiver: Receiver) 
     engine.dispose()
     rate = args.count / seconds
     duplicates = receiver.posts - len(receiver.keys)
-    print(f"  raw requests POST ceiling ({args.workers} processes)  {raw:8.0f} req/s")
+    clients = f"{args.workers} processes x {args.threads} threads"
+    print(f"  raw requests POST ceiling ({clients})  {raw:8.0f} req/s")
     print(
-        f"  lapor-gateway worker x{args.workers}              {rate:8.0f} complaints/s "
+        f"  lapor-gateway worker ({clients})       {rate:8.0f} complaints/s "
         f"= {rate / raw:.0%} of the ceiling ({seconds:.1f} s)"
     )
     print(
@@ -250,9 +268,14 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--ceiling-count", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="jobs a worker runs at once")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="the receiver's delay")
     parser.add_argument("--pg-url", default=pg_default("forward"))
     args = parser.parse_args()
     receiver = Receiver()
+    if args.latency_ms > 0:
+        receiver.mode, receiver.slow_seconds = "slow", args.latency_ms / 1000
+    print(f"receiver on 127.0.0.1, answering after {args.latency_ms:.0f} ms")
     with tempfile.TemporaryDirectory(prefix="lapor-forward-") as tmp:
         for kind in args.databases.split(","):
             run(kind.strip(), args, Path(tmp), receiver)

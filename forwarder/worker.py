@@ -5,9 +5,15 @@ message id) to the session it is given; the worker records the job's outcome in 
 same transaction, so the result and the job's ``done`` commit together or not at all.
 
 Each job commits on its own, right after its delivery, although one commit per claimed
-batch would be cheaper: a worker that dies then re-sends at most the one delivery in
-flight, not every delivery of its batch. Central systems that ignore idempotency keys
-(plain Open311 servers) would file each re-sent complaint again.
+batch would be cheaper: a worker that dies then re-sends at most the deliveries in
+flight (one a job thread), not every delivery of its batch. Central systems that ignore
+idempotency keys (plain Open311 servers) would file each re-sent complaint again.
+
+A worker may run ``concurrency`` jobs of a batch at once, each in its own transaction: a
+central system or a messaging API far away answers in tens or hundreds of milliseconds,
+and one job at a time would leave the worker waiting on the network for most of its
+life. Jobs that share a lane (``lane(job)``, e.g. the messages to one citizen) still run
+one after another, in the order they were queued.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +41,12 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Session, ClaimedJob], dict[str, Any] | None]
 # Called in the transaction that buries a job, to mark what it was for (e.g. a complaint).
 DeadHandler = Callable[[Session, ClaimedJob, str], None]
+# Jobs with the same lane run in claim order, never side by side.
+Lane = Callable[[ClaimedJob], Hashable]
+
+
+def own_lane(job: ClaimedJob) -> Hashable:
+    return job.id
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,8 @@ class Worker:
         policy: RetryPolicy | None = None,
         on_dead: Mapping[str, DeadHandler] | None = None,
         periodic: Sequence[tuple[float, Callable[[], object]]] = (),
+        concurrency: int = 1,
+        lane: Lane = own_lane,
     ) -> None:
         self.session_factory = session_factory
         self.handlers = dict(handlers)
@@ -78,9 +93,18 @@ class Worker:
         # (interval seconds, task): run between batches, e.g. pulling status updates
         self.periodic = [[interval, task, 0.0] for interval, task in periodic]
         self.stop_event = threading.Event()
+        self.concurrency = max(1, concurrency)
+        self.lane = lane
+        self._pool: ThreadPoolExecutor | None = None
 
     def run(self, max_idle_polls: int | None = None) -> None:
         """Work until stopped (or, for tests and the demo, until idle that many polls)."""
+        try:
+            self._run(max_idle_polls)
+        finally:
+            self.close()
+
+    def _run(self, max_idle_polls: int | None) -> None:
         idle = 0
         while not self.stop_event.is_set():
             self.run_periodic()
@@ -118,8 +142,7 @@ class Worker:
         """Claim one batch and process it; the number of jobs claimed."""
         with self.session_factory() as session:
             jobs = outbox.claim(session, self.worker_id, self.batch_size, self.lease_seconds)
-        for job in jobs:
-            self._process(job)
+        self._process_all(jobs)
         return len(jobs)
 
     def run_ids(self, ids: list[int]) -> int:
@@ -127,9 +150,33 @@ class Worker:
         have been quicker); the number processed."""
         with self.session_factory() as session:
             jobs = outbox.claim(session, self.worker_id, len(ids), self.lease_seconds, ids=ids)
+        self._process_all(jobs)
+        return len(jobs)
+
+    def close(self) -> None:
+        """Stop the threads that run jobs side by side (the next batch starts new ones)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def _process_all(self, jobs: Sequence[ClaimedJob]) -> None:
+        lanes: dict[Hashable, list[ClaimedJob]] = {}
+        for job in jobs:
+            lanes.setdefault(self.lane(job), []).append(job)
+        if self.concurrency == 1 or len(lanes) == 1:
+            for job in jobs:
+                self._process(job)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="job")
+        futures = [self._pool.submit(self._process_lane, lane) for lane in lanes.values()]
+        wait(futures)
+        for future in futures:
+            future.result()  # a database failure is raised here, as the serial loop would
+
+    def _process_lane(self, jobs: list[ClaimedJob]) -> None:
         for job in jobs:
             self._process(job)
-        return len(jobs)
 
     def _process(self, job: ClaimedJob) -> None:
         with self.session_factory() as session:

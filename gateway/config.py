@@ -125,6 +125,7 @@ class Settings(BaseSettings):
 
     worker_poll_seconds: float = 0.5
     worker_batch_size: int = Field(default=20, ge=1)
+    worker_concurrency: int = Field(default=4, ge=1)
     worker_lease_seconds: float = 120.0
     # How often a worker asks the target about open complaints (0: never).
     status_poll_seconds: float = 300.0
@@ -263,6 +264,7 @@ MEANINGS = {
     "lapor_wire_format": "`xml` or `json` (empty: as the mapping file says)",
     "worker_poll_seconds": "how often an idle worker looks for due jobs",
     "worker_batch_size": "jobs a worker claims at once",
+    "worker_concurrency": "jobs a worker runs at once (a citizen's messages still leave in order)",
     "worker_lease_seconds": "how long a claimed job is a worker's before another may take it",
     "status_poll_seconds": "how often a worker pulls status updates (0: never)",
     "status_pull_mode": "`auto` (the `servicerequestupdates` feed when the server has one), "

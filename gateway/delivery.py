@@ -45,9 +45,15 @@ def queue_outbound(session: Session, runtime: Runtime, message: OutboundMessage,
         session,
         SEND_JOB,
         key,
-        {"outbound_id": message.id},
+        {"outbound_id": message.id, "lane": recipient_lane(message.channel, message.recipient)},
         max_attempts=runtime.settings.forward_max_attempts,
     )
+
+
+def recipient_lane(channel: str, recipient: str) -> str:
+    """The worker's lane for messages to one recipient (hashed: the outbox need not hold
+    another copy of a phone number)."""
+    return hashlib.blake2b(f"{channel}:{recipient}".encode(), digest_size=8).hexdigest()
 
 
 def queue_message(

@@ -166,4 +166,6 @@ class Runtime:
     def close(self) -> None:
         if "_dispatcher" in self.__dict__:
             self._dispatcher.shutdown(wait=True)
+        if "_sender" in self.__dict__:
+            self._sender.close()
         self.engine.dispose()

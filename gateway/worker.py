@@ -3,13 +3,23 @@ handlers and its periodic status pull."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
+from forwarder.outbox import ClaimedJob
 from forwarder.worker import RetryPolicy, Worker
-from gateway.complaints import DELIVER_JOB
+from gateway.complaints import DELIVER_JOB, SEND_JOB
 from gateway.delivery import complaint_failed, make_handlers
 from gateway.runtime import Runtime
 from gateway.status import pull_statuses
+
+
+def lane(job: ClaimedJob) -> Hashable:
+    """A citizen's messages leave in the order they were written; complaints are
+    delivered side by side. (Messages queued before lanes existed share one lane.)"""
+    if job.kind == SEND_JOB:
+        return job.payload.get("lane", SEND_JOB)
+    return job.id
 
 
 def make_worker(runtime: Runtime, **overrides: Any) -> Worker:
@@ -24,6 +34,12 @@ def make_worker(runtime: Runtime, **overrides: Any) -> Worker:
         "poll_seconds": s.worker_poll_seconds,
         "policy": RetryPolicy(s.forward_backoff_base_seconds, s.forward_backoff_max_seconds),
         "periodic": periodic,
+        "concurrency": s.worker_concurrency,
+        "lane": lane,
     }
     options.update(overrides)
+    if options["concurrency"] > 1:
+        # built once, here: cached_property stopped locking in Python 3.12, and two job
+        # threads must not each build their own clients
+        runtime.adapters, runtime.target  # noqa: B018
     return Worker(runtime.sessions, make_handlers(runtime), **options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from forwarder import outbox
@@ -173,3 +174,69 @@ def test_backoff_grows_exponentially_with_jitter_and_honours_hints():
         assert len(delays) > 1  # jittered
     assert policy.delay(1, hint=30) == 30
     assert policy.delay(1, hint=1e6) == 60
+
+
+def test_jobs_of_different_lanes_run_side_by_side(runtime):
+    add_jobs(runtime, 3, max_attempts=1)
+    together = threading.Barrier(3, timeout=10)  # broken (and the job dead) if run alone
+
+    def handler(session, job):
+        together.wait()
+        return {"ran": job.payload["i"]}
+
+    Worker(runtime.sessions, {"test": handler}, concurrency=3, poll_seconds=0.01).run(
+        max_idle_polls=1
+    )
+    assert [(j.status, j.attempts) for j in jobs(runtime)] == [(JobStatus.DONE, 1)] * 3
+
+
+def test_jobs_of_one_lane_run_one_at_a_time_in_queue_order(runtime):
+    add_jobs(runtime, 12, max_attempts=1)
+    ran: dict[int, list[int]] = {0: [], 1: []}
+    running = {0: 0, 1: 0}
+    overlaps = []
+    lock = threading.Lock()
+
+    def handler(session, job):
+        lane = job.payload["i"] % 2
+        with lock:
+            running[lane] += 1
+            overlaps.append(running[lane] > 1)
+        threading.Event().wait(0.02)  # long enough for a second thread to come in
+        with lock:
+            running[lane] -= 1
+            ran[lane].append(job.payload["i"])
+
+    Worker(
+        runtime.sessions,
+        {"test": handler},
+        concurrency=4,
+        batch_size=12,
+        lane=lambda job: job.payload["i"] % 2,
+        poll_seconds=0.01,
+    ).run(max_idle_polls=1)
+    assert ran == {0: [0, 2, 4, 6, 8, 10], 1: [1, 3, 5, 7, 9, 11]}
+    assert not any(overlaps)
+    assert {j.status for j in jobs(runtime)} == {JobStatus.DONE}
+
+
+def test_a_database_failure_in_one_lane_waits_for_the_others_then_stops_the_batch(runtime):
+    from sqlalchemy.exc import OperationalError
+
+    add_jobs(runtime, 2, max_attempts=3)
+    other_done = threading.Event()
+
+    def handler(session, job):
+        if job.payload["i"] == 0:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        threading.Event().wait(0.1)
+        other_done.set()
+
+    worker = Worker(runtime.sessions, {"test": handler}, concurrency=2, poll_seconds=0.01)
+    with pytest.raises(OperationalError):
+        worker.run_once()
+    worker.close()
+    assert other_done.is_set()  # its lane finished before the failure came up
+    first, second = jobs(runtime)
+    assert first.status == JobStatus.RUNNING  # left to its lease, as when run alone
+    assert second.status == JobStatus.DONE

@@ -360,3 +360,30 @@ def test_many_citizens_at_once_each_get_their_replies_in_order(telegram):
     assert all(len(telegram.api.sent(chat_id=chat)) == 2 for chat in chats)  # each once
     with telegram.runtime.sessions() as s:
         assert s.scalar(select(func.count()).select_from(InboundRecord)) == 40
+
+
+def test_a_citizens_messages_leave_in_order_from_a_worker_with_many_threads(telegram, bot_api):
+    from gateway.delivery import queue_outbound
+    from gateway.models import OutboundMessage
+
+    api, _ = bot_api
+    runtime = telegram.runtime
+    chats = (CHAT, CHAT + 1, CHAT + 2)
+    with runtime.sessions() as s:
+        for n in range(6):
+            for chat in chats:
+                message = OutboundMessage(
+                    channel="telegram", recipient=str(chat), text=f"pesan {n}"
+                )
+                queue_outbound(s, runtime, message, f"order:{chat}:{n}")
+        s.commit()
+        lanes = {chat: set() for chat in chats}
+        for job in s.scalars(select(OutboxJob)):
+            message = s.get(OutboundMessage, job.payload["outbound_id"])
+            lanes[int(message.recipient)].add(job.payload["lane"])
+    assert all(len(lane) == 1 for lane in lanes.values())  # one lane a citizen
+    assert len(set.union(*lanes.values())) == len(chats)  # and each their own
+
+    make_worker(runtime, concurrency=8, poll_seconds=0.02).run(max_idle_polls=2)
+    for chat in chats:
+        assert [m["text"] for m in api.sent(chat_id=chat)] == [f"pesan {n}" for n in range(6)]
