@@ -266,7 +266,7 @@ def main() -> int:
             elapsed = time.monotonic() - started
             if args.fault == "central-down":  # once more, with the whole backlog waiting
                 what = disturb(args, rng, procs, receiver)
-                done[what] += 1
+                done[what] = done.get(what, 0) + 1
             survived = (
                 args.fault != "kill" and procs.web.poll() is None and procs.worker.poll() is None
             )
