@@ -3,6 +3,7 @@ delivery target, built once from configuration."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from gateway.group_commit import GroupCommit
 from gateway.login_throttle import LoginThrottle
 from gateway.sla import SlaLimits
 from normalizer.boundaries import Boundaries
+
+log = logging.getLogger(__name__)
 
 
 def plain_config(settings: Settings) -> dict[str, Any]:
@@ -152,8 +155,13 @@ class Runtime:
         with self._dispatch_lock:
             job_ids, self._dispatch_queue = self._dispatch_queue, []
             self._dispatch_due = False
-        if job_ids:
+        if not job_ids:
+            return
+        try:
             self._sender.run_ids(job_ids)
+        except Exception:  # noqa: BLE001 - the jobs stay queued: a worker sends them
+            # (an executor would drop this exception without a word)
+            log.exception("sending %d dispatched jobs failed; left to the workers", len(job_ids))
 
     @property
     def media_dir(self) -> Path:

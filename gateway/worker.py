@@ -40,6 +40,6 @@ def make_worker(runtime: Runtime, **overrides: Any) -> Worker:
     options.update(overrides)
     if options["concurrency"] > 1:
         # built once, here: cached_property stopped locking in Python 3.12, and two job
-        # threads must not each build their own clients
-        runtime.adapters, runtime.target  # noqa: B018
+        # threads must not each start their own clients (a Telegram one runs a thread)
+        runtime.adapters  # noqa: B018
     return Worker(runtime.sessions, make_handlers(runtime), **options)

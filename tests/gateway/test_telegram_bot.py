@@ -387,3 +387,29 @@ def test_a_citizens_messages_leave_in_order_from_a_worker_with_many_threads(tele
     make_worker(runtime, concurrency=8, poll_seconds=0.02).run(max_idle_polls=2)
     for chat in chats:
         assert [m["text"] for m in api.sent(chat_id=chat)] == [f"pesan {n}" for n in range(6)]
+
+
+def test_replies_do_not_need_the_delivery_target(make_settings, bot_api, caplog, tmp_path):
+    """A web process sends chat replies but never delivers: a delivery target it cannot
+    build (a missing LAPOR! mapping file, for the workers to report) must not stop them."""
+    api, server = bot_api
+    app = create_app(
+        make_settings(
+            telegram_bot_token=TOKEN,
+            telegram_secret_token=SECRET,
+            telegram_api_url=server.url,
+            forward_target="lapor",
+            lapor_config_file=tmp_path / "missing.toml",
+        )
+    )
+    runtime = app.extensions["lapor"]
+    with ServerThread(app) as gateway:
+        url = f"{gateway.url}/webhooks/telegram"
+        assert api.post_webhook(url, SECRET, updates.text(CHAT, "halo")).status_code == 200
+        deadline = time.monotonic() + 5
+        while only_job(runtime).status != JobStatus.DONE:
+            assert time.monotonic() < deadline, caplog.text
+            time.sleep(0.02)
+    [greeting] = api.sent(chat_id=CHAT)
+    assert "keluhan" in greeting["text"]
+    runtime.close()
