@@ -23,7 +23,13 @@ from gateway.sqlite_writers import WriterLockedConnection, connection_class
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
+def make_engine(url: str, max_connections: int | None = None, **kwargs: object) -> Engine:
+    """An engine for ``url``; ``max_connections``: how many threads may hold a connection
+    at once (SQLAlchemy's pool holds 15 by default, and a thread past them waits 30 s for
+    one, then fails)."""
+    if max_connections is not None and ":memory:" not in url:
+        kwargs.setdefault("pool_size", 5)
+        kwargs.setdefault("max_overflow", max(0, max_connections - 5))
     if url.startswith("sqlite"):
         db_path = url.split("///", 1)[-1].split("?", 1)[0]
         connect_args: dict[str, object] = {"timeout": 30}

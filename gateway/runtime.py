@@ -50,7 +50,11 @@ class Runtime:
     group_commit: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
-        self.engine = make_engine(self.settings.resolved_database_url)
+        # request threads, the reply sender, and a worker's job threads with its own
+        self.engine = make_engine(
+            self.settings.resolved_database_url,
+            max_connections=15 + self.settings.worker_concurrency,
+        )
         self.sessions = make_session_factory(self.engine)
         self._dispatch_lock = threading.Lock()
         self._dispatch_queue: list[int] = []

@@ -240,3 +240,25 @@ def test_a_database_failure_in_one_lane_waits_for_the_others_then_stops_the_batc
     first, second = jobs(runtime)
     assert first.status == JobStatus.RUNNING  # left to its lease, as when run alone
     assert second.status == JobStatus.DONE
+
+
+def test_a_worker_has_a_connection_for_each_of_its_threads(make_settings):
+    from gateway.runtime import Runtime
+
+    threads = 24  # more than SQLAlchemy's default pool of 15
+    runtime = Runtime(make_settings(worker_concurrency=threads))
+    add_jobs(runtime, threads, max_attempts=1)
+    together = threading.Barrier(threads, timeout=20)
+
+    def handler(session, job):
+        held = runtime.engine.raw_connection()  # from the pool; no transaction (SQLite's
+        try:  # one writer would keep the threads from holding theirs at once)
+            together.wait()
+        finally:
+            held.close()
+
+    Worker(runtime.sessions, {"test": handler}, concurrency=threads, batch_size=threads).run(
+        max_idle_polls=1
+    )
+    assert {(j.status, j.attempts) for j in jobs(runtime)} == {(JobStatus.DONE, 1)}
+    runtime.close()
