@@ -27,15 +27,19 @@ def make_engine(url: str, max_connections: int | None = None, **kwargs: object) 
     """An engine for ``url``; ``max_connections``: how many threads may hold a connection
     at once (SQLAlchemy's pool holds 15 by default, and a thread past them waits 30 s for
     one, then fails)."""
-    if max_connections is not None and ":memory:" not in url:
-        kwargs.setdefault("pool_size", 5)
-        kwargs.setdefault("max_overflow", max(0, max_connections - 5))
+    # a queue pool of that size (an in-memory SQLite database has a pool of its own)
+    queue_pool = (
+        {}
+        if max_connections is None
+        else {"pool_size": 5, "max_overflow": max(0, max_connections - 5)}
+    )
     if url.startswith("sqlite"):
         db_path = url.split("///", 1)[-1].split("?", 1)[0]
         connect_args: dict[str, object] = {"timeout": 30}
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
             connect_args["factory"] = connection_class(db_path)
+            kwargs = queue_pool | kwargs
         engine = create_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -59,7 +63,7 @@ def make_engine(url: str, max_connections: int | None = None, **kwargs: object) 
     # No pool_pre_ping: it costs a round trip on every request. A connection broken by
     # a database restart fails its request (503, the provider retries) and SQLAlchemy
     # then replaces the pool's stale connections.
-    return create_engine(url, **kwargs)
+    return create_engine(url, **(queue_pool | kwargs))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
