@@ -7,7 +7,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from forwarder.outbox import ClaimedJob
-from forwarder.worker import RetryPolicy, Worker
+from forwarder.worker import RetryPolicy, Worker, own_lane
 from gateway.complaints import DELIVER_JOB, SEND_JOB
 from gateway.delivery import complaint_failed, make_handlers
 from gateway.runtime import Runtime
@@ -19,7 +19,7 @@ def lane(job: ClaimedJob) -> Hashable:
     delivered side by side. (Messages queued before lanes existed share one lane.)"""
     if job.kind == SEND_JOB:
         return job.payload.get("lane", SEND_JOB)
-    return job.id
+    return own_lane(job)
 
 
 def make_worker(runtime: Runtime, **overrides: Any) -> Worker:
