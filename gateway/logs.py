@@ -18,10 +18,28 @@ JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(m
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 # A caller's X-Request-ID is kept only when it looks like one (no log injection).
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# The API clients log each call at INFO: httpx with the Telegram bot token in the URL,
+# Twilio's client in ten lines a message. Their warnings still come through.
+CHATTY_LIBRARIES = ("httpx", "httpcore", "twilio.http_client")
+# Credentials that travel in URLs: a bot token is the bot (whoever has it can answer our
+# citizens), a Graph access token a page's key.
+_CREDENTIALS = re.compile(r"(/bot\d+:|access_token=)[^/&\s\"']+")
 
 
 def request_id_from(header: str | None) -> str:
     return header if header and _REQUEST_ID.match(header) else uuid.uuid4().hex
+
+
+class _MaskCredentials(logging.Formatter):
+    """The handler's formatter, with credentials masked in each finished line (its
+    traceback too), whichever library wrote it."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _CREDENTIALS.sub(r"\1***", self.inner.format(record))
 
 
 class _RequestId(logging.Filter):
@@ -31,8 +49,9 @@ class _RequestId(logging.Filter):
 
 
 def configure_logging(level: int = logging.INFO, fmt: str | None = None) -> None:
-    """Log to stderr through filters that add the request id and mask phone numbers,
-    NIKs, e-mail addresses and the like, so no log line carries a citizen's identity.
+    """Log to stderr through filters that add the request id and mask credentials and
+    phone numbers, NIKs, e-mail addresses and the like, so no log line carries a secret
+    or a citizen's identity.
     ``fmt`` (or ``GATEWAY_LOG_FORMAT``): ``json`` (default) or ``text``."""
     root = logging.getLogger()
     if any(getattr(h, "_lapor", False) for h in root.handlers):
@@ -40,17 +59,18 @@ def configure_logging(level: int = logging.INFO, fmt: str | None = None) -> None
     fmt = fmt or os.environ.get("GATEWAY_LOG_FORMAT", "json")
     handler = logging.StreamHandler()
     if fmt == "text":
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        formatter = logging.Formatter(TEXT_FORMAT)
     else:
-        handler.setFormatter(
-            JsonFormatter(
-                JSON_FIELDS,
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                timestamp=False,
-            )
+        formatter = JsonFormatter(
+            JSON_FIELDS,
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            timestamp=False,
         )
+    handler.setFormatter(_MaskCredentials(formatter))
     handler.addFilter(_RequestId())
     handler.addFilter(log_filter())
     handler._lapor = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))

@@ -4,6 +4,7 @@ central system."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from gateway.app import create_app
 from gateway.config import Settings, load_settings
 from gateway.db import upgrade
+from gateway.logs import configure_logging
 from gateway.runtime import Runtime
 from gateway.sandbox.central import create_central_app
 from gateway.sandbox.server import ServerThread
@@ -158,6 +160,20 @@ def live_gateway(make_settings: Callable[..., Settings]) -> Iterator[tuple[str, 
     with ServerThread(app, port=port):
         yield url, app.extensions["lapor"]
     app.extensions["lapor"].close()
+
+
+@pytest.fixture
+def gateway_log(capfd: pytest.CaptureFixture[str]) -> Iterator[Callable[[], str]]:
+    """The gateway's own log handler, set up as a process sets it up, writing to this
+    test's stderr; the fixture's value returns what was logged since the last call."""
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = [h for h in saved if not getattr(h, "_lapor", False)]
+    configure_logging(fmt="json")
+    try:
+        yield lambda: capfd.readouterr().err
+    finally:
+        root.handlers = saved
 
 
 @pytest.fixture

@@ -258,6 +258,13 @@ def test_rate_limit_429_retry_after_is_honoured(telegram):
     assert len(telegram.api.sent(chat_id=CHAT)) == 2  # the refused try and the real one
 
 
+def test_the_bot_token_stays_out_of_the_log(telegram, gateway_log):
+    """Whoever holds the token is the bot. Each API call goes through httpx, which logs
+    the call's URL at INFO, and the URL carries the token."""
+    telegram.say(updates.text(CHAT, "halo"))
+    assert TOKEN.split(":")[1] not in gateway_log()
+
+
 def test_blocked_by_user_is_permanent_and_marks_the_contact(telegram):
     telegram.api.fail_next["sendMessage"].append((403, None))
     telegram.post(updates.text(CHAT, "halo"))
