@@ -62,10 +62,13 @@ def _statements(dialect: str) -> dict[str, Any]:
         created_at=bindparam("now"),
         updated_at=bindparam("now"),
     )
-    # A no-op update on conflict returns the existing row and, on PostgreSQL, locks it
-    # until the transaction ends, so one citizen's messages are handled one at a time.
+    # The update on conflict returns the existing row and, on PostgreSQL, locks it until
+    # the transaction ends, so one citizen's messages are handled one at a time. It also
+    # lifts a block: Telegram and Messenger deliver nothing from someone who blocks us, so
+    # whoever writes has unblocked us and is answered again.
     lock = lock.on_conflict_do_update(
-        index_elements=["channel", "sender"], set_={"channel": lock.excluded.channel}
+        index_elements=["channel", "sender"],
+        set_={"channel": lock.excluded.channel, "blocked_at": None},
     )
     columns = (c.id, c.step, c.language, c.draft, c.updated_at)
     save = (

@@ -16,7 +16,14 @@ from sqlalchemy import func, select
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from gateway.app import create_app
-from gateway.models import ChannelState, Complaint, Conversation, InboundRecord
+from gateway.delivery import queue_outbound
+from gateway.models import (
+    ChannelState,
+    Complaint,
+    Conversation,
+    InboundRecord,
+    OutboundMessage,
+)
 from gateway.runtime import Runtime
 from gateway.sandbox.server import ServerThread
 from gateway.telegram_poll import poll
@@ -265,7 +272,7 @@ def test_the_bot_token_stays_out_of_the_log(telegram, gateway_log):
     assert TOKEN.split(":")[1] not in gateway_log()
 
 
-def test_blocked_by_user_is_permanent_and_marks_the_contact(telegram):
+def test_blocked_by_user_is_permanent_until_they_write_again(telegram):
     telegram.api.fail_next["sendMessage"].append((403, None))
     telegram.post(updates.text(CHAT, "halo"))
     deadline = time.monotonic() + 5
@@ -279,9 +286,19 @@ def test_blocked_by_user_is_permanent_and_marks_the_contact(telegram):
         time.sleep(0.05)
     assert job.attempts == 1 and conversation.blocked_at is not None
     calls = len(telegram.api.sent())
-    telegram.post(updates.text(CHAT, "Jalan rusak parah di depan rumah kami sejak lama"))
-    time.sleep(0.5)
-    assert len(telegram.api.sent()) == calls  # nothing more is sent to a blocked contact
+    # what the gateway had queued for them meanwhile is not sent
+    with telegram.runtime.sessions() as s:
+        notice = OutboundMessage(channel="telegram", recipient=str(CHAT), text="Status: selesai")
+        queue_outbound(s, telegram.runtime, notice, "notify:while-blocked")
+        s.commit()
+    make_worker(telegram.runtime, poll_seconds=0.02).run(max_idle_polls=2)
+    assert len(telegram.api.sent()) == calls
+    # Telegram delivers nothing from someone who blocks the bot: whoever writes again has
+    # unblocked it, and is answered
+    [reply] = telegram.say(updates.text(CHAT, "Jalan rusak parah di depan rumah kami sejak lama"))
+    assert reply["text"]
+    with telegram.runtime.sessions() as s:
+        assert s.scalars(select(Conversation)).one().blocked_at is None
 
 
 def test_polling_mode_end_to_end_and_resumes_from_the_stored_offset(make_settings, bot_api):
