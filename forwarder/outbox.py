@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from forwarder.sqltypes import BigId, UTCDateTime, utcnow
+from forwarder.wakeup import QUEUED
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -105,6 +106,7 @@ def enqueue(
 ) -> int:
     """Add a job to the caller's transaction (it exists exactly when that commits); its id."""
     now = utcnow()
+    session.info[QUEUED] = True  # for forwarder.wakeup: wake the workers on commit
     return (
         session.connection()
         .execute(

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from forwarder import outbox
 from forwarder.errors import PermanentError, RetryableError
 from forwarder.outbox import ClaimedJob
+from forwarder.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class Worker:
         periodic: Sequence[tuple[float, Callable[[], object]]] = (),
         concurrency: int = 1,
         lane: Lane = own_lane,
+        wakeup: Wakeup | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.handlers = dict(handlers)
@@ -95,6 +97,9 @@ class Worker:
         self.stop_event = threading.Event()
         self.concurrency = max(1, concurrency)
         self.lane = lane
+        # an idle worker sleeps poll_seconds, or with a wakeup less: until a job is
+        # committed
+        self.wakeup = wakeup
         self._pool: ThreadPoolExecutor | None = None
 
     def run(self, max_idle_polls: int | None = None) -> None:
@@ -122,7 +127,10 @@ class Worker:
             idle += 1
             if max_idle_polls is not None and idle >= max_idle_polls:
                 return
-            self.stop_event.wait(self.poll_seconds)
+            if self.wakeup is not None:
+                self.wakeup.wait(self.poll_seconds, self.stop_event)
+            else:
+                self.stop_event.wait(self.poll_seconds)
 
     def run_periodic(self) -> None:
         """Run each periodic task that is due; a failing one is logged and tried again at
@@ -154,10 +162,13 @@ class Worker:
         return len(jobs)
 
     def close(self) -> None:
-        """Stop the threads that run jobs side by side (the next batch starts new ones)."""
+        """Stop the threads that run jobs side by side (the next batch starts new ones)
+        and stop listening for new jobs (the next wait listens again)."""
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+        if self.wakeup is not None:
+            self.wakeup.close()
 
     def _process_all(self, jobs: Sequence[ClaimedJob]) -> None:
         lanes: dict[Hashable, list[ClaimedJob]] = {}

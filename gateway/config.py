@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     lapor_config_file: Path | None = None
     lapor_wire_format: str = ""
 
+    # Who sends chat replies (Telegram, Meta, X; Twilio's ride in the webhook's answer):
+    # "web", the process that took the message, right after its commit; or "workers",
+    # woken by that commit on PostgreSQL (LISTEN/NOTIFY; elsewhere they poll), so a web
+    # process spends its interpreter on requests alone.
+    replies_sent_by: str = Field(default="web", pattern="^(web|workers)$")
     worker_poll_seconds: float = 0.5
     worker_batch_size: int = Field(default=20, ge=1)
     worker_concurrency: int = Field(default=4, ge=1)
@@ -262,6 +267,8 @@ MEANINGS = {
     "open311_service_codes": "Open311 `service_code` of each category",
     "lapor_config_file": "the LAPOR! field mapping file (default `config/lapor.toml`)",
     "lapor_wire_format": "`xml` or `json` (empty: as the mapping file says)",
+    "replies_sent_by": "`web` (the process that took the message sends the reply right after "
+    "its commit) or `workers` (woken by that commit on PostgreSQL; they poll elsewhere)",
     "worker_poll_seconds": "how often an idle worker looks for due jobs",
     "worker_batch_size": "jobs a worker claims at once",
     "worker_concurrency": "jobs a worker runs at once (a citizen's messages still leave in order)",

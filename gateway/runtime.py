@@ -21,6 +21,7 @@ from forwarder.targets import DeliveryTarget
 from forwarder.targets.lapor import MAPPING_FILE, LaporConfig, LaporTarget
 from forwarder.targets.open311 import Open311Target
 from forwarder.targets.webhook import WebhookTarget
+from forwarder.wakeup import notify_on_commit
 from forwarder.worker import Worker
 from gateway import metrics
 from gateway.config import Settings
@@ -56,6 +57,8 @@ class Runtime:
             max_connections=15 + self.settings.worker_concurrency,
         )
         self.sessions = make_session_factory(self.engine)
+        if self.replies_from_workers and self.engine.dialect.name == "postgresql":
+            notify_on_commit(self.sessions)
         self._dispatch_lock = threading.Lock()
         self._dispatch_queue: list[int] = []
         self._dispatch_due = False
@@ -145,12 +148,19 @@ class Runtime:
         # is slow to send are still due in the outbox, and the workers take them.
         return make_worker(self, concurrency=1)
 
+    @property
+    def replies_from_workers(self) -> bool:
+        return self.settings.replies_sent_by == "workers"
+
     def dispatch(self, job_ids: list[int]) -> None:
         """Send these just-committed jobs now, from this process, instead of waiting for
         a worker's next poll. If this process dies first, a worker takes them over.
 
         Jobs dispatched while the sender is busy wait for it together and are claimed
-        in one statement, not one claim each."""
+        in one statement, not one claim each. With ``replies_sent_by = workers`` the
+        commit has woken the workers instead, and this does nothing."""
+        if self.replies_from_workers:
+            return
         with self._dispatch_lock:
             self._dispatch_queue.extend(job_ids)
             if self._dispatch_due:

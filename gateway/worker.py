@@ -7,6 +7,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from forwarder.outbox import ClaimedJob
+from forwarder.wakeup import Wakeup
 from forwarder.worker import RetryPolicy, Worker, own_lane
 from gateway.complaints import DELIVER_JOB, SEND_JOB
 from gateway.delivery import complaint_failed, make_handlers
@@ -37,6 +38,8 @@ def make_worker(runtime: Runtime, **overrides: Any) -> Worker:
         "concurrency": s.worker_concurrency,
         "lane": lane,
     }
+    if runtime.replies_from_workers and runtime.engine.dialect.name == "postgresql":
+        options["wakeup"] = Wakeup(runtime.engine)
     options.update(overrides)
     if options["concurrency"] > 1:
         # built once, here: cached_property stopped locking in Python 3.12, and two job

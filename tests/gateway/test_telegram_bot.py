@@ -9,12 +9,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import psycopg
 import pytest
 import requests
 from sqlalchemy import func, select
 
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
+from forwarder.wakeup import CHANNEL
 from gateway.app import create_app
 from gateway.delivery import queue_outbound
 from gateway.models import (
@@ -28,7 +30,7 @@ from gateway.runtime import Runtime
 from gateway.sandbox.server import ServerThread
 from gateway.telegram_poll import poll
 from gateway.worker import make_worker
-from tests.conftest import free_port
+from tests.conftest import PG_URL, free_port
 from tests.fakes.telegram import FakeBotAPI, updates
 
 TOKEN = "7000000001:AAHtest-token"
@@ -181,6 +183,68 @@ def only_job_once_done(runtime: Runtime, timeout: float = 5) -> OutboxJob:
             return job
         assert time.monotonic() < deadline, job.status
         time.sleep(0.02)
+
+
+@pytest.fixture
+def workers_reply(make_settings, bot_api, database_url):
+    """The bot with ``replies_sent_by = workers`` and one worker running. On PostgreSQL
+    the worker polls every 30 s, so only the commit's wakeup can bring a reply in time;
+    elsewhere it polls every 50 ms."""
+    api, server = bot_api
+    pg = database_url.startswith("postgresql")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_app(
+        make_settings(
+            public_url=url,
+            telegram_bot_token=TOKEN,
+            telegram_secret_token=SECRET,
+            telegram_api_url=server.url,
+            replies_sent_by="workers",
+            worker_poll_seconds=30 if pg else 0.05,
+        )
+    )
+    runtime = app.extensions["lapor"]
+    worker = make_worker(runtime, worker_id="replier")
+    assert (worker.wakeup is not None) == pg
+    if worker.wakeup is not None:
+        worker.wakeup.wait(0.01, worker.stop_event)  # listening before the first commit
+    thread = threading.Thread(target=worker.run, daemon=True)
+    with ServerThread(app, port=port):
+        thread.start()
+        yield Bot(url, api, runtime), worker
+        worker.stop_event.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()  # a stopped worker does not sit out its 30 s poll
+    runtime.close()
+
+
+def test_replies_can_be_left_to_the_workers(workers_reply):
+    bot, worker = workers_reply
+    [greeting] = bot.say(updates.text(CHAT, "halo"))
+    assert "keluhan" in greeting["text"]
+    bot.say(updates.text(CHAT, "Jalan di depan sekolah rusak parah sejak tiga bulan"))
+    with bot.runtime.sessions() as s:
+        jobs = s.scalars(select(OutboxJob)).all()
+    assert len(jobs) == 2
+    # the worker sent them (the web process only stored them and answered 200)
+    assert all(job.status == JobStatus.DONE and job.locked_by == "replier" for job in jobs)
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (GATEWAY_TEST_DATABASE_URL)")
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_worker_that_lost_its_listening_connection_listens_again(workers_reply):
+    """A database restart cuts the connection a worker listens on: it polls once and
+    listens again, and later commits still wake it."""
+    bot, worker = workers_reply
+    bot.say(updates.text(CHAT, "halo"))
+    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
+        cut = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = %s",
+            (f"LISTEN {CHANNEL}",),
+        ).fetchall()
+    assert cut == [(True,)]
+    bot.say(updates.text(CHAT, "Jalan di depan sekolah rusak parah sejak tiga bulan"))
 
 
 def test_english_user_gets_english_buttons(telegram):
