@@ -50,8 +50,15 @@ from prometheus_client.parser import text_string_to_metric_families  # noqa: E40
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from forwarder.outbox import JobStatus, OutboxJob  # noqa: E402
+from gateway.complaints import SEND_JOB  # noqa: E402
 from gateway.db import upgrade  # noqa: E402
-from gateway.models import Complaint, InboundRecord  # noqa: E402
+from gateway.models import (  # noqa: E402
+    Complaint,
+    InboundRecord,
+    OutboundMessage,
+    OutboundStatus,
+)
 from gateway.sandbox import meta_api, x_api  # noqa: E402
 from gateway.sandbox import social_events as social  # noqa: E402
 from gateway.sandbox import telegram_updates as tg  # noqa: E402
@@ -338,9 +345,10 @@ class StandIns:
 
 def serve_gateway(
     kind: str, mode: str, args: argparse.Namespace, workdir: Path, stand_ins: StandIns
-) -> tuple[subprocess.Popen, int, str]:
-    """A fresh database and ``mode`` (bare, insert or gateway) serving it: (process, port,
-    database URL)."""
+) -> tuple[list[subprocess.Popen], int, str]:
+    """A fresh database and ``mode`` (bare, insert or gateway) serving it: (processes,
+    port, database URL). With ``--replies-by workers`` the gateway comes with
+    ``--reply-workers`` workers that send only the replies, on the same cores."""
     server = ["--workers", str(args.workers), "--threads", str(args.threads)]
     url = fresh_database(kind, workdir, args.pg_url)
     port = free_port()
@@ -357,15 +365,59 @@ def serve_gateway(
         "GATEWAY_FLOOD_MESSAGES_PER_MINUTE": "0",
         "GATEWAY_DUPLICATE_WINDOW_HOURS": "0",
         "GATEWAY_LOG_FORMAT": "text",
+        "GATEWAY_REPLIES_SENT_BY": args.replies_by,
     }
-    if mode == "gateway":
-        cmd = [sys.executable, "-m", "gateway.cli", "serve"]
-    else:
+    if mode != "gateway":
         from bench.ceiling import prepare
 
         prepare(url)
         cmd = [sys.executable, str(ROOT / "bench" / "ceiling.py"), mode]
-    return start([*cmd, "--bind", f"127.0.0.1:{port}", *server], env, port), port, url
+        return [start([*cmd, "--bind", f"127.0.0.1:{port}", *server], env, port)], port, url
+    cmd = [sys.executable, "-m", "gateway.cli", "serve", "--bind", f"127.0.0.1:{port}", *server]
+    procs = [start(cmd, env, port)]
+    if args.replies_by == "workers":
+        worker = [sys.executable, "-m", "gateway.cli", "worker", "--only", "messages"]
+        procs += [
+            subprocess.Popen(worker, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+            for _ in range(args.reply_workers)
+        ]
+    return procs, port, url
+
+
+def replies_check(url: str, timeout: float = 60) -> str:
+    """Once every reply queued has left (or ``timeout``): how many, and how long each
+    took from being queued to the platform's answer (p50/p99)."""
+    engine = create_engine(url)
+    deadline = time.monotonic() + timeout
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            due = conn.scalar(
+                select(func.count())
+                .select_from(OutboxJob)
+                .where(OutboxJob.kind == SEND_JOB, OutboxJob.status != JobStatus.DONE)
+            )
+            conn.rollback()
+            if not due:
+                break
+            time.sleep(0.5)
+        rows = conn.execute(
+            select(OutboundMessage.status, OutboundMessage.created_at, OutboundMessage.updated_at)
+        ).all()
+    sent = [
+        (row.updated_at - row.created_at).total_seconds()
+        for row in rows
+        if row.status == OutboundStatus.SENT
+    ]
+    engine.dispose()
+    if not rows:
+        return ""  # SMS: Twilio's replies ride in the webhook's answer
+    if len(sent) < 2:
+        return f"\n  replies: {len(rows)} queued, {len(sent)} sent"
+    q = statistics.quantiles(sent, n=100)
+    return (
+        f"\n  replies: {len(rows)} queued, {len(sent)} sent; queued → sent p50 "
+        f"{q[49] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
+    )
 
 
 def group_sizes(port: int) -> str:
@@ -406,14 +458,17 @@ def run(
         ("Flask + 1 durable insert", "insert"),
         ("lapor-gateway intake", "gateway"),
     ):
-        proc, port, url = serve_gateway(kind, mode, args, workdir, stand_ins)
+        procs, port, url = serve_gateway(kind, mode, args, workdir, stand_ins)
         try:
             result = load(
                 port, concurrency, args.duration, args.warmup, mode[:2], channels=args.mix
             )
             groups = group_sizes(port) if mode == "gateway" else ""
+            if mode == "gateway":
+                groups += replies_check(url)
         finally:
-            stop_proc(proc)
+            for proc in procs:
+                stop_proc(proc)
         check = stored_check(url, result) + "\n" + groups if mode == "gateway" else ""
         rows.append((label, result, check))
     bare, ceiling = rows[0][1].rate, rows[1][1].rate
@@ -438,14 +493,15 @@ def paced(
     kind: str, rate: float, args: argparse.Namespace, workdir: Path, stand_ins: StandIns
 ) -> None:
     concurrency = max(int(c) for c in args.concurrency.split(","))
-    proc, port, url = serve_gateway(kind, "gateway", args, workdir, stand_ins)
+    procs, port, url = serve_gateway(kind, "gateway", args, workdir, stand_ins)
     try:
         result = load(
             port, concurrency, args.duration, args.warmup, "pa", channels=args.mix, rate=rate
         )
-        groups = group_sizes(port)
+        groups = group_sizes(port) + replies_check(url)
     finally:
-        stop_proc(proc)
+        for proc in procs:
+            stop_proc(proc)
     print(
         f"\n{kind}, the gateway paced at half its best rate ({rate:.0f} msg/s asked, "
         f"{concurrency} citizens): {result.rate:.0f} msg/s, p50 {result.pct(50):.1f} ms, "
@@ -466,6 +522,13 @@ def main() -> None:
     # serve's own defaults unless told: the gateway as shipped
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    parser.add_argument(
+        "--replies-by",
+        choices=["web", "workers"],
+        default="web",
+        help="who sends chat replies (GATEWAY_REPLIES_SENT_BY)",
+    )
+    parser.add_argument("--reply-workers", type=int, default=1, help="with --replies-by workers")
     parser.add_argument("--pg-url", default=pg_default("bench"))
     args = parser.parse_args()
     args.mix = MIXED if args.channels == "mixed" else ("sms",)

@@ -17,6 +17,7 @@ idempotency key, so a redelivery after such a crash is recognised by the receive
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -138,6 +139,7 @@ def claim(
     limit: int,
     lease_seconds: float,
     ids: list[int] | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[ClaimedJob]:
     """Take up to ``limit`` due jobs for ``worker_id`` in one statement, and commit.
 
@@ -153,6 +155,8 @@ def claim(
     candidates = select(OutboxJob.id).where(due).order_by(OutboxJob.run_after, OutboxJob.id)
     if ids is not None:  # only these jobs (sending right after the web request committed)
         candidates = candidates.where(OutboxJob.id.in_(ids))
+    if kinds is not None:  # a worker kept for some kinds of jobs
+        candidates = candidates.where(OutboxJob.kind.in_(kinds))
     candidates = candidates.limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)

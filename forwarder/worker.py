@@ -83,6 +83,7 @@ class Worker:
         concurrency: int = 1,
         lane: Lane = own_lane,
         wakeup: Wakeup | None = None,
+        kinds: Sequence[str] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.handlers = dict(handlers)
@@ -100,6 +101,7 @@ class Worker:
         # an idle worker sleeps poll_seconds, or with a wakeup less: until a job is
         # committed
         self.wakeup = wakeup
+        self.kinds = kinds  # None: every kind of job
         self._pool: ThreadPoolExecutor | None = None
 
     def run(self, max_idle_polls: int | None = None) -> None:
@@ -149,7 +151,9 @@ class Worker:
     def run_once(self) -> int:
         """Claim one batch and process it; the number of jobs claimed."""
         with self.session_factory() as session:
-            jobs = outbox.claim(session, self.worker_id, self.batch_size, self.lease_seconds)
+            jobs = outbox.claim(
+                session, self.worker_id, self.batch_size, self.lease_seconds, kinds=self.kinds
+            )
         self._process_all(jobs)
         return len(jobs)
 

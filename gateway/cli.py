@@ -57,7 +57,13 @@ def serve(bind: str, workers: int | None, threads: int | None) -> None:
     metavar="HOST:PORT",
     help="Serve this worker's Prometheus metrics (and the outbox figures) here.",
 )
-def worker(burst: bool, worker_id: str | None, metrics_bind: str | None) -> None:
+@click.option(
+    "--only",
+    type=click.Choice(["messages", "complaints"]),
+    default=None,
+    help="Only these jobs: messages to citizens, or complaints to deliver [default: both].",
+)
+def worker(burst: bool, worker_id: str | None, metrics_bind: str | None, only: str | None) -> None:
     """Deliver queued complaints and messages (run any number of these)."""
     from gateway.runtime import Runtime
     from gateway.worker import make_worker
@@ -86,7 +92,7 @@ def worker(burst: bool, worker_id: str | None, metrics_bind: str | None) -> None
         start_http_server(
             int(port), addr=host or "127.0.0.1", registry=registry_for(runtime.sessions)
         )
-    w = make_worker(runtime, **({"worker_id": worker_id} if worker_id else {}))
+    w = make_worker(runtime, only, **({"worker_id": worker_id} if worker_id else {}))
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         w.stop_event.set()  # finish the job in hand, then exit

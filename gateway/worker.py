@@ -23,10 +23,17 @@ def lane(job: ClaimedJob) -> Hashable:
     return own_lane(job)
 
 
-def make_worker(runtime: Runtime, **overrides: Any) -> Worker:
+# what ``lapor-gateway worker --only`` takes
+ONLY = {"messages": (SEND_JOB,), "complaints": (DELIVER_JOB,)}
+
+
+def make_worker(runtime: Runtime, only: str | None = None, **overrides: Any) -> Worker:
+    """The gateway's worker; ``only`` ("messages" or "complaints") keeps it to those
+    jobs, e.g. a worker of its own for citizens' messages, which a slow central system
+    then never holds up."""
     s = runtime.settings
     periodic = []
-    if s.status_poll_seconds > 0:
+    if s.status_poll_seconds > 0 and only != "messages":
         periodic.append((s.status_poll_seconds, lambda: pull_statuses(runtime)))
     options: dict[str, Any] = {
         "on_dead": {DELIVER_JOB: complaint_failed},
@@ -37,6 +44,7 @@ def make_worker(runtime: Runtime, **overrides: Any) -> Worker:
         "periodic": periodic,
         "concurrency": s.worker_concurrency,
         "lane": lane,
+        "kinds": ONLY[only] if only else None,
     }
     if runtime.replies_from_workers and runtime.engine.dialect.name == "postgresql":
         options["wakeup"] = Wakeup(runtime.engine)

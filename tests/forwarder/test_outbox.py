@@ -83,6 +83,17 @@ def test_job_not_due_is_not_claimed(runtime):
         assert outbox.claim(s, "w", 10, 60) == []
 
 
+def test_a_worker_kept_to_some_kinds_leaves_the_others_due(runtime):
+    add_jobs(runtime, 3, kind="message")
+    add_jobs(runtime, 2, kind="complaint")
+    done = []
+    handlers = {kind: lambda s, job: done.append(job.kind) for kind in ("message", "complaint")}
+    Worker(runtime.sessions, handlers, kinds=["message"]).run(max_idle_polls=1)
+    assert done == ["message"] * 3
+    left = [(j.kind, j.status, j.attempts) for j in jobs(runtime) if j.kind == "complaint"]
+    assert left == [("complaint", JobStatus.PENDING, 0)] * 2
+
+
 def test_retryable_failures_back_off_then_die_after_the_budget(runtime):
     add_jobs(runtime, 1, max_attempts=3)
     calls = []
