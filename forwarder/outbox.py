@@ -39,7 +39,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from forwarder.sqltypes import BigId, UTCDateTime, utcnow
-from forwarder.wakeup import QUEUED
+
+# Set in a session by enqueue: this transaction queued a job (forwarder.wakeup wakes the
+# workers when it commits).
+QUEUED = "outbox_queued"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -107,7 +110,7 @@ def enqueue(
 ) -> int:
     """Add a job to the caller's transaction (it exists exactly when that commits); its id."""
     now = utcnow()
-    session.info[QUEUED] = True  # for forwarder.wakeup: wake the workers on commit
+    session.info[QUEUED] = True
     return (
         session.connection()
         .execute(

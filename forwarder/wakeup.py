@@ -16,13 +16,13 @@ import psycopg
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from forwarder.outbox import QUEUED
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "lapor_outbox"
 SLICE = 1.0  # seconds a wait listens before it looks whether the worker is stopping
 RETRY_SECONDS = 1.0  # after losing the connection: poll once, then listen again
-# Set in a session by outbox.enqueue: this transaction queued a job.
-QUEUED = "outbox_queued"
 
 
 def notify_on_commit(sessions: sessionmaker[Session]) -> None:
