@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
@@ -69,9 +71,10 @@ def bot_api():
         yield api, server
 
 
-@pytest.fixture
-def telegram(make_settings, bot_api):
-    api, server = bot_api
+@contextmanager
+def bot_gateway(make_settings, server: ServerThread, **settings) -> Iterator[tuple[str, Runtime]]:
+    """The gateway serving the bot's webhook on loopback, talking to the stand-in Bot API
+    at ``server``: (its URL, its runtime)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     app = create_app(
@@ -80,13 +83,20 @@ def telegram(make_settings, bot_api):
             telegram_bot_token=TOKEN,
             telegram_secret_token=SECRET,
             telegram_api_url=server.url,
-            forward_backoff_max_seconds=30,
+            **settings,
         )
     )
     runtime = app.extensions["lapor"]
     with ServerThread(app, port=port):
-        yield Bot(url, api, runtime)
+        yield url, runtime
     runtime.close()
+
+
+@pytest.fixture
+def telegram(make_settings, bot_api):
+    api, server = bot_api
+    with bot_gateway(make_settings, server, forward_backoff_max_seconds=30) as (url, runtime):
+        yield Bot(url, api, runtime)
 
 
 def count(runtime, model) -> int:
@@ -192,31 +202,20 @@ def workers_reply(make_settings, bot_api, database_url):
     elsewhere it polls every 50 ms."""
     api, server = bot_api
     pg = database_url.startswith("postgresql")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    app = create_app(
-        make_settings(
-            public_url=url,
-            telegram_bot_token=TOKEN,
-            telegram_secret_token=SECRET,
-            telegram_api_url=server.url,
-            replies_sent_by="workers",
-            worker_poll_seconds=30 if pg else 0.05,
-        )
-    )
-    runtime = app.extensions["lapor"]
-    worker = make_worker(runtime, worker_id="replier")
-    assert (worker.wakeup is not None) == pg
-    if worker.wakeup is not None:
-        worker.wakeup.wait(0.01, worker.stop_event)  # listening before the first commit
-    thread = threading.Thread(target=worker.run, daemon=True)
-    with ServerThread(app, port=port):
+    poll = 30 if pg else 0.05
+    with bot_gateway(
+        make_settings, server, replies_sent_by="workers", worker_poll_seconds=poll
+    ) as (url, runtime):
+        worker = make_worker(runtime, worker_id="replier")
+        assert (worker.wakeup is not None) == pg
+        if worker.wakeup is not None:
+            worker.wakeup.wait(0.01, worker.stop_event)  # listening before the first commit
+        thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
         yield Bot(url, api, runtime), worker
         worker.stop_event.set()
         thread.join(timeout=5)
     assert not thread.is_alive()  # a stopped worker does not sit out its 30 s poll
-    runtime.close()
 
 
 def test_replies_can_be_left_to_the_workers(workers_reply):
@@ -485,20 +484,13 @@ def test_replies_do_not_need_the_delivery_target(make_settings, bot_api, tmp_pat
     """A web process sends chat replies but never delivers: a delivery target it cannot
     build (a missing LAPOR! mapping file, for the workers to report) must not stop them."""
     api, server = bot_api
-    app = create_app(
-        make_settings(
-            telegram_bot_token=TOKEN,
-            telegram_secret_token=SECRET,
-            telegram_api_url=server.url,
-            forward_target="lapor",
-            lapor_config_file=tmp_path / "missing.toml",
-        )
-    )
-    runtime = app.extensions["lapor"]
-    with ServerThread(app) as gateway:
-        url = f"{gateway.url}/webhooks/telegram"
-        assert api.post_webhook(url, SECRET, updates.text(CHAT, "halo")).status_code == 200
+    missing = tmp_path / "missing.toml"
+    with bot_gateway(make_settings, server, forward_target="lapor", lapor_config_file=missing) as (
+        url,
+        runtime,
+    ):
+        hook = f"{url}/webhooks/telegram"
+        assert api.post_webhook(hook, SECRET, updates.text(CHAT, "halo")).status_code == 200
         only_job_once_done(runtime)
     [greeting] = api.sent(chat_id=CHAT)
     assert "keluhan" in greeting["text"]
-    runtime.close()
