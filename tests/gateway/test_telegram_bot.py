@@ -183,15 +183,22 @@ def test_the_web_process_sends_the_reply_itself(telegram):
 
 
 def only_job_once_done(runtime: Runtime, timeout: float = 5) -> OutboxJob:
-    """The one outbox job, once it is done (the sender records it just after the API
-    call, so a reply can be seen before its job is)."""
+    """The one outbox job, once it is done."""
+    [job] = jobs_once_done(runtime, 1, timeout)
+    return job
+
+
+def jobs_once_done(runtime: Runtime, count: int, timeout: float = 5) -> list[OutboxJob]:
+    """The ``count`` outbox jobs, once all are done (the sender records a job just after
+    the API call, so a reply can be seen before its job is)."""
     deadline = time.monotonic() + timeout
     while True:
         with runtime.sessions() as s:
-            job = s.scalars(select(OutboxJob)).one()
-        if job.status == JobStatus.DONE:
-            return job
-        assert time.monotonic() < deadline, job.status
+            jobs = list(s.scalars(select(OutboxJob).order_by(OutboxJob.id)))
+        assert len(jobs) == count, jobs
+        if all(job.status == JobStatus.DONE for job in jobs):
+            return jobs
+        assert time.monotonic() < deadline, [job.status for job in jobs]
         time.sleep(0.02)
 
 
@@ -223,11 +230,9 @@ def test_replies_can_be_left_to_the_workers(workers_reply):
     [greeting] = bot.say(updates.text(CHAT, "halo"))
     assert "keluhan" in greeting["text"]
     bot.say(updates.text(CHAT, "Jalan di depan sekolah rusak parah sejak tiga bulan"))
-    with bot.runtime.sessions() as s:
-        jobs = s.scalars(select(OutboxJob)).all()
-    assert len(jobs) == 2
+    jobs = jobs_once_done(bot.runtime, 2)
     # the worker sent them (the web process only stored them and answered 200)
-    assert all(job.status == JobStatus.DONE and job.locked_by == "replier" for job in jobs)
+    assert all(job.locked_by == "replier" for job in jobs)
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (GATEWAY_TEST_DATABASE_URL)")
