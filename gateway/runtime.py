@@ -57,7 +57,7 @@ class Runtime:
             max_connections=15 + self.settings.worker_concurrency,
         )
         self.sessions = make_session_factory(self.engine)
-        if self.replies_from_workers and self.engine.dialect.name == "postgresql":
+        if self.wakes_workers:
             notify_on_commit(self.sessions)
         self._dispatch_lock = threading.Lock()
         self._dispatch_queue: list[int] = []
@@ -151,6 +151,12 @@ class Runtime:
     @property
     def replies_from_workers(self) -> bool:
         return self.settings.replies_sent_by == "workers"
+
+    @property
+    def wakes_workers(self) -> bool:
+        """Commits that queue a job wake the listening workers (LISTEN/NOTIFY is
+        PostgreSQL's; elsewhere workers poll)."""
+        return self.replies_from_workers and self.engine.dialect.name == "postgresql"
 
     def dispatch(self, job_ids: list[int]) -> None:
         """Send these just-committed jobs now, from this process, instead of waiting for

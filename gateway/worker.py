@@ -46,7 +46,7 @@ def make_worker(runtime: Runtime, only: str | None = None, **overrides: Any) -> 
         "lane": lane,
         "kinds": ONLY[only] if only else None,
     }
-    if runtime.replies_from_workers and runtime.engine.dialect.name == "postgresql":
+    if runtime.wakes_workers:
         options["wakeup"] = Wakeup(runtime.engine)
     options.update(overrides)
     if options["concurrency"] > 1:
