@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from normalizer.build import build_complaint
 from normalizer.complaint import outbound_document
-from normalizer.privacy import identity_values, mask_identity
+from normalizer.privacy import identity_values, log_filter, mask_identity
 
 TEXT = (
     "Pungli di kantor kelurahan, diminta Rp 50.000. Hubungi saya 0812-3456-7890 atau "
@@ -73,3 +73,52 @@ def test_log_lines_carry_no_identity():
         handler.setStream(previous)
     line = stream.getvalue()
     assert "citizen" in line and "0812-3456-7890" not in line and "3201011508950001" not in line
+
+
+# The same NIK as people write it on forms: dots, spaces or dashes between the groups.
+NIK_FORMS = (
+    "3201011508950001",
+    "3201.0115.0895.0001",
+    "3201 0115 0895 0001",
+    "3201-0115-0895-0001",
+    "32.01.01.150895.0001",
+    "3201.01.150895.0001",
+)
+# A number whose date part is no date: a NIK only where "NIK" or "KTP" stands before it.
+CONTEXT_FORMS = (
+    "3273012345670001",
+    "3273.0123.4567.0001",
+    "3273 0123 4567 0001",
+    "3273-0123-4567-0001",
+)
+
+
+def test_a_nik_written_with_separators_is_masked_like_the_plain_form():
+    for nik in NIK_FORMS:
+        text = f"Saya warga sini, {nik}, mohon ditindak."
+        assert mask_identity(text) == "Saya warga sini, [NIK_1], mohon ditindak.", nik
+        assert identity_values(text) == [("NIK", nik)], nik
+    for nik in CONTEXT_FORMS:
+        assert mask_identity(f"NIK saya {nik} ya") == "NIK saya [NIK_1] ya", nik
+        assert mask_identity(f"no KTP: {nik}.") == "no KTP: [NIK_1].", nik
+    # the same person written two ways is one placeholder
+    both = mask_identity("NIK 3201011508950001 (di KTP: 3201.0115.0895.0001)")
+    assert both == "NIK [NIK_1] (di KTP: [NIK_1])"
+
+
+def test_dotted_numbers_that_are_no_nik_stay():
+    for text in (
+        "Dana desa Rp 1.500.000.000.000.000 tidak jelas, transfer Rp 2.500.000 kemarin",
+        "tanggal 12.11.2026 jam 10.30, versi 3.2.1, koordinat -6.9147, 107.6098",
+        "Nomor surat 3273.0123.4567.0001 dari dinas",  # no date inside and no NIK word
+    ):
+        assert mask_identity(text) == text
+        assert identity_values(text) == []
+
+
+def test_log_lines_mask_a_dotted_nik():
+    record = logging.LogRecord(
+        "t", logging.INFO, __file__, 1, "KTP %s", ("3201.0115.0895.0001",), None
+    )
+    log_filter().filter(record)
+    assert "0115.0895" not in record.getMessage() and "3201" in record.getMessage()
