@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     # (the current state of open complaints, in batches) or "auto" (the feed if the
     # server has one).
     status_pull_mode: str = Field(default="auto", pattern="^(auto|updates|requests)$")
+    # Passing the reporter's updates (follow-ups, feedback, reopen requests) on to an
+    # Open311 server with FixMyStreet's POST servicerequestupdates: "auto" tries, and a
+    # server without it (404/405/501) has them kept for operators; "on" or "off".
+    open311_updates: str = Field(default="auto", pattern="^(auto|on|off)$")
 
     @field_validator("forward_target")
     @classmethod
@@ -276,6 +280,9 @@ MEANINGS = {
     "status_poll_seconds": "how often a worker pulls status updates (0: never)",
     "status_pull_mode": "`auto` (the `servicerequestupdates` feed when the server has one), "
     "`updates` or `requests`",
+    "open311_updates": "the reporter's follow-ups, feedback and reopen requests go to an Open311 "
+    "server as FixMyStreet's `POST servicerequestupdates`: `auto` (kept for operators once the "
+    "server answers 404/405/501), `on` or `off` (always kept)",
 }
 
 

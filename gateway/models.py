@@ -160,6 +160,28 @@ class ComplaintEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ComplaintUpdate(Base):
+    """What the reporter said about a complaint after filing it (gateway.updates): a
+    follow-up detail, their feedback, or a request to reopen it. Passed on to the central
+    system when its target takes updates, else kept for operators."""
+
+    __tablename__ = "complaint_updates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # followup, feedback, reopen
+    text: Mapped[str] = mapped_column(Text, default="")
+    rating: Mapped[str | None] = mapped_column(String(20))  # satisfied, not_satisfied
+    channel: Mapped[str] = mapped_column(String(20))
+    # The inbound message's external id it came in.
+    source_message: Mapped[str | None] = mapped_column(String(200))
+    # pending (its job waits or runs), delivered, kept (the target takes no updates)
+    delivery: Mapped[str] = mapped_column(String(20), default="pending")
+    central_update_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class OutboundStatus(StrEnum):
     QUEUED = "queued"  # in the outbox
     SENT = "sent"  # the provider accepted it

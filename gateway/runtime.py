@@ -30,6 +30,7 @@ from gateway.dialog import DialogConfig
 from gateway.group_commit import GroupCommit
 from gateway.login_throttle import LoginThrottle
 from gateway.sla import SlaLimits
+from gateway.updates import SETTINGS_INFO
 from normalizer.boundaries import Boundaries
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ class Runtime:
             max_connections=15 + self.settings.worker_concurrency,
         )
         self.sessions = make_session_factory(self.engine)
+        # what gateway.updates.record_update reads to know whether the target takes updates
+        self.sessions.configure(info={SETTINGS_INFO: self.settings})
         if self.wakes_workers:
             notify_on_commit(self.sessions)
         self._dispatch_lock = threading.Lock()

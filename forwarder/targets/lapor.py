@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -59,6 +59,9 @@ class LaporConfig:
     wire_format: str
     public_url: str
     json: dict[str, Any]
+    # How the reporter's updates are sent ([update]: path and field names); empty: the
+    # target takes no updates and they are kept for operators.
+    update: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path = MAPPING_FILE, wire_format: str | None = None) -> LaporConfig:
@@ -66,7 +69,7 @@ class LaporConfig:
         fmt = wire_format or data.get("wire_format", "xml")
         if fmt not in ("xml", "json"):
             raise ValueError("lapor wire_format must be xml or json")
-        return cls(fmt, data.get("public_url", ""), data.get("json", {}))
+        return cls(fmt, data.get("public_url", ""), data.get("json", {}), data.get("update", {}))
 
 
 def report_fields(document: dict[str, Any]) -> dict[str, Any]:
