@@ -153,6 +153,19 @@ CSV_COLUMNS = (
 )
 
 
+# A cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(…) sends
+# the sheet's data away): an agency's name comes from the central system, a region's
+# from what was typed. Such a cell gets an apostrophe in front, which marks it as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` safe to open in a spreadsheet; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=("period_start", "period_end", "by", *CSV_COLUMNS))
@@ -164,7 +177,7 @@ def to_csv(report: Report) -> str:
                 "period_start": report.start.isoformat(),
                 "period_end": report.end.isoformat(),
                 "by": report.by,
-                **{k: "" if v is None else v for k, v in f.as_row().items()},
+                **{k: "" if v is None else csv_cell(v) for k, v in f.as_row().items()},
             }
         )
     return out.getvalue()
