@@ -32,6 +32,7 @@ from gateway.sla import complaint_deadlines
 from gateway.status import CENTRAL_STATUSES, RESOLUTIONS, StatusChange, record_change
 from normalizer.calls import Call
 from normalizer.categories import guess_category, guess_classification
+from normalizer.clean import clean_json
 from normalizer.complaint import SCHEMA_ID, public_view
 from normalizer.complaint import Complaint as ComplaintDoc
 from normalizer.tracking import new_tracking_code
@@ -50,9 +51,11 @@ def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
 
 def _json_body() -> Any:
     """The request's JSON, or None when it is not JSON (or nested deeper than the
-    parser goes, which no client of ours sends)."""
+    parser goes, which no client of ours sends). NUL and lone surrogates in its strings
+    become U+FFFD, NaN and the infinities null: no database of ours stores them
+    (normalizer.clean)."""
     try:
-        return request.get_json(silent=True)
+        return clean_json(request.get_json(silent=True))
     except RecursionError:
         return None
 

@@ -80,6 +80,9 @@ def webhook(name: str, hook: str) -> Response:
         # counted here, per channel; the app's handler answers 503 so the provider retries
         metrics.INBOUND.labels(name, "unavailable").inc()
         raise
+    if handled.refused and not (handled.outcomes or handled.statuses):
+        # nothing in it could be stored (an over-long id…): refused, and nothing written
+        return _text(400, "malformed: " + "; ".join(handled.refused)[:500])
     if result.statuses and not result.messages:
         return Response(status=204)
     body, content_type = adapter.render_replies(req, handled.replies)
