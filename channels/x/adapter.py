@@ -4,6 +4,11 @@
   ``{"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}``.
 * POST: ``x-twitter-webhooks-signature`` is ``sha256=`` + base64 HMAC-SHA256 of the raw
   body with the consumer secret, checked before parsing.
+
+The two use the same construction, so the CRC answer signs whatever it is given: it
+would sign a forged event. It is answered only for a token shaped like X's (at most 128
+characters of base64/base64url, as X sends a base64 UUID), anything else is 400; and a
+POST body must be a JSON object of the expected shape, which no such token can be.
 * ``direct_message_events`` run the normal dialog; the gateway's own sends
   (``sender_id == for_user_id``) are ignored.
 * ``tweet_create_events`` that mention the account become a public message: the dialog
@@ -21,6 +26,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Self
 
@@ -40,6 +46,9 @@ from normalizer.complaint import Channel
 from normalizer.message import InboundMessage, Reply
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+# X's crc_token: base64 of a UUID today (48 characters); base64url and padding allowed.
+# Never '{', '"', ':', whitespace: no JSON document, so no event body, has this shape.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{1,128}={0,2}")
 
 
 def _sign(secret: str, data: bytes) -> str:
@@ -78,10 +87,17 @@ class XAdapter:
 
     def parse(self, request: WebhookRequest) -> WebhookResult:
         if request.method == "GET":
-            token = _sign(self.consumer_secret, request.args["crc_token"].encode())
+            crc_token = request.args["crc_token"]
+            if not CRC_TOKEN.fullmatch(crc_token):
+                # the answer is an HMAC under the key that signs events: never for text
+                # that is not one of X's tokens
+                raise BadPayload("crc_token is not shaped like X's")
+            token = _sign(self.consumer_secret, crc_token.encode())
             return WebhookResult(
                 response=(200, json.dumps({"response_token": token}), "application/json")
             )
+        if CRC_TOKEN.fullmatch(request.body.decode("latin-1").strip()):
+            raise BadPayload("body is shaped like a CRC token, not an event")
         try:
             data = json.loads(request.body)
         except ValueError:
