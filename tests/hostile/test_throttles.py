@@ -1,0 +1,70 @@
+"""Throttles an attacker meets, through the real app: failed logins counted per client
+address in a storage every process shares (two apps, as two `serve` processes, on one
+Redis), a refused login that takes as long whatever the reason (so timing does not tell
+a locked account from a wrong password), and tracking-code lookups limited per address.
+
+Redis: ``GATEWAY_TEST_REDIS_URL`` (CI sets it and starts the server); without it the
+local default is tried and the Redis tests are skipped when nothing answers there."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from limits.storage import storage_from_string
+
+from gateway.app import create_app
+from gateway.config import Settings
+from tests.gateway.test_console import TOKEN
+
+REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = REDIS_URL or "redis://127.0.0.1:6379/0"
+    if not storage_from_string(url).check():
+        if REDIS_URL:
+            pytest.fail(f"GATEWAY_TEST_REDIS_URL={REDIS_URL} does not answer")
+        pytest.skip("no Redis at 127.0.0.1:6379 (set GATEWAY_TEST_REDIS_URL)")
+    return url
+
+
+def new_address() -> dict[str, str]:
+    """A client address of its own for each test: Redis outlives a run, so counts from an
+    earlier one must not meet this one."""
+    return {"REMOTE_ADDR": f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"}
+
+
+def try_login(client: FlaskClient, username: str, password: str, address: dict[str, str]):
+    token = TOKEN.search(client.get("/operator/login").text).group(1)
+    return client.post(
+        "/operator/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base=address,
+    )
+
+
+def two_processes(settings: Settings) -> tuple[Flask, Flask]:
+    """What two `serve` processes hold: an app each, each with its own storage client."""
+    return create_app(settings), create_app(settings)
+
+
+def test_failed_logins_are_counted_across_processes_sharing_redis(
+    make_settings: Callable[..., Settings], redis_url: str
+):
+    first, second = two_processes(make_settings(ratelimit_storage_url=redis_url))
+    clients = first.test_client(), second.test_client()
+    address = new_address()
+    limit = first.extensions["lapor"].settings.operator_ip_failed_logins
+    assert limit == 20
+    for attempt in range(limit):  # one name after another, each process in turn
+        answer = try_login(clients[attempt % 2], f"tebakan-{attempt}", "salah", address)
+        assert answer.status_code == 200, attempt
+    for client in clients:  # the 21st try across both, on either process
+        assert try_login(client, "tebakan-21", "salah", address).status_code == 429
+    assert try_login(clients[0], "tebakan-0", "salah", new_address()).status_code == 200
