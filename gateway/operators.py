@@ -64,13 +64,17 @@ def check_login(
     """The operator when the password is right and the account is open; a wrong
     password counts, and ``max_failures`` in a row lock the account for ``lockout``."""
     operator = find_operator(session, username)
+    # The hash is checked whatever the account's state: a refusal that skipped it (an
+    # unknown name, a locked or closed account) would answer in a fraction of the time
+    # and tell an attacker which names exist and which are locked.
     if operator is None or not operator.active:
         check_password_hash(_DUMMY_HASH, password)
         return None
+    right = check_password_hash(operator.password_hash, password)
     now = utcnow()
     if operator.locked_until is not None and operator.locked_until > now:
-        return None
-    if not check_password_hash(operator.password_hash, password):
+        return None  # not counted: the lock runs its time, even for the right password
+    if not right:
         operator.failed_logins += 1
         if operator.failed_logins >= max_failures:
             operator.locked_until = now + lockout

@@ -9,17 +9,22 @@ local default is tried and the Redis tests are skipped when nothing answers ther
 from __future__ import annotations
 
 import os
+import statistics
+import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from limits.storage import storage_from_string
 
+from forwarder.sqltypes import utcnow
 from gateway.app import create_app
 from gateway.config import Settings
-from tests.gateway.test_console import TOKEN
+from gateway.operators import find_operator, save_operator
+from tests.gateway.test_console import PASSWORD, TOKEN
 
 REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
 
@@ -68,3 +73,40 @@ def test_failed_logins_are_counted_across_processes_sharing_redis(
     for client in clients:  # the 21st try across both, on either process
         assert try_login(client, "tebakan-21", "salah", address).status_code == 429
     assert try_login(clients[0], "tebakan-0", "salah", new_address()).status_code == 200
+
+
+def test_a_locked_account_is_refused_as_slowly_as_a_wrong_password(
+    make_settings: Callable[..., Settings],
+):
+    """Medians of the same run compared, not a fixed figure: the password hash is the
+    cost, so a refusal that skips it (a locked account, an unknown name) shows."""
+    app = create_app(make_settings(operator_ip_failed_logins=1000))
+    rounds = 9
+    with app.extensions["lapor"].sessions() as db:
+        for n in range(rounds):  # one wrong password each: none reaches the lock
+            save_operator(db, f"buka{n}", PASSWORD, "operator")
+        locked = save_operator(db, "kunci", PASSWORD, "operator")
+        locked.locked_until = utcnow() + timedelta(hours=1)
+        db.commit()
+    client = app.test_client()
+    address = new_address()
+    try_login(client, "pemanasan", "salah", address)  # first request's one-off costs
+    times: dict[str, list[float]] = {"wrong": [], "locked": [], "unknown": []}
+    for n in range(rounds):  # interleaved, so a busy moment hits every kind alike
+        for kind, username in (("wrong", f"buka{n}"), ("locked", "kunci"), ("unknown", "x")):
+            token = TOKEN.search(client.get("/operator/login").text).group(1)
+            start = time.perf_counter()
+            answer = client.post(
+                "/operator/login",
+                data={"username": username, "password": "salah-sekali", "csrf_token": token},
+                environ_base=address,
+            )
+            times[kind].append(time.perf_counter() - start)
+            assert answer.status_code == 200 and "salah" in answer.text
+    wrong = statistics.median(times["wrong"])
+    for kind in ("locked", "unknown"):
+        ratio = statistics.median(times[kind]) / wrong
+        assert 0.7 < ratio < 1.4, (kind, ratio, times)
+    with app.extensions["lapor"].sessions() as db:
+        assert find_operator(db, "kunci").locked_until is not None  # still locked
+    app.extensions["lapor"].close()
