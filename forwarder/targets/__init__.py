@@ -37,3 +37,37 @@ class DeliveryTarget(Protocol):
         """Deliver one outbound complaint document; raise RetryableError or
         PermanentError when it did not go through."""
         ...
+
+    # Optional (gateway.updates): targets that take the reporter's later updates have
+    #
+    #     def send_update(self, central_id: str, update: dict[str, Any],
+    #                     idempotency_key: str) -> str | None
+    #
+    # which returns the central system's id for the update, if it gives one, and raises
+    # forwarder.targets.open311.UpdatesNotSupported when the other side has no place
+    # for them.
+
+
+# How an update is named to people reading it at the central system (and in the console).
+UPDATE_LABELS = {
+    "followup": "Tindak lanjut dari pelapor",
+    "feedback": "Umpan balik pelapor",
+    "reopen": "Permintaan buka kembali",
+}
+RATING_LABELS = {"satisfied": "puas", "not_satisfied": "tidak puas"}
+
+
+def update_heading(kind: str, rating: str | None = None) -> str:
+    """An update's heading: "Umpan balik pelapor: puas", "Permintaan buka kembali"…"""
+    heading = UPDATE_LABELS.get(kind, kind)
+    if rating:
+        heading += f": {RATING_LABELS.get(rating, rating)}"
+    return heading
+
+
+def update_text(update: dict[str, Any]) -> str:
+    """An update as one text for central systems with a single free-text field: its
+    heading, then what the reporter wrote."""
+    heading = update_heading(update["kind"], update.get("rating"))
+    text = (update.get("text") or "").strip()
+    return f"{heading}\n\n{text}" if text else heading

@@ -8,6 +8,7 @@ or ``[{"token": …}]`` for batch ones, whose id is looked up later.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,8 +17,8 @@ from urllib.parse import urlencode
 
 import requests
 
-from forwarder.errors import PermanentError
-from forwarder.targets import DeliveryReceipt, OutgoingRequest
+from forwarder.errors import PermanentError, RetryableError
+from forwarder.targets import DeliveryReceipt, OutgoingRequest, update_text
 from forwarder.targets.http import post, request
 
 DESCRIPTION_LIMIT = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
@@ -75,6 +76,63 @@ def request_form(
     if location.get("region_code"):
         form.append(("attribute[region_code]", location["region_code"]))
     return form
+
+
+def update_form(central_id: str, update: dict[str, Any], api_key: str) -> list[tuple[str, str]]:
+    """The form fields of FixMyStreet's ``POST servicerequestupdates`` for one update of
+    the reporter's (as FixMyStreet's own client sends them, perllib/Open311.pm
+    ``_populate_service_request_update_params``; required by mySociety's open311-adapter:
+    api_key, service_request_id, update_id, status, updated_datetime, description).
+
+    ``status`` is the state the reporter leaves the request in: OPEN for a reopen request
+    and on an open request, CLOSED for a remark on a closed one. Identity goes only
+    where the complaint's privacy lets it reach the agency, as for the request itself."""
+    closed = update.get("complaint_status") == "closed" and update["kind"] != "reopen"
+    description = update_text(update)
+    if len(description) > DESCRIPTION_LIMIT:
+        description = description[: DESCRIPTION_LIMIT - 1] + "…"
+    form: list[tuple[str, str]] = [
+        ("service_request_id", central_id),
+        ("update_id", str(update["update_id"])),
+        ("updated_datetime", update["occurred_at"]),
+        ("status", "CLOSED" if closed else "OPEN"),
+        ("description", description),
+    ]
+    if api_key:
+        form.append(("api_key", api_key))
+    privacy = update.get("privacy", "confidential")
+    if privacy in ("public", "confidential"):
+        reporter = update.get("reporter") or {}
+        first, last = split_name(reporter.get("name"))
+        for key, value in (
+            ("first_name", first),
+            ("last_name", last),
+            ("phone", reporter.get("phone")),
+            ("email", reporter.get("email")),
+        ):
+            if value:
+                form.append((key, value))
+    form.append(("public_anonymity_required", "FALSE" if privacy == "public" else "TRUE"))
+    return form
+
+
+def read_update_id(response: requests.Response) -> str | None:
+    """The server's id for a posted update: ``[{"update_id": …}]`` (FixMyStreet) or
+    ``{"service_request_updates": [{"update_id": …}]}`` (open311-adapter); None when
+    the answer names none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        body = body.get("service_request_updates") or [body]
+    item = body[0] if isinstance(body, list) and body else None
+    found = item.get("update_id") if isinstance(item, dict) else None
+    return str(found) if found not in (None, "") else None
+
+
+# An answer that says the server has no update endpoint, not that the update is wrong.
+NO_UPDATES = re.compile(r"HTTP (404|405|501):")
 
 
 # Open311 has open/closed; FixMyStreet-style servers say more in extended_status.
@@ -161,6 +219,33 @@ class Open311Target:
             token=str(token) if token else None,
             notice=item.get("service_notice") or None,
         )
+
+    def encode_update(
+        self, central_id: str, update: dict[str, Any], idempotency_key: str
+    ) -> OutgoingRequest:
+        return OutgoingRequest(
+            url=f"{self.url}/servicerequestupdates.json",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Idempotency-Key": idempotency_key,
+                "Accept": "application/json",
+            },
+            body=urlencode(update_form(central_id, update, self.api_key)).encode(),
+        )
+
+    def send_update(
+        self, central_id: str, update: dict[str, Any], idempotency_key: str
+    ) -> str | None:
+        """Post one of the reporter's updates; the server's update id, if it says one.
+        A server without the endpoint (404, 405, 501) raises UpdatesNotSupported."""
+        outgoing = self.encode_update(central_id, update, idempotency_key)
+        try:
+            response = post(self.http, outgoing, timeout=self.timeout)
+        except (PermanentError, RetryableError) as exc:
+            if NO_UPDATES.search(str(exc)):
+                raise UpdatesNotSupported(str(exc)) from exc
+            raise
+        return read_update_id(response)
 
     def fetch_statuses(self, central_ids: Sequence[str]) -> list[RemoteStatus]:
         """The current state of these requests, in one GET
