@@ -25,11 +25,12 @@ from gateway.complaints import (
     store_complaint,
     timeline,
 )
+from gateway.login_throttle import AddressLimit
 from gateway.models import Complaint, ComplaintStatus
 from gateway.openapi import openapi_document
 from gateway.runtime import Runtime
 from gateway.sla import complaint_deadlines
-from gateway.status import CENTRAL_STATUSES, RESOLUTIONS, StatusChange, record_change
+from gateway.status import apply_central_events, read_central_event
 from normalizer.calls import Call
 from normalizer.categories import guess_category, guess_classification
 from normalizer.clean import clean_json
@@ -39,6 +40,17 @@ from normalizer.tracking import new_tracking_code
 from normalizer.validation import validate_complaint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+LOOKUPS = "lapor-status-lookups"
+
+
+@bp.record_once
+def _lookup_limit(state: Any) -> None:
+    # made with the app, not on first use: two request threads must not each make one
+    settings = state.app.extensions["lapor"].settings
+    if settings.status_lookups_per_minute:
+        state.app.extensions[LOOKUPS] = AddressLimit(
+            settings.ratelimit_storage_url, "status-lookup", settings.status_lookups_per_minute, 60
+        )
 
 
 def _runtime() -> Runtime:
@@ -190,6 +202,12 @@ def _call_status(session: Session, code: str) -> dict[str, Any] | None:
 @bp.get("/complaints/<code>")
 def complaint_status(code: str) -> tuple[Response, int]:
     """Status and timeline for whoever holds the code; never the reporter's identity."""
+    limit = current_app.extensions.get(LOOKUPS)
+    address = request.remote_addr or "-"
+    if limit is not None and not _authorized() and not limit.allow(address):
+        refused = _error(429, "too many lookups from this address; try again later")
+        refused[0].headers["Retry-After"] = str(limit.retry_after(address))
+        return refused
     with _runtime().sessions() as session:
         row = find_by_code(session, code.upper())
         if row is None and (call := _call_status(session, code.upper())) is not None:
@@ -209,28 +227,6 @@ def complaint_status(code: str) -> tuple[Response, int]:
         return jsonify(view), 200
 
 
-def _event_errors(event: Any) -> list[str]:
-    if not isinstance(event, dict):
-        return ["an event must be an object"]
-    errors = []
-    if not isinstance(event.get("event_id"), str | int) or event.get("event_id") in ("", None):
-        errors.append("event_id is required")
-    if not (event.get("tracking_code") or event.get("central_id")):
-        errors.append("tracking_code or central_id is required")
-    if event.get("status") not in CENTRAL_STATUSES:
-        errors.append(f"status must be one of {', '.join(sorted(CENTRAL_STATUSES))}")
-    if event.get("resolution") is not None and event["resolution"] not in RESOLUTIONS:
-        errors.append(f"resolution must be one of {', '.join(sorted(RESOLUTIONS))}")
-    if event.get("agency") is not None and not isinstance(event["agency"], str):
-        errors.append("agency must be a string")
-    if event.get("occurred_at") is not None:
-        try:
-            datetime.fromisoformat(str(event["occurred_at"]))
-        except ValueError:
-            errors.append("occurred_at must be an ISO 8601 date-time")
-    return [f"event {event.get('event_id')!r}: {e}" for e in errors]
-
-
 @bp.post("/central/events")
 def central_events() -> tuple[Response, int]:
     """Status events pushed by a central system, signed like our webhook deliveries:
@@ -244,7 +240,7 @@ def central_events() -> tuple[Response, int]:
     ):
         return _error(403, "signature check failed")
     try:
-        data = json.loads(body)
+        data = clean_json(json.loads(body))
     except (ValueError, RecursionError):
         return _error(400, "body must be JSON")
     if isinstance(data, list):
@@ -253,38 +249,25 @@ def central_events() -> tuple[Response, int]:
         events = data.get("events") if isinstance(data, dict) and "events" in data else [data]
     if not isinstance(events, list) or not events:
         return _error(400, "no events")
-    errors = [e for event in events for e in _event_errors(event)]
+    read, errors = [], []
+    for event in events:
+        parsed, problems = read_central_event(event)
+        label = event.get("event_id") if isinstance(event, dict) else None
+        errors += [f"event {str(label)[:80]!r}: {p}" for p in problems]
+        if parsed is not None:
+            read.append(parsed)
     if errors:
         return _error(422, "invalid status events; nothing was recorded", errors=errors)
-    recorded, duplicates, unknown = 0, 0, []
     with runtime.sessions() as session:
-        for event in events:
-            complaint = session.scalar(
-                select(Complaint).where(
-                    Complaint.tracking_code == str(event["tracking_code"]).upper()
-                    if event.get("tracking_code")
-                    else Complaint.central_id == str(event["central_id"])
-                )
+        applied = apply_central_events(session, runtime, read)
+        if applied.conflicts:
+            session.rollback()
+            return _error(
+                409,
+                "status events that cannot follow the complaint's status; nothing was recorded",
+                conflicts=applied.conflicts,
             )
-            if complaint is None:
-                unknown.append(str(event["event_id"]))
-                continue
-            occurred = event.get("occurred_at")
-            change = StatusChange(
-                status=event["status"],
-                event_key=f"central:{event['event_id']}",
-                source="central",
-                resolution=event.get("resolution"),
-                note=event.get("note"),
-                agency=event.get("agency") if isinstance(event.get("agency"), str) else None,
-                occurred_at=datetime.fromisoformat(occurred).astimezone(UTC) if occurred else None,
-            )
-            try:
-                with session.begin_nested():
-                    new = record_change(session, runtime, complaint, change)
-            except IntegrityError:  # the same event, arriving twice at once
-                new = False
-            recorded += new
-            duplicates += not new
         session.commit()
-    return jsonify({"recorded": recorded, "duplicates": duplicates, "unknown": unknown}), 200
+    return jsonify(
+        {"recorded": applied.recorded, "duplicates": applied.duplicates, "unknown": applied.unknown}
+    ), 200

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # Reverse proxies in front whose X-Forwarded-For to trust for the client's address
     # (1 behind the nginx of docs/deploy); 0: the address the connection came from.
     proxies: int = Field(default=0, ge=0)
+    # Public lookups by tracking code one client address may make a minute before 429
+    # (0: off): the codes are short, an address must not walk through them. Clients with
+    # an API key are not counted (a regional app asks for all its citizens).
+    status_lookups_per_minute: int = Field(default=30, ge=0)
 
     telegram_bot_token: SecretStr = SecretStr("")
     telegram_secret_token: SecretStr = SecretStr("")
@@ -235,10 +239,14 @@ MEANINGS = {
     "operator_ip_failed_logins": "failed logins from one client address, whatever the account, "
     "before that address must wait out the window (429)",
     "operator_ip_window_minutes": "the window those failed logins are counted in",
-    "ratelimit_storage_url": "where login-throttle counts live: `memory://` (each process its "
-    "own), `redis://host:6379` (shared by every process and node)",
+    "ratelimit_storage_url": "where the throttles' counts live (failed logins, tracking-code "
+    "lookups): `memory://` (each process its own), `redis://host:6379` (shared by every process "
+    "and node)",
     "proxies": "reverse proxies in front whose `X-Forwarded-For` is trusted for the client "
     "address (1 behind one nginx); 0 when clients connect directly",
+    "status_lookups_per_minute": "public tracking-code lookups (`GET /api/v1/complaints/<code>`) "
+    "one client address may make a minute, then 429 with `Retry-After` (0: off); requests "
+    "with an API key are not counted",
     "telegram_bot_token": "Telegram bot token",
     "telegram_secret_token": "the webhook secret (`X-Telegram-Bot-Api-Secret-Token`)",
     "telegram_api_url": "Bot API base (a self-hosted Bot API server, or a test server)",

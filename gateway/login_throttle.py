@@ -1,12 +1,16 @@
-"""Failed logins counted per client address, whatever the account: the per-account lock
-(gateway.operators.check_login) does not stop one address trying many names.
+"""Throttles per client address. Failed logins, whatever the account: the per-account
+lock (gateway.operators.check_login) does not stop one address trying many names. Public
+lookups by tracking code: one address must not walk the code space.
 
 Counts live where ``GATEWAY_RATELIMIT_STORAGE_URL`` says (the ``limits`` library's
 storages): in each process by default, in Redis to share them between processes and
-nodes. A moving window: the address may try again as its oldest failure ages out.
+nodes. A moving window: the address may try again as its oldest count ages out.
 """
 
 from __future__ import annotations
+
+import math
+import time
 
 from limits import parse, storage, strategies
 
@@ -21,3 +25,22 @@ class LoginThrottle:
 
     def failed(self, address: str) -> None:
         self.window.hit(self.limit, "operator-login", address)
+
+
+class AddressLimit:
+    """At most ``count`` requests from one address in ``seconds``; ``name`` keeps this
+    limit's counts apart from the others' in a shared storage."""
+
+    def __init__(self, storage_url: str, name: str, count: int, seconds: int) -> None:
+        self.name = name
+        self.limit = parse(f"{count} per {seconds} seconds")
+        self.window = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_url))
+
+    def allow(self, address: str) -> bool:
+        """Counts one request; False (and not counted) past the limit."""
+        return self.window.hit(self.limit, self.name, address)
+
+    def retry_after(self, address: str) -> int:
+        """Whole seconds until the address's oldest request leaves the window."""
+        reset = self.window.get_window_stats(self.limit, self.name, address).reset_time
+        return max(1, math.ceil(reset - time.time()))

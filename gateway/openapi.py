@@ -162,6 +162,10 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _created("ComplaintStatus", "the complaint's status"),
                         "404": _error_response("no complaint with that code"),
+                        "429": _error_response(
+                            "too many lookups from this address (`Retry-After`); requests "
+                            "with an API key are not counted"
+                        ),
                     },
                 }
             },

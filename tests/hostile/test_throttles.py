@@ -12,7 +12,7 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -24,9 +24,10 @@ from forwarder.sqltypes import utcnow
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.operators import find_operator, save_operator
-from tests.gateway.test_console import PASSWORD, TOKEN
+from tests.gateway.test_console import KEY, PASSWORD, TOKEN
 
 REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
+NO_SUCH_CODE = "/api/v1/complaints/LPR-00000000"
 
 
 @pytest.fixture
@@ -54,13 +55,22 @@ def try_login(client: FlaskClient, username: str, password: str, address: dict[s
     )
 
 
-def two_processes(settings: Settings) -> tuple[Flask, Flask]:
+@pytest.fixture
+def two_processes() -> Iterator[Callable[[Settings], tuple[Flask, Flask]]]:
     """What two `serve` processes hold: an app each, each with its own storage client."""
-    return create_app(settings), create_app(settings)
+    made: list[Flask] = []
+
+    def make(settings: Settings) -> tuple[Flask, Flask]:
+        made.extend((create_app(settings), create_app(settings)))
+        return made[-2], made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["lapor"].close()
 
 
 def test_failed_logins_are_counted_across_processes_sharing_redis(
-    make_settings: Callable[..., Settings], redis_url: str
+    make_settings: Callable[..., Settings], redis_url: str, two_processes
 ):
     first, second = two_processes(make_settings(ratelimit_storage_url=redis_url))
     clients = first.test_client(), second.test_client()
@@ -110,3 +120,37 @@ def test_a_locked_account_is_refused_as_slowly_as_a_wrong_password(
     with app.extensions["lapor"].sessions() as db:
         assert find_operator(db, "kunci").locked_until is not None  # still locked
     app.extensions["lapor"].close()
+
+
+def test_tracking_code_lookups_are_limited_per_address(make_settings: Callable[..., Settings]):
+    app = create_app(make_settings())
+    client, address = app.test_client(), new_address()
+    limit = app.extensions["lapor"].settings.status_lookups_per_minute
+    assert limit == 30  # on by default
+    for _ in range(limit):
+        assert client.get(NO_SUCH_CODE, environ_base=address).status_code == 404
+    refused = client.get(NO_SUCH_CODE, environ_base=address)
+    assert refused.status_code == 429 and refused.json["error"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    found = client.get(NO_SUCH_CODE.replace("LPR-00000000", "LPR-ABCDEFGH"), environ_base=address)
+    assert found.status_code == 429  # every code, not only the one asked before
+    # another address, and an API client (a regional app asking for its citizens), go on
+    assert client.get(NO_SUCH_CODE, environ_base=new_address()).status_code == 404
+    keyed = client.get(NO_SUCH_CODE, environ_base=address, headers=KEY)
+    assert keyed.status_code == 404
+    forged = client.get(NO_SUCH_CODE, environ_base=address, headers={"X-API-Key": "tebak"})
+    assert forged.status_code == 429
+    app.extensions["lapor"].close()
+
+
+def test_tracking_code_lookups_are_counted_across_processes_sharing_redis(
+    make_settings: Callable[..., Settings], redis_url: str, two_processes
+):
+    first, second = two_processes(
+        make_settings(ratelimit_storage_url=redis_url, status_lookups_per_minute=6)
+    )
+    clients, address = (first.test_client(), second.test_client()), new_address()
+    for n in range(6):
+        assert clients[n % 2].get(NO_SUCH_CODE, environ_base=address).status_code == 404
+    for client in clients:
+        assert client.get(NO_SUCH_CODE, environ_base=address).status_code == 429
