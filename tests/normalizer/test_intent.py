@@ -1,0 +1,557 @@
+"""normalizer.intent: what a message is for, read on labelled examples in every language
+the gateway hears (Bahasa Indonesia formal and SMS, English, Javanese, Sundanese)."""
+
+from __future__ import annotations
+
+import pytest
+
+from normalizer.intent import Intent as I
+from normalizer.intent import Reading, is_pleasantry, place_score, read
+
+# Held-out examples: written before the module and before TUNE, and not looked at while
+# tuning the word lists; the accuracy on them is the honest figure.
+HELD_OUT: list[tuple[str, I]] = [
+    # greetings
+    ("Halo admin", I.GREETING),
+    ("selamat siang bu", I.GREETING),
+    ("Assalamu'alaikum wr wb", I.GREETING),
+    ("sugeng siang", I.GREETING),
+    ("wilujeng sonten", I.GREETING),
+    ("good afternoon", I.GREETING),
+    ("hallo min", I.GREETING),
+    ("sampurasun", I.GREETING),
+    # openers
+    ("saya mau lapor bu", I.OPENER),
+    ("mau ngadu pak", I.OPENER),
+    ("I would like to make a complaint", I.OPENER),
+    ("kula badhe lapor", I.OPENER),
+    ("abdi hoyong lapor", I.OPENER),
+    ("selamat malam, saya ingin menyampaikan keluhan", I.OPENER),
+    ("permisi pak mau lapor", I.OPENER),
+    ("/lapor", I.OPENER),
+    ("pagi min, mau komplain", I.OPENER),
+    # thanks
+    ("makasih banyak ya pak", I.THANKS),
+    ("trimakasih", I.THANKS),
+    ("thank you very much", I.THANKS),
+    ("matur suwun sanget", I.THANKS),
+    ("nuhun", I.THANKS),
+    ("terima kasih atas bantuannya", I.THANKS),
+    ("thx min", I.THANKS),
+    ("makasiiih 🙏", I.THANKS),
+    # ack
+    ("oke pak", I.ACK),
+    ("siap bu", I.ACK),
+    ("okay", I.ACK),
+    ("baik, saya tunggu", I.ACK),
+    ("sip mantap", I.ACK),
+    ("monggo", I.ACK),
+    ("noted, thanks", I.ACK),
+    # yes
+    ("iya pak", I.YES),
+    ("yes", I.YES),
+    ("betul sekali", I.YES),
+    ("inggih", I.YES),
+    ("sumuhun", I.YES),
+    ("yup", I.YES),
+    ("iyaaa", I.YES),
+    ("benar pak", I.YES),
+    # no
+    ("tidak pak", I.NO),
+    ("gak ada", I.NO),
+    ("nope", I.NO),
+    ("ora", I.NO),
+    ("teu aya", I.NO),
+    ("nggak ada fotonya", I.NO),
+    ("no", I.NO),
+    # dont know
+    ("saya tidak tahu", I.DONT_KNOW),
+    ("kurang tau pak", I.DONT_KNOW),
+    ("ora ngerti", I.DONT_KNOW),
+    ("teu nyaho", I.DONT_KNOW),
+    ("no idea", I.DONT_KNOW),
+    ("lupa pak", I.DONT_KNOW),
+    # questions
+    ("kapan jalannya diperbaiki pak?", I.QUESTION),
+    ("berapa lama biasanya ditanggapi?", I.QUESTION),
+    ("ini nomor resmi lapor bukan?", I.QUESTION),
+    ("bisa lapor lewat sini?", I.QUESTION),
+    ("when will it be fixed?", I.QUESTION),
+    ("kok belum ada tanggapan?", I.QUESTION),
+    ("are you a bot?", I.QUESTION),
+    # status
+    ("status laporan LPR-7K3M9Q2X", I.STATUS),
+    ("bagaimana perkembangan laporan saya?", I.STATUS),
+    ("what is the status of my complaint", I.STATUS),
+    ("cek status", I.STATUS),
+    # human
+    ("bisa bicara dengan orang langsung?", I.HUMAN),
+    ("tolong sambungkan ke petugas", I.HUMAN),
+    ("I want to speak to a real person", I.HUMAN),
+    ("minta nomor cs nya", I.HUMAN),
+    # new complaint
+    ("saya ada laporan lain pak", I.NEW_COMPLAINT),
+    ("mau lapor lagi", I.NEW_COMPLAINT),
+    ("one more complaint please", I.NEW_COMPLAINT),
+    ("ada masalah lain juga bu", I.NEW_COMPLAINT),
+    # satisfied
+    ("alhamdulillah sudah diperbaiki, terima kasih", I.SATISFIED),
+    ("sudah selesai pak, puas", I.SATISFIED),
+    ("sampun sae", I.SATISFIED),
+    ("it's been fixed, thanks", I.SATISFIED),
+    ("lampunya sudah nyala lagi", I.SATISFIED),
+    # not fixed
+    ("masih sama saja pak belum ada yang datang", I.NOT_FIXED),
+    ("belum ditangani sama sekali", I.NOT_FIXED),
+    ("sampahnya masih menumpuk", I.NOT_FIXED),
+    ("isih rusak", I.NOT_FIXED),
+    ("still not fixed", I.NOT_FIXED),
+    ("kurang puas, cuma ditambal sedikit", I.NOT_FIXED),
+    # cancel
+    ("batalkan saja", I.CANCEL),
+    ("tidak jadi pak", I.CANCEL),
+    ("never mind", I.CANCEL),
+    ("ora sido", I.CANCEL),
+    # content
+    ("lampu jalan di gang mawar mati sudah seminggu", I.CONTENT),
+    ("pungli di kantor kelurahan saat urus KTP", I.CONTENT),
+    ("tidak ada petugas di puskesmas pada jam kerja", I.CONTENT),
+    ("ya ampun jalannya banjir lagi setinggi lutut di RW 07", I.CONTENT),
+    ("the streetlights on my road have been off for a week", I.CONTENT),
+    ("dalan neng ngarep omahku bolong gedhe", I.CONTENT),
+    ("runtah numpuk di sisi jalan raya", I.CONTENT),
+    ("Kec. Ngaglik", I.CONTENT),
+    ("depan pasar kembang", I.CONTENT),
+    ("bantuan sosial tidak sampai ke warga miskin", I.CONTENT),
+    # gibberish
+    ("qwerty", I.GIBBERISH),
+    ("hhhhhh", I.GIBBERISH),
+    ("!!!", I.GIBBERISH),
+    ("xcvbn", I.GIBBERISH),
+]
+
+# Tuning examples: the word lists were adjusted until these read right.
+TUNE: list[tuple[str, I]] = [
+    # greetings
+    ("halo", I.GREETING),
+    ("Halo pak", I.GREETING),
+    ("pagi pak", I.GREETING),
+    ("selamat pagi", I.GREETING),
+    ("Selamat sore bu", I.GREETING),
+    ("assalamualaikum", I.GREETING),
+    ("asslamualaikum pak", I.GREETING),
+    ("punten", I.GREETING),
+    ("sugeng enjing", I.GREETING),
+    ("wilujeng enjing", I.GREETING),
+    ("hi", I.GREETING),
+    ("hello there", I.GREETING),
+    ("good morning", I.GREETING),
+    ("hai kak", I.GREETING),
+    ("permisi", I.GREETING),
+    ("malam min", I.GREETING),
+    ("P", I.GREETING),
+    ("halooo", I.GREETING),
+    ("sugeng dalu", I.GREETING),
+    ("nuwun sewu", I.GREETING),
+    # openers
+    ("mau lapor pak", I.OPENER),
+    ("mau lapor", I.OPENER),
+    ("saya ingin melapor", I.OPENER),
+    ("mau ngadu", I.OPENER),
+    ("Hi, I want to report a problem", I.OPENER),
+    ("kulo badhe lapor", I.OPENER),
+    ("abdi bade ngalaporkeun", I.OPENER),
+    ("/start", I.OPENER),
+    ("LAPOR", I.OPENER),
+    ("Assalamualaikum, saya mau melapor", I.OPENER),
+    ("selamat pagi pak, saya mau mengadukan sesuatu", I.OPENER),
+    ("sy mau lapor", I.OPENER),
+    ("pak sy mo lapor", I.OPENER),
+    ("mau bikin laporan", I.OPENER),
+    ("saya mau komplain", I.OPENER),
+    ("i have a complaint", I.OPENER),
+    ("aku arep lapor", I.OPENER),
+    ("tlg pak sy mau lapor", I.OPENER),
+    ("punten, abdi bade lapor", I.OPENER),
+    ("I'd like to report something", I.OPENER),
+    # thanks
+    ("terima kasih", I.THANKS),
+    ("terimakasih pak", I.THANKS),
+    ("makasih", I.THANKS),
+    ("mksh", I.THANKS),
+    ("trims", I.THANKS),
+    ("tq", I.THANKS),
+    ("thx", I.THANKS),
+    ("suwun", I.THANKS),
+    ("matur nuwun", I.THANKS),
+    ("hatur nuhun", I.THANKS),
+    ("thank you", I.THANKS),
+    ("thanks!", I.THANKS),
+    ("makasiiih", I.THANKS),
+    ("terima kasih banyak bu", I.THANKS),
+    ("mkasih ya", I.THANKS),
+    ("matur nuwun nggih", I.THANKS),
+    ("hatur nuhun pisan", I.THANKS),
+    ("makasih min 🙏", I.THANKS),
+    # ack
+    ("ok", I.ACK),
+    ("oke", I.ACK),
+    ("okey", I.ACK),
+    ("okeee", I.ACK),
+    ("baik", I.ACK),
+    ("baik pak", I.ACK),
+    ("siap", I.ACK),
+    ("sip", I.ACK),
+    ("noted", I.ACK),
+    ("baiklah", I.ACK),
+    ("mangga", I.ACK),
+    ("y ok", I.ACK),
+    ("ok deh", I.ACK),
+    ("oke siap pak", I.ACK),
+    ("👍", I.ACK),
+    ("ya sudah", I.ACK),
+    ("got it", I.ACK),
+    # yes
+    ("ya", I.YES),
+    ("iya", I.YES),
+    ("iyaa", I.YES),
+    ("y", I.YES),
+    ("yoi", I.YES),
+    ("betul", I.YES),
+    ("benar", I.YES),
+    ("leres", I.YES),
+    ("nggih", I.YES),
+    ("muhun", I.YES),
+    ("yep", I.YES),
+    ("ada", I.YES),
+    ("boleh", I.YES),
+    ("iya betul pak", I.YES),
+    ("ok kirim", I.YES),
+    ("ya benar", I.YES),
+    ("kirim", I.YES),
+    # no
+    ("tidak", I.NO),
+    ("tdk", I.NO),
+    ("nggak", I.NO),
+    ("gak", I.NO),
+    ("ga", I.NO),
+    ("enggak", I.NO),
+    ("tidak ada", I.NO),
+    ("ndak", I.NO),
+    ("mboten", I.NO),
+    ("henteu", I.NO),
+    ("belum ada", I.NO),
+    ("gk ada pak", I.NO),
+    ("tidak ada foto", I.NO),
+    ("no thanks", I.NO),
+    ("mboten wonten", I.NO),
+    # dont know
+    ("tidak tahu", I.DONT_KNOW),
+    ("gatau", I.DONT_KNOW),
+    ("gak tau", I.DONT_KNOW),
+    ("ndak ngerti", I.DONT_KNOW),
+    ("mboten ngertos", I.DONT_KNOW),
+    ("teu terang", I.DONT_KNOW),
+    ("teu apal", I.DONT_KNOW),
+    ("I don't know", I.DONT_KNOW),
+    ("not sure", I.DONT_KNOW),
+    ("lupa", I.DONT_KNOW),
+    ("tdk tau pak", I.DONT_KNOW),
+    ("embuh", I.DONT_KNOW),
+    # questions
+    ("kapan diperbaiki?", I.QUESTION),
+    ("sudah sampai mana?", I.QUESTION),
+    ("berapa lama prosesnya?", I.QUESTION),
+    ("ini bot ya?", I.QUESTION),
+    ("gimana caranya?", I.QUESTION),
+    ("how long will it take?", I.QUESTION),
+    ("kpn diperbaiki pak", I.QUESTION),
+    ("sudah diperbaiki belum?", I.QUESTION),
+    ("apakah laporan bisa anonim?", I.QUESTION),
+    ("ini siapa?", I.QUESTION),
+    ("bayar gak lapor disini?", I.QUESTION),
+    ("kira kira kapan ditindaklanjuti?", I.QUESTION),
+    # status
+    ("cek laporan saya", I.STATUS),
+    ("status laporan saya", I.STATUS),
+    ("gimana laporan saya", I.STATUS),
+    ("laporan saya sudah diproses belum", I.STATUS),
+    ("check my report", I.STATUS),
+    ("cek LPR-7K3M9Q2X", I.STATUS),
+    ("status", I.STATUS),
+    ("laporan sy gmn pak?", I.STATUS),
+    # human
+    ("bicara dengan petugas", I.HUMAN),
+    ("mau ngobrol sama orang", I.HUMAN),
+    ("minta operator", I.HUMAN),
+    ("hubungkan ke CS", I.HUMAN),
+    ("talk to a human", I.HUMAN),
+    ("can I talk to an agent", I.HUMAN),
+    ("saya mau bicara dengan admin langsung", I.HUMAN),
+    # new complaint
+    ("ada laporan lain", I.NEW_COMPLAINT),
+    ("mau lapor yang lain", I.NEW_COMPLAINT),
+    ("laporan baru", I.NEW_COMPLAINT),
+    ("I have another complaint", I.NEW_COMPLAINT),
+    ("satu lagi pak", I.NEW_COMPLAINT),
+    ("sy mau buat laporan baru", I.NEW_COMPLAINT),
+    # satisfied
+    ("sudah beres", I.SATISFIED),
+    ("sudah diperbaiki terima kasih", I.SATISFIED),
+    ("puas", I.SATISFIED),
+    ("mantap sudah bagus", I.SATISFIED),
+    ("wis apik", I.SATISFIED),
+    ("tos beres", I.SATISFIED),
+    ("it's fixed", I.SATISFIED),
+    ("udh beres pak makasih", I.SATISFIED),
+    ("sangat puas", I.SATISFIED),
+    ("jalannya sudah diaspal, terima kasih", I.SATISFIED),
+    # not fixed
+    ("belum diperbaiki", I.NOT_FIXED),
+    ("masih rusak", I.NOT_FIXED),
+    ("masih berlubang", I.NOT_FIXED),
+    ("belum ada perubahan", I.NOT_FIXED),
+    ("tidak puas", I.NOT_FIXED),
+    ("bohong belum dikerjakan", I.NOT_FIXED),
+    ("durung didandani", I.NOT_FIXED),
+    ("teu acan dibenerkeun", I.NOT_FIXED),
+    ("still broken", I.NOT_FIXED),
+    ("not fixed", I.NOT_FIXED),
+    ("belum diperbaiki, masih berlubang", I.NOT_FIXED),
+    ("terima kasih, tapi jalannya masih berlubang", I.NOT_FIXED),
+    ("blm ada perbaikan sama sekali pak", I.NOT_FIXED),
+    # cancel
+    ("batal", I.CANCEL),
+    ("gak jadi", I.CANCEL),
+    ("nggak jadi deh", I.CANCEL),
+    ("cancel", I.CANCEL),
+    ("ga usah", I.CANCEL),
+    ("/batal", I.CANCEL),
+    # content
+    ("mau lapor jalan rusak di depan SD 3 sudah sebulan", I.CONTENT),
+    ("tidak ada air bersih sejak 3 hari di RT 5", I.CONTENT),
+    ("lampu mati", I.CONTENT),
+    ("pak jalan depan rumah saya rusak parah", I.CONTENT),
+    ("rahasia", I.CONTENT),
+    ("jln berlubang dkt pasar", I.CONTENT),
+    ("Jl. Merdeka 10", I.CONTENT),
+    ("RT 03 RW 05 desa sukamaju", I.CONTENT),
+    ("sampah tidak diangkut 2 minggu", I.CONTENT),
+    ("dalan rusak", I.CONTENT),
+    ("tolong jalan di kampung kami diperbaiki", I.CONTENT),
+    ("there is a big pothole near the market", I.CONTENT),
+    ("Assalamualaikum, saya mau melapor jalan rusak di depan SD 3", I.CONTENT),
+    ("jalan di desa kami masih rusak sejak tahun lalu dan sering terjadi kecelakaan", I.CONTENT),
+    ("yang rusak jembatannya pak", I.CONTENT),
+    ("gak ada lampu jalan di gang kami", I.CONTENT),
+    ("di rumah saya", I.CONTENT),
+    ("kenapa lampu jalan di jalan merdeka mati terus sejak bulan lalu", I.CONTENT),
+    # gibberish
+    ("asdfgh", I.GIBBERISH),
+    ("zzzz", I.GIBBERISH),
+    ("????", I.GIBBERISH),
+    ("..", I.GIBBERISH),
+    ("jkjkjkjk", I.GIBBERISH),
+    ("sdfsdfsdf", I.GIBBERISH),
+]
+
+
+def _accuracy(examples: list[tuple[str, I]]) -> tuple[float, list[str]]:
+    wrong = [
+        f"{text!r}: {read(text).intent} != {want}"
+        for text, want in examples
+        if read(text).intent is not want
+    ]
+    return 1 - len(wrong) / len(examples), wrong
+
+
+def test_tuning_examples_are_read_right():
+    accuracy, wrong = _accuracy(TUNE)
+    assert accuracy >= 0.95, "\n".join(wrong)
+
+
+def test_held_out_examples_are_read_right():
+    accuracy, wrong = _accuracy(HELD_OUT)
+    assert accuracy >= 0.85, "\n".join(wrong)
+
+
+def test_every_intent_has_examples_in_both_sets():
+    for examples in (TUNE, HELD_OUT):
+        assert {want for _, want in examples} == set(I)
+    assert len(TUNE) + len(HELD_OUT) >= 250
+
+
+# -- the cases that failed in production, one by one ---------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mau lapor pak",
+        "Hi, I want to report a problem",
+        "Assalamualaikum, saya mau melapor",
+        "selamat pagi pak, saya mau mengadukan sesuatu",
+        "LAPOR",
+        "/start",
+        "kulo badhe lapor",
+        "abdi bade ngalaporkeun",
+    ],
+)
+def test_an_opener_is_never_the_complaint(text: str):
+    reading = read(text)
+    assert reading.intent is I.OPENER and reading.content == ""
+
+
+def test_an_opener_with_the_complaint_keeps_the_complaint():
+    reading = read("mau lapor jalan rusak di depan SD 3 sudah sebulan")
+    assert reading.intent is I.CONTENT
+    assert I.OPENER in reading.also
+    assert reading.content == "jalan rusak di depan SD 3 sudah sebulan"
+
+
+def test_greeting_and_opener_before_the_complaint_are_both_noted():
+    reading = read("Assalamualaikum, saya mau melapor jalan rusak di depan SD 3")
+    assert reading.intent is I.CONTENT
+    assert {I.GREETING, I.OPENER} <= reading.also
+    assert reading.content == "jalan rusak di depan SD 3"
+
+
+@pytest.mark.parametrize("text", ["yang", "yang rusak jembatannya", "yang mana"])
+def test_ya_does_not_match_yang(text: str):
+    assert read(text).intent is not I.YES
+
+
+@pytest.mark.parametrize("text", ["ya", "iya", "iyaa", "y", "Ya.", "YA"])
+def test_yes(text: str):
+    assert read(text).intent is I.YES
+
+
+def test_ok_kirim_is_a_confirmation_not_content():
+    reading = read("ok kirim")
+    assert reading.intent in (I.YES, I.ACK) and reading.content == ""
+
+
+def test_ok_is_ack():
+    assert read("ok").intent is I.ACK and read("okeee").intent is I.ACK
+
+
+def test_tidak_ada_is_no_but_not_inside_a_complaint():
+    assert read("tidak ada").intent is I.NO
+    reading = read("tidak ada air bersih sejak 3 hari di RT 5")
+    assert reading.intent is I.CONTENT and I.NO not in reading.also
+    assert reading.content == "tidak ada air bersih sejak 3 hari di RT 5"
+
+
+def test_a_privacy_word_alone_is_content_with_low_confidence():
+    reading = read("rahasia")
+    assert reading.intent is I.CONTENT
+    assert reading.confidence < 0.3 and reading.content == "rahasia"
+
+
+def test_thanks_alone_is_thanks_and_creates_nothing():
+    reading = read("terima kasih")
+    assert reading.intent is I.THANKS and reading.content == "" and is_pleasantry(reading)
+    assert read("makasiiih").intent is I.THANKS
+
+
+def test_words_after_thanks_win():
+    reading = read("terima kasih, tapi jalannya masih berlubang")
+    assert reading.intent in (I.NOT_FIXED, I.CONTENT)
+    assert I.THANKS in reading.also and not is_pleasantry(reading)
+    assert reading.content == "jalannya masih berlubang"
+
+
+def test_feedback_and_questions():
+    assert read("kapan diperbaiki?").intent is I.QUESTION
+    assert read("belum diperbaiki, masih berlubang").intent is I.NOT_FIXED
+    assert read("sudah beres").intent is I.SATISFIED
+
+
+@pytest.mark.parametrize("text", ["asdfgh", "zzzz", "????", "..", "🤪🤪"])
+def test_gibberish(text: str):
+    assert read(text).intent is I.GIBBERISH
+
+
+def test_a_complaint_is_content_with_politeness_taken_off():
+    reading = read("pak jalan depan rumah saya rusak parah")
+    assert reading.intent is I.CONTENT and reading.content.startswith("jalan")
+    assert read("lampu mati").intent is I.CONTENT
+    reading = read("tolong jalan di kampung kami diperbaiki, terima kasih pak")
+    assert reading.intent is I.CONTENT
+    assert reading.content == "jalan di kampung kami diperbaiki" and I.THANKS in reading.also
+
+
+def test_a_long_message_is_content_unless_it_is_feedback():
+    long = "jalan di desa kami masih rusak sejak tahun lalu dan sering terjadi kecelakaan"
+    assert read(long).intent is I.CONTENT
+    feedback = "sudah dua bulan belum diperbaiki padahal petugas bilang minggu depan datang"
+    assert read(feedback).intent is I.NOT_FIXED
+
+
+def test_pleasantries():
+    for text in ("halo", "ok", "makasih min", "pagi pak", "siap"):
+        assert is_pleasantry(read(text)), text
+    for text in ("lampu mati", "ya", "tidak", "mau lapor", "terima kasih, lampu masih mati"):
+        assert not is_pleasantry(read(text)), text
+
+
+def test_the_reading_is_a_value():
+    reading = read("Halo")
+    assert isinstance(reading, Reading) and 0 <= reading.confidence <= 1
+    assert isinstance(reading.also, frozenset)
+    with pytest.raises(AttributeError):
+        reading.intent = I.YES  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("terima kasih", "id"),
+        ("thank you", "en"),
+        ("matur nuwun", "jv"),
+        ("hatur nuhun", "su"),
+        ("kulo badhe lapor", "jv"),
+        ("abdi bade lapor", "su"),
+        ("sugeng enjing", "jv"),
+        ("wilujeng enjing", "su"),
+        ("Hi, I want to report a problem", "en"),
+        ("mau lapor jalan rusak di depan SD 3 sudah sebulan", "id"),
+        ("ok", None),
+        ("mboten", "jv"),
+        ("muhun", "su"),
+    ],
+)
+def test_language(text: str, language: str | None):
+    assert read(text).language == language
+
+
+# -- place_score ---------------------------------------------------------------------
+PLACES = [
+    "depan SD 3",
+    "Jl. Merdeka 10",
+    "RT 03 RW 05",
+    "dekat pasar",
+    "kec. ngaglik",
+    "Kota Bandung",
+    "di rumah saya",
+    "Gg. Mawar no 5, Kel. Sukajadi",
+    "desa sukamaju kecamatan cibeber",
+    "samping masjid al ikhlas",
+    "perempatan lampu merah Condongcatur",
+    "Sleman",
+    "near the market on Jalan Sudirman",
+]
+NOT_PLACES = ["terima kasih", "asdfgh", "ok", "tidak tahu", "ya", "halo pak", "gak ada", "batal"]
+
+
+@pytest.mark.parametrize("text", PLACES)
+def test_places_score_high(text: str):
+    assert place_score(text) >= 0.6
+
+
+@pytest.mark.parametrize("text", NOT_PLACES)
+def test_answers_and_pleasantries_are_not_places(text: str):
+    assert place_score(text) <= 0.1
+
+
+def test_a_complaint_without_place_words_is_middling():
+    score = place_score("sudah tiga bulan tidak ada yang memperbaiki dan warga kesal sekali")
+    assert 0.15 <= score <= 0.5
