@@ -4,10 +4,11 @@ ones the API and the importer use."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -70,6 +71,8 @@ REASON_LABELS = {
 PAGE = 50
 # Endpoints that answer with a file or JSON, never a page with the navigation bar.
 NO_PAGE = frozenset({"operator.static", "operator.region_suggestions", "operator.phone_check"})
+# What a login's next= may hold: printable ASCII, no space or control character.
+_PRINTABLE = re.compile(r"[!-~]*")
 STAGE_LABELS = {
     "forward": "Verifikasi dan diteruskan ke instansi",
     "follow_up": "Tindak lanjut instansi",
@@ -164,12 +167,33 @@ def _not_found(exc: Exception) -> tuple[str, int]:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the console: never another site after login."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/operator/"):
-            return target
-    return url_for("operator.call_new")
+    """Only a path inside the console: never another site after login, nor another part
+    of this one (an attachment, the API). A browser reads a backslash as a slash, drops
+    tabs and newlines, and resolves ``..`` and ``%2e%2e`` itself: any of those, a scheme
+    or a host, and the operator goes to the console's first page instead."""
+    fallback = url_for("operator.call_new")
+    if not target or len(target) > 2000 or not _PRINTABLE.fullmatch(target) or "\\" in target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    path = parts.path
+    for _ in range(4):  # %252e%252e is %2e%2e is ..
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    else:
+        return fallback
+    if (
+        not path.startswith("/operator/")
+        or not _PRINTABLE.fullmatch(path)
+        or "\\" in path
+        or "//" in path
+        or any(segment in (".", "..") for segment in path.split("/"))
+    ):
+        return fallback
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

