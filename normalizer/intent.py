@@ -112,6 +112,13 @@ for _canonical, _variants in {
     "sekali": "banget pisan sanget",
     "kula": "kulo",
     "nggih": "inggih enggih",
+    "selamat": "slmt slamat selamet met mat",
+    "pagi": "pgi",
+    "siang": "siank",
+    "malam": "mlm malem",
+    "sore": "sre",
+    "makasih": "mksih mksi mkasi maksi makash trmksh trimksh trmkasih trmakasih terimaksih "
+    "trimkasih trmks makasi makaci maacih mkasih maksih mksh mks mkash",
 }.items():
     for _variant in _variants.split():
         _SPELLING[_variant] = _canonical
@@ -128,7 +135,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "greeting",
         "id",
         "halo, hallo, helo, hai, hay, hei, pagi, siang, sore, malam, "
-        "(selamat|met|slmt) (pagi|siang|sore|malam|petang), permisi, salam, "
+        "selamat (pagi|siang|sore|malam|petang), permisi, salam, "
         "salam sejahtera, (assalamualaikum|asalamualaikum|asslamualaikum|assalamualaikom|"
         "assalamu|asalamu|aslmkm|askum|asw|assalam) (alaikum|alaikom)? "
         "(wr wb|warahmatullahi wabarakatuh|wr|warahmatullah)?, wr wb, shalom, "
@@ -148,6 +155,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "id",
         "(saya|kami)? mau (lapor|buat laporan|sampaikan laporan|sampaikan sesuatu), "
         "(saya|kami)? mau buat lapor, (saya|kami)? (ada|punya) laporan, lapor, laporan, "
+        "(saya|kami)? mau laporan, (saya|kami)? mau buat laporan (pengaduan)?, "
         "(saya|kami)? mau tanya (sesuatu)? lapor",
     ),
     ("opener", "jv", "kula mau (lapor|matur), kula ajeng lapor"),
@@ -170,8 +178,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
     (
         "thanks",
         "id",
-        "(terima kasih|terimakasih|trimakasih|makasih|makasi|maksih|mkasih|mksh|mks|"
-        "mkash|makaci|trims|tengkyu|tenkyu) "
+        "(terima kasih|terimakasih|trimakasih|makasih|trims|tengkyu|tenkyu) "
         "(banyak|sekali|ya)? (atas|untuk)? (bantuannya|infonya|responnya|tanggapannya|"
         "perhatiannya|kerjasamanya|informasinya|balasannya|jawabannya)?",
     ),
@@ -222,13 +229,15 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "no",
         "id",
         "tidak, tidak ada, tidak punya, belum, belum ada, bukan, tidak perlu, kosong, "
-        "tidak ada lagi, tidak ada apa apa, tidak ada yang lain, sudah tidak ada, salah",
+        "tidak ada lagi, tidak ada apa apa, tidak ada yang lain, sudah tidak ada, salah, "
+        "cukup, sudah cukup, cukup sekian, sekian, itu saja, segitu saja, itu dulu, "
+        "tidak ada yang perlu ditambahkan, tidak ada tambahan, sudah itu saja",
     ),
     (
         "no",
         "en",
         "no, nope, nah, not really, none, nothing, no thanks, i don t have, i dont have, "
-        "dont have, don t have, nothing else, no photo",
+        "dont have, don t have, nothing else, no photo, that s all, thats all, that is all",
     ),
     (
         "dont_know",
@@ -347,14 +356,15 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "id",
         "tidak? belum (diperbaiki|dikerjakan|ditangani|ditindaklanjuti|diproses|beres|"
         "selesai|diangkut|diaspal|ditambal|dibersihkan|diganti|dipasang|nyala|ada perubahan|"
-        "ada tindakan|ada perbaikan|ada tindak lanjut|ada yang datang|ada petugas|"
+        "ada tindakan|ada perbaikan|ada tindak lanjut|ada yang datang|ada petugas|rapi|tuntas|"
+        "maksimal|sempurna|semua|"
         "ada petugas yang datang|ada kabar|ada hasil|juga|bagus|ada apa apa), "
         "tidak ada perubahan, tidak ada perbaikan, tidak ada tindakan, tidak ada tindak lanjut, "
         "tidak ada yang datang, tidak diperbaiki, tidak ditindaklanjuti, tidak dikerjakan, "
         "tidak puas, kurang puas, tidak beres, bohong, hoax, hoaks, omong kosong, cuma janji, "
         "janji doang, cuma janji janji, php, rusak lagi, sudah rusak lagi, tambah parah, "
         "makin parah, malah parah, malah tambah parah, semakin parah, asal asalan, "
-        "cuma ditambal, belum sama sekali, sama saja, "
+        "cuma ditambal, belum sama sekali, sama saja, boro boro, jangankan diperbaiki, "
         "belum ada yang memperbaiki, mana buktinya, belum ada tanggapan",
     ),
     # "masih rusak" is feedback after a repair and a complaint before one: weak.
@@ -491,6 +501,8 @@ def _fold(word: str) -> str:
 
 def _canonical(raw: str) -> str:
     """The word ``raw`` stands for: "makasiiih" is "makasih", "okeee" "ok", "gk" "tidak"."""
+    if len(raw) > 2 and len(set(raw)) == 1:
+        return raw  # "kkkkkk" is a key held down, not "k" (ok)
     for candidate in (raw, _RUN3.sub(r"\1", raw), _RUN2.sub(r"\1", raw)):
         if candidate in _SPELLING:
             return _SPELLING[candidate]
@@ -519,6 +531,14 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
+_PASSIVE = re.compile(r"^di[a-z]{3,}$")
+# Written as one word, these are places or reporting, not repairs.
+_NOT_PASSIVE = frozenset(
+    """dilaporkan dilapor dilaporin didepan dibelakang disamping didekat dijalan dirumah
+    disana disitu disebelah dikantor dipasar disekolah diujung dikampung didesa""".split()
+)
+
+
 def _label(tokens: list[_Token]) -> None:
     """Longest phrase first, left to right: each token gets its phrase's label."""
     i = 0
@@ -533,6 +553,13 @@ def _label(tokens: list[_Token]) -> None:
                 break
         else:
             i += 1
+    # "belum dicat", "sudah dipangkas": any repair word the lists lack
+    for tok, nxt in itertools.pairwise(tokens):
+        if nxt.label is None and _PASSIVE.match(nxt.word) and nxt.word not in _NOT_PASSIVE:
+            if tok.word == "belum" and tok.label == "no":
+                tok.label = nxt.label = "not_fixed"
+            elif tok.word == "sudah" and tok.label == "yes":
+                tok.label = nxt.label = "satisfied"
 
 
 # -- gibberish -----------------------------------------------------------------------
@@ -560,6 +587,7 @@ def _mashed(raw: str) -> bool:
 # -- reading -------------------------------------------------------------------------
 _ANSWERS = ("yes", "no", "ack", "dont_know", "send")
 _QUESTION_CUES = ("qword", "service", "progress")
+_ANSWER_INTENTS = frozenset({Intent.YES, Intent.NO, Intent.ACK, Intent.DONT_KNOW})
 _INTENT_OF = {
     "qword": Intent.QUESTION,
     "service": Intent.QUESTION,
@@ -586,6 +614,7 @@ def _substantive(tok: _Token) -> bool:
     return (
         tok.label is None
         and tok.word not in _FUNCTION
+        and tok.word not in _CONNECTORS
         and tok.word not in _POLITE
         and tok.word not in _TRAILING
     )
@@ -709,15 +738,22 @@ def read(text: str) -> Reading:
     first = rest[0].label
     answered = first in _ANSWERS and rest[0].pause_after
 
-    def reading(intent: Intent, confidence: float, keep_content: bool = True) -> Reading:
+    def reading(intent: Intent, confidence: float) -> Reading:
         content = ""
-        if n and keep_content:
-            lo, hi = rest[0], rest[-1]
-            content = text[lo.start : hi.end].strip()
-        also = {i for i in map(_intent, found) if i} | pleasantries
-        if intent is Intent.CONTENT and not answered:
-            # "tidak ada air bersih": the words of a complaint, not an answer
-            also -= {Intent.YES, Intent.NO, Intent.ACK, Intent.DONT_KNOW}
+        words = rest
+        if intent in _ANSWER_INTENTS:  # "lupa nama jalannya": the answer is not substance
+            words = list(itertools.dropwhile(lambda t: t.label in _ANSWERS, rest))
+        if n and words:
+            content = text[words[0].start : words[-1].end].strip()
+        also = {i for i in map(_intent, found) if i}
+        if intent is Intent.CONTENT:
+            # "tidak ada air bersih", "sudah lapor ke desa": words of the complaint
+            also &= {Intent.NOT_FIXED, Intent.SATISFIED, Intent.NEW_COMPLAINT, Intent.STATUS}
+            if asks:
+                also.add(Intent.QUESTION)
+            if answered:
+                also.add(_intent(first) or Intent.YES)
+        also |= pleasantries
         also.discard(intent)
         return Reading(intent, confidence, content, _language(tokens, content), frozenset(also))
 
@@ -782,6 +818,8 @@ def read(text: str) -> Reading:
         return reading(Intent.SATISFIED, 0.75)
     if asks and (n <= 4 or "progress" in found or "service" in found) and n <= 12:
         return reading(Intent.QUESTION, 0.7)
+    if first == "dont_know" and n <= 3:  # "kurang tahu alamat pastinya"
+        return reading(Intent.DONT_KNOW, 0.7)
     if first in ("ack", "yes", "send") and n <= 2 and (rest[0].pause_after or len(rest) <= 3):
         return reading(Intent.ACK if first == "ack" else Intent.YES, 0.6)
     if answered:
