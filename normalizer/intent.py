@@ -71,7 +71,7 @@ for _canonical, _variants in {
     "mau": "mo mw mao pengen pingin pengin ingin hendak arep badhe bade hoyong pgn",
     "lapor": "melapor ngelapor laporin melaporkan ngelaporin lapur mengadu ngadu mengadukan "
     "ngadukan komplain complain komplen mengeluh mengeluhkan ngalaporkeun ngalapor wadul "
-    "ngeluh",
+    "ngeluh ngawadul",
     "laporan": "aduan keluhan pengaduan laporane laporanna",
     "buat": "bikin membuat nggawe damel ngadamel",
     "sampaikan": "menyampaikan nyampein nyampaikan nyampaiin sampein",
@@ -141,7 +141,30 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "(wr wb|warahmatullahi wabarakatuh|wr|warahmatullah)?, wr wb, shalom, "
         "om swastiastu, namo buddhaya, tes, test",
     ),
-    ("greeting", "jv", "nuwun sewu, kulonuwun, sugeng (enjing|siang|sonten|dalu|rawuh)"),
+    (
+        "greeting",
+        "jv",
+        "(nuwun|nyuwun) sewu, kulonuwun, sugeng (enjing|siang|sonten|dalu|rawuh), pripun kabare",
+    ),
+    ("greeting", "su", "kumaha damang, kumaha kabarna"),
+    ("greeting", "id", "apa kabar, bagaimana kabarnya, bagaimana kabar"),
+    ("greeting", "en", "how are you, how are you doing"),
+    # How people address the service: taken off like "pak".
+    (
+        "address",
+        None,
+        "(bapak ibu|bapak|ibu|kakak|kak|pak|bu)? (admin|mimin|tim|team|petugas) lapor, "
+        "(bapak ibu|bapak|ibu) lapor, lapor team, bapak ibu, dengan hormat, kepada yth, "
+        "kepada (bapak|ibu|bapak ibu), yth (bapak|ibu|bapak ibu)?, "
+        "bapak ibu admin, bapak admin, ibu admin, kakak admin, kak admin, pak admin",
+    ),
+    # Good wishes that close a message, read as its thanks.
+    (
+        "thanks",
+        "id",
+        "sukses selalu, sukses terus, semoga sukses, sehat selalu, tetap semangat, semangat, "
+        "wassalam, wassalamualaikum, salam hormat, hormat saya, god bless, have a nice day",
+    ),
     ("greeting", "su", "punten, sampurasun, wilujeng (enjing|siang|sonten|wengi|tepang)"),
     (
         "greeting",
@@ -198,7 +221,8 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "ok deh, ok lah, okelah, okedeh, oklah, siap, sip, sipp, baik, baiklah, "
         "(ya|iya) sudah, yaudah, iya deh, ya deh, mantap, mantab, mantul, dimengerti, paham, "
         "ngerti, (saya)? tunggu, ditunggu, ditunggu kabarnya, (saya)? tunggu kabarnya, "
-        "ok siap, siap ok, baik ditunggu, wokeh, oks",
+        "ok siap, siap ok, baik ditunggu, wokeh, oks, oh, oh gitu, oh begitu, o gitu, "
+        "o begitu, owalah, oalah, begitu ya, gitu ya, oh ok, oh iya, oh ya",
     ),
     ("ack", "jv", "monggo, mongggo"),
     ("ack", "su", "mangga"),
@@ -400,7 +424,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
 _POLITE = frozenset(
     """pak bu mas mbak mba min kak kakak gan bang om tante dik dek mang kang teh teteh akang
     ceu admin pakde bude tolong mohon maaf sir madam maam please pls plz dear excuse sorry
-    mimin minta tolong bosku bos""".split()
+    mimin minta tolong bosku bos yth""".split()
 )
 _ADDRESS_BEFORE_PAUSE = frozenset({"bapak", "ibu", "bapa", "ibuk", "buk"})
 _TRAILING = _POLITE | frozenset(
@@ -474,7 +498,8 @@ _KNOWN = (
 )
 
 # -- tokens --------------------------------------------------------------------------
-_TOKEN = re.compile(r"/?[^\W_]+(?:['’`][^\W_]+)*")
+# "/start" is a command; the slash of "Bapak/Ibu" is not.
+_TOKEN = re.compile(r"(?:(?<!\S)/)?[^\W_]+(?:['’`][^\W_]+)*")
 # A tracking code as citizens type it (normalizer.tracking reads it): one token, a cue.
 _TRACKING_CODE = re.compile(r"\bLPR[-\s]?[0-9A-Z]{8}\b", re.IGNORECASE)
 _PAUSE = re.compile(r"[,.;:!?\-–—()\n]")
@@ -599,6 +624,7 @@ _INTENT_OF = {
     "code": Intent.STATUS,
     "tail": None,
     "filler": None,
+    "address": None,
 }
 
 
@@ -627,7 +653,7 @@ def _strip_start(tokens: list[_Token]) -> tuple[int, set[str]]:
     while i < len(tokens):
         tok = tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if tok.label in ("greeting", "opener", "thanks"):
+        if tok.label in ("greeting", "opener", "thanks", "address"):
             seen.add(tok.label)
             i += 1
             continue
@@ -662,6 +688,8 @@ def _strip_end(tokens: list[_Token]) -> tuple[int, set[str]]:
         particle = (tok.word in _TRAILING or tok.word in _ADDRESS_BEFORE_PAUSE) and j - 1 > start
         if tok.label == "thanks":
             seen.add("thanks")
+        elif tok.label == "address" and j - 1 > start:
+            pass
         elif not particle or tok.label in _QUESTION_CUES:
             break
         j -= 1
@@ -713,7 +741,7 @@ def read(text: str) -> Reading:
 
     end, closing = _strip_end(tokens)
     start, opening = _strip_start(tokens[:end])
-    pleasantries = {Intent(label) for label in opening | closing}
+    pleasantries = {Intent(label) for label in opening | closing if label != "address"}
     rest = tokens[start:end]
     emoji_thanks = "🙏" in text
     if emoji_thanks:
@@ -724,15 +752,18 @@ def read(text: str) -> Reading:
             if intent in pleasantries:
                 also = frozenset(pleasantries - {intent})
                 return Reading(intent, 0.95, "", _language(tokens, ""), also)
+        if opening:  # "Bapak/Ibu admin LAPOR": addressed, nothing said yet
+            return Reading(Intent.GREETING, 0.6, "", _language(tokens, ""), frozenset())
         return _emoji_reading(text)
 
     substance = [t for t in rest if _substantive(t)]
     n = len(substance)
     labels = [t.label for t in rest if t.label]
     found = set(labels)
+    contrast = next((i for i, t in enumerate(rest) if t.word in _CONNECTORS), None)
     question = "?" in text[rest[0].start :] or (
         # "sudah diperbaiki belum", "sudah diproses apa belum": asking, not answering
-        rest[-1].word == "belum" and any(t.word == "sudah" for t in rest[:-1])
+        rest[-1].word == "belum" and contrast is None and any(t.word == "sudah" for t in rest[:-1])
     )
     asks = question or "qword" in found
     first = rest[0].label
@@ -757,6 +788,12 @@ def read(text: str) -> Reading:
         also.discard(intent)
         return Reading(intent, confidence, content, _language(tokens, content), frozenset(also))
 
+    # "katanya sudah selesai tapi kenyataannya belum": the contrast is the feedback
+    denied = contrast is not None and any(
+        t.label in ("no", "not_fixed", "nf_weak") for t in rest[contrast + 1 :]
+    )
+    if denied and "satisfied" in found:
+        found.add("not_fixed")
     human = "htarget" in found and any(
         t.label == "hverb" and t.word not in ("dengan", "sama", "to", "with")
         for t in rest[: max(i for i, t in enumerate(rest) if t.label == "htarget")]
@@ -816,11 +853,14 @@ def read(text: str) -> Reading:
         return reading(Intent.NOT_FIXED, 0.65)
     if "satisfied" in found and not question and n <= 5:
         return reading(Intent.SATISFIED, 0.75)
-    if asks and (n <= 4 or "progress" in found or "service" in found) and n <= 12:
+    progress = "progress" in found or rest[0].word == "kapan"  # "kapan ... dibangun?"
+    if asks and (n <= 4 or progress or "service" in found) and n <= 12:
         return reading(Intent.QUESTION, 0.7)
     if first == "dont_know" and n <= 3:  # "kurang tahu alamat pastinya"
         return reading(Intent.DONT_KNOW, 0.7)
-    if first in ("ack", "yes", "send") and n <= 2 and (rest[0].pause_after or len(rest) <= 3):
+    if first in ("ack", "yes", "send") and (
+        n <= 1 or (n <= 2 and (rest[0].pause_after or len(rest) <= 3))
+    ):
         return reading(Intent.ACK if first == "ack" else Intent.YES, 0.6)
     if answered:
         # "ya, di depan SD 3": an answer, then the substance it gives
