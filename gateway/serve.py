@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import shutil
 import tempfile
@@ -78,7 +79,32 @@ def _gateway_app() -> Any:
     return create_app()
 
 
+def check_throttle_storage(workers: int) -> None:
+    """Warn when the throttles' counts would not be shared: with ``memory://`` each
+    process counts its own, so an address gets its tries once per process."""
+    from limits.storage import storage_from_string
+
+    from gateway.config import load_settings
+    from gateway.logs import configure_logging
+
+    url = load_settings().ratelimit_storage_url
+    configure_logging()
+    log = logging.getLogger(__name__)
+    if url.startswith("memory://"):
+        if workers > 1:
+            log.warning(
+                "%d processes each count failed logins and tracking-code lookups on their "
+                "own (GATEWAY_RATELIMIT_STORAGE_URL=memory://): an address gets %d times "
+                "the tries. Set it to redis://… to share the counts.",
+                workers,
+                workers,
+            )
+    elif not storage_from_string(url).check():
+        log.warning("the throttles' storage GATEWAY_RATELIMIT_STORAGE_URL does not answer")
+
+
 def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
+    check_throttle_storage(workers)
     # Prometheus counters from every worker process are summed from this directory.
     metrics_dir = tempfile.mkdtemp(prefix="lapor-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir

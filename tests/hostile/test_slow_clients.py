@@ -239,3 +239,8 @@ def test_serve_alone_is_held_by_slow_clients(serve: dict[str, Any]):
         took = answers_in(serve["port"], public_url)
     assert max(took.values()) < QUICK, took
 
+
+def test_serve_warns_that_its_processes_count_throttles_apart(serve: dict[str, Any]):
+    # the default memory:// storage with serve's 2 processes: each counts its own tries
+    log = (serve["workdir"] / "serve.log").read_text(encoding="utf-8")
+    assert "GATEWAY_RATELIMIT_STORAGE_URL=memory://" in log and "redis://" in log
