@@ -9,10 +9,14 @@ nodes. A moving window: the address may try again as its oldest count ages out.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from limits import parse, storage, strategies
+from limits.errors import StorageError
+
+log = logging.getLogger(__name__)
 
 
 class LoginThrottle:
@@ -29,16 +33,23 @@ class LoginThrottle:
 
 class AddressLimit:
     """At most ``count`` requests from one address in ``seconds``; ``name`` keeps this
-    limit's counts apart from the others' in a shared storage."""
+    limit's counts apart from the others' in a shared storage. When the storage is out of
+    reach requests go through (logged): a lookup limit must not take lookups down."""
 
     def __init__(self, storage_url: str, name: str, count: int, seconds: int) -> None:
         self.name = name
         self.limit = parse(f"{count} per {seconds} seconds")
-        self.window = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_url))
+        self.window = strategies.MovingWindowRateLimiter(
+            storage.storage_from_string(storage_url, wrap_exceptions=True)
+        )
 
     def allow(self, address: str) -> bool:
         """Counts one request; False (and not counted) past the limit."""
-        return self.window.hit(self.limit, self.name, address)
+        try:
+            return self.window.hit(self.limit, self.name, address)
+        except StorageError as exc:
+            log.error("%s limit not applied, its storage is out of reach: %s", self.name, exc)
+            return True
 
     def retry_after(self, address: str) -> int:
         """Whole seconds until the address's oldest request leaves the window."""

@@ -154,3 +154,12 @@ def test_tracking_code_lookups_are_counted_across_processes_sharing_redis(
         assert clients[n % 2].get(NO_SUCH_CODE, environ_base=address).status_code == 404
     for client in clients:
         assert client.get(NO_SUCH_CODE, environ_base=address).status_code == 429
+
+
+def test_tracking_code_lookups_go_on_when_the_storage_is_out_of_reach(
+    make_settings: Callable[..., Settings],
+):
+    app = create_app(make_settings(ratelimit_storage_url="redis://127.0.0.1:9/0"))
+    answer = app.test_client().get(NO_SUCH_CODE, environ_base=new_address())
+    assert answer.status_code == 404  # not limited, and not a 500 either
+    app.extensions["lapor"].close()
