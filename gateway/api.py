@@ -30,7 +30,7 @@ from gateway.models import Complaint, ComplaintStatus
 from gateway.openapi import openapi_document
 from gateway.runtime import Runtime
 from gateway.sla import complaint_deadlines
-from gateway.status import CENTRAL_STATUSES, RESOLUTIONS, StatusChange, record_change
+from gateway.status import apply_central_events, read_central_event
 from normalizer.calls import Call
 from normalizer.categories import guess_category, guess_classification
 from normalizer.clean import clean_json
@@ -227,28 +227,6 @@ def complaint_status(code: str) -> tuple[Response, int]:
         return jsonify(view), 200
 
 
-def _event_errors(event: Any) -> list[str]:
-    if not isinstance(event, dict):
-        return ["an event must be an object"]
-    errors = []
-    if not isinstance(event.get("event_id"), str | int) or event.get("event_id") in ("", None):
-        errors.append("event_id is required")
-    if not (event.get("tracking_code") or event.get("central_id")):
-        errors.append("tracking_code or central_id is required")
-    if event.get("status") not in CENTRAL_STATUSES:
-        errors.append(f"status must be one of {', '.join(sorted(CENTRAL_STATUSES))}")
-    if event.get("resolution") is not None and event["resolution"] not in RESOLUTIONS:
-        errors.append(f"resolution must be one of {', '.join(sorted(RESOLUTIONS))}")
-    if event.get("agency") is not None and not isinstance(event["agency"], str):
-        errors.append("agency must be a string")
-    if event.get("occurred_at") is not None:
-        try:
-            datetime.fromisoformat(str(event["occurred_at"]))
-        except ValueError:
-            errors.append("occurred_at must be an ISO 8601 date-time")
-    return [f"event {event.get('event_id')!r}: {e}" for e in errors]
-
-
 @bp.post("/central/events")
 def central_events() -> tuple[Response, int]:
     """Status events pushed by a central system, signed like our webhook deliveries:
@@ -262,7 +240,7 @@ def central_events() -> tuple[Response, int]:
     ):
         return _error(403, "signature check failed")
     try:
-        data = json.loads(body)
+        data = clean_json(json.loads(body))
     except (ValueError, RecursionError):
         return _error(400, "body must be JSON")
     if isinstance(data, list):
@@ -271,38 +249,25 @@ def central_events() -> tuple[Response, int]:
         events = data.get("events") if isinstance(data, dict) and "events" in data else [data]
     if not isinstance(events, list) or not events:
         return _error(400, "no events")
-    errors = [e for event in events for e in _event_errors(event)]
+    read, errors = [], []
+    for event in events:
+        parsed, problems = read_central_event(event)
+        label = event.get("event_id") if isinstance(event, dict) else None
+        errors += [f"event {str(label)[:80]!r}: {p}" for p in problems]
+        if parsed is not None:
+            read.append(parsed)
     if errors:
         return _error(422, "invalid status events; nothing was recorded", errors=errors)
-    recorded, duplicates, unknown = 0, 0, []
     with runtime.sessions() as session:
-        for event in events:
-            complaint = session.scalar(
-                select(Complaint).where(
-                    Complaint.tracking_code == str(event["tracking_code"]).upper()
-                    if event.get("tracking_code")
-                    else Complaint.central_id == str(event["central_id"])
-                )
+        applied = apply_central_events(session, runtime, read)
+        if applied.conflicts:
+            session.rollback()
+            return _error(
+                409,
+                "status events that cannot follow the complaint's status; nothing was recorded",
+                conflicts=applied.conflicts,
             )
-            if complaint is None:
-                unknown.append(str(event["event_id"]))
-                continue
-            occurred = event.get("occurred_at")
-            change = StatusChange(
-                status=event["status"],
-                event_key=f"central:{event['event_id']}",
-                source="central",
-                resolution=event.get("resolution"),
-                note=event.get("note"),
-                agency=event.get("agency") if isinstance(event.get("agency"), str) else None,
-                occurred_at=datetime.fromisoformat(occurred).astimezone(UTC) if occurred else None,
-            )
-            try:
-                with session.begin_nested():
-                    new = record_change(session, runtime, complaint, change)
-            except IntegrityError:  # the same event, arriving twice at once
-                new = False
-            recorded += new
-            duplicates += not new
         session.commit()
-    return jsonify({"recorded": recorded, "duplicates": duplicates, "unknown": unknown}), 200
+    return jsonify(
+        {"recorded": applied.recorded, "duplicates": applied.duplicates, "unknown": applied.unknown}
+    ), 200

@@ -4,10 +4,12 @@ timeline, and told to the citizen on the channel they used, in their language.""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
@@ -16,8 +18,15 @@ from gateway import metrics, sla, texts
 from gateway.complaints import add_event
 from gateway.db import network_call
 from gateway.delivery import queue_message
-from gateway.models import ChannelState, Complaint, ComplaintEvent, ComplaintStatus
+from gateway.models import (
+    ChannelState,
+    Complaint,
+    ComplaintEvent,
+    ComplaintStatus,
+    ComplaintUpdate,
+)
 from gateway.runtime import Runtime
+from normalizer.validation import AHEAD, EARLIEST
 
 # What a central system may report; received/queued/submitted/failed are the gateway's own.
 CENTRAL_STATUSES = frozenset(
@@ -31,6 +40,52 @@ CENTRAL_STATUSES = frozenset(
     }
 )
 RESOLUTIONS = frozenset({"resolved", "duplicate", "not_authority", "archived", "withdrawn"})
+
+S = ComplaintStatus
+# The lifecycle a central system may move a complaint along, in one place (documented in
+# docs/operations.md, "Threat model: input and the HTTP API"): from each status, where
+# it may go. A status may repeat (a new note on the same stage). Forward jumps are
+# allowed, because a pull sees only the current state and misses the steps between;
+# going back is allowed only where the process goes back: a disposition returned for
+# re-routing (dispositioned -> verified, in_progress -> dispositioned), a fix the
+# citizen says did not work (awaiting_feedback -> in_progress), and on_hold resuming.
+# received, queued and failed are the gateway's own: the central system has not got
+# the complaint, so nothing it says can apply yet (see ``transition_refused``).
+_OPEN_AFTER = {
+    S.SUBMITTED: (S.VERIFIED, S.DISPOSITIONED, S.IN_PROGRESS, S.AWAITING_FEEDBACK),
+    S.VERIFIED: (S.VERIFIED, S.DISPOSITIONED, S.IN_PROGRESS, S.AWAITING_FEEDBACK),
+    S.DISPOSITIONED: (S.VERIFIED, S.DISPOSITIONED, S.IN_PROGRESS, S.AWAITING_FEEDBACK),
+    S.IN_PROGRESS: (S.DISPOSITIONED, S.IN_PROGRESS, S.AWAITING_FEEDBACK),
+    S.AWAITING_FEEDBACK: (S.IN_PROGRESS, S.AWAITING_FEEDBACK),
+    S.ON_HOLD: (S.VERIFIED, S.DISPOSITIONED, S.IN_PROGRESS, S.AWAITING_FEEDBACK),
+}
+TRANSITIONS: dict[str, frozenset[str]] = {
+    **{status: frozenset({*after, S.ON_HOLD, S.CLOSED}) for status, after in _OPEN_AFTER.items()},
+    # closed -> closed corrects the resolution; leaving closed is a reopen (REOPENS)
+    S.CLOSED: frozenset({S.CLOSED}),
+}
+# A closed complaint goes back to work only as a reopen: the event says so
+# (``"reopen": true``) or the reporter told the gateway it is not fixed since it closed.
+# Without either, a late or replayed event (an old "verified") must not reopen it.
+REOPENS = frozenset({S.VERIFIED, S.IN_PROGRESS})
+# Not delivered: the central system cannot know the complaint yet.
+UNDELIVERED = frozenset({S.RECEIVED, S.QUEUED, S.FAILED})
+
+
+def transition_refused(current: str, new: str, *, reopen: bool = False) -> str | None:
+    """Why a central system's ``new`` status cannot follow ``current``; None when it can.
+    ``reopen``: the change is a deliberate reopen of a closed complaint."""
+    if current in UNDELIVERED:
+        return f"the complaint is {current}, not delivered to the central system yet"
+    if current == S.CLOSED and new in REOPENS and reopen:
+        return None
+    if new in TRANSITIONS.get(current, frozenset()):
+        return None
+    if current == S.CLOSED and new in REOPENS:
+        return 'a closed complaint is reopened only by a reopen event ("reopen": true)'
+    return f"{current} cannot become {new}"
+
+
 STAGES = {
     "forwarded_at": sla.FORWARDED,
     "followed_up_at": sla.FOLLOWED_UP,
@@ -94,6 +149,182 @@ def record_change(
     ).strip()
     queue_message(session, runtime, complaint, text, f"notify:{change.event_key}")
     return True
+
+
+# What a pushed event's fields may hold (the columns they are stored in).
+EVENT_ID_MAX = 190  # complaint_events.event_key is "central:<event_id>", 200 at most
+CENTRAL_ID_MAX = 200
+CODE_MAX = 64
+NOTE_MAX = 4000
+AGENCY_MAX = 200
+
+
+@dataclass(frozen=True)
+class CentralEvent:
+    """One status event pushed to ``/api/v1/central/events``, read and checked."""
+
+    event_id: str
+    tracking_code: str | None
+    central_id: str | None
+    change: StatusChange
+    reopen: bool = False
+
+
+def _event_time(value: Any) -> tuple[datetime | None, str | None]:
+    if value is None:
+        return None, None
+    if not isinstance(value, str):
+        return None, "occurred_at must be an ISO 8601 date-time string"
+    try:
+        moment = datetime.fromisoformat(value)
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None, "occurred_at must be an ISO 8601 date-time"
+    if not EARLIEST <= moment <= datetime.now(UTC) + AHEAD:
+        return None, "occurred_at must be between 2000-01-01 and a day from now"
+    return moment, None
+
+
+def _id(value: Any, limit: int) -> str | None:
+    """An id as a string (a number is taken too), or None when it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and 0 < len(value) <= limit:
+        return value
+    return None
+
+
+def read_central_event(event: Any) -> tuple[CentralEvent | None, list[str]]:
+    """The event, or why it is not one (every reason, none when it is)."""
+    if not isinstance(event, dict):
+        return None, ["an event must be an object"]
+    errors = []
+    event_id = _id(event.get("event_id"), EVENT_ID_MAX)
+    if event_id is None:
+        errors.append(f"event_id is required: a string or integer of 1-{EVENT_ID_MAX} characters")
+    code, central_id = event.get("tracking_code"), event.get("central_id")
+    code = _id(code, CODE_MAX) if code is not None else None
+    central_id = _id(central_id, CENTRAL_ID_MAX) if central_id is not None else None
+    if event.get("tracking_code") is not None and code is None:
+        errors.append(f"tracking_code must be a string of at most {CODE_MAX} characters")
+    elif event.get("central_id") is not None and central_id is None:
+        errors.append(f"central_id must be a string of at most {CENTRAL_ID_MAX} characters")
+    elif not (code or central_id):
+        errors.append("tracking_code or central_id is required")
+    status, resolution = event.get("status"), event.get("resolution")
+    if not (isinstance(status, str) and status in CENTRAL_STATUSES):
+        errors.append(f"status must be one of {', '.join(sorted(CENTRAL_STATUSES))}")
+    if resolution is not None:
+        if not (isinstance(resolution, str) and resolution in RESOLUTIONS):
+            errors.append(f"resolution must be one of {', '.join(sorted(RESOLUTIONS))}")
+        elif status != ComplaintStatus.CLOSED:
+            errors.append("resolution is given only with status closed")
+    note, agency = event.get("note"), event.get("agency")
+    if note is not None and not (isinstance(note, str) and len(note) <= NOTE_MAX):
+        errors.append(f"note must be a string of at most {NOTE_MAX} characters")
+    if agency is not None and not (isinstance(agency, str) and len(agency) <= AGENCY_MAX):
+        errors.append(f"agency must be a string of at most {AGENCY_MAX} characters")
+    reopen = event.get("reopen", False)
+    if not isinstance(reopen, bool):
+        errors.append("reopen must be true or false")
+    occurred, problem = _event_time(event.get("occurred_at"))
+    if problem:
+        errors.append(problem)
+    if errors:
+        return None, errors
+    assert event_id is not None
+    change = StatusChange(
+        status=status,
+        event_key=f"central:{event_id}",
+        source="central",
+        resolution=resolution,
+        note=note,
+        agency=agency or None,
+        occurred_at=occurred,
+    )
+    return CentralEvent(event_id, code, central_id, change, reopen), []
+
+
+def reopen_requested(session: Session, complaint: Complaint) -> bool:
+    """Whether the reporter told the gateway the problem is not fixed since the
+    complaint was last closed (a reopen request, or feedback: not satisfied)."""
+    closed = session.scalar(
+        select(func.max(ComplaintEvent.created_at)).where(
+            ComplaintEvent.complaint_id == complaint.id,
+            ComplaintEvent.status == ComplaintStatus.CLOSED,
+        )
+    )
+    asked = select(ComplaintUpdate.id).where(
+        ComplaintUpdate.complaint_id == complaint.id,
+        or_(
+            ComplaintUpdate.kind == "reopen",
+            (ComplaintUpdate.kind == "feedback") & (ComplaintUpdate.rating == "not_satisfied"),
+        ),
+    )
+    if closed is not None:
+        asked = asked.where(ComplaintUpdate.created_at >= closed)
+    return session.scalar(asked.limit(1)) is not None
+
+
+@dataclass
+class Applied:
+    recorded: int = 0
+    duplicates: int = 0
+    unknown: list[str] = field(default_factory=list)
+    # events refused by the lifecycle: {"event_id", "status" (the complaint's), "reason"}
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+
+
+def apply_central_events(session: Session, runtime: Runtime, events: list[CentralEvent]) -> Applied:
+    """Record pushed events, in order, in the caller's transaction. All or nothing: when
+    any event cannot follow its complaint's status (``TRANSITIONS``; not delivered yet)
+    none is recorded and the conflicts say why. An event recorded before is a duplicate,
+    whatever the status is now; an unknown complaint is reported, not an error."""
+    done = Applied()
+    plan: list[tuple[Complaint, CentralEvent]] = []
+    status_now: dict[str, str] = {}
+    keys: set[str] = set()
+    for event in events:
+        complaint = session.scalar(
+            select(Complaint).where(
+                Complaint.tracking_code == event.tracking_code.upper()
+                if event.tracking_code
+                else Complaint.central_id == event.central_id
+            )
+        )
+        if complaint is None:
+            done.unknown.append(event.event_id)
+            continue
+        key = event.change.event_key
+        if key in keys or session.scalar(
+            select(ComplaintEvent.id).where(ComplaintEvent.event_key == key)
+        ):
+            done.duplicates += 1
+            continue
+        keys.add(key)
+        current = status_now.get(complaint.id, complaint.status)
+        new = event.change.status
+        reopen = event.reopen or (
+            current == ComplaintStatus.CLOSED
+            and new in REOPENS
+            and reopen_requested(session, complaint)
+        )
+        if reason := transition_refused(current, new, reopen=reopen):
+            done.conflicts.append({"event_id": event.event_id, "status": current, "reason": reason})
+            continue
+        status_now[complaint.id] = new
+        plan.append((complaint, event))
+    if done.conflicts:
+        return Applied(conflicts=done.conflicts)
+    for complaint, event in plan:
+        try:
+            with session.begin_nested():
+                new_event = record_change(session, runtime, complaint, event.change)
+        except IntegrityError:  # the same event, arriving twice at once
+            new_event = False
+        done.recorded += new_event
+        done.duplicates += not new_event
+    return done
 
 
 def mark_stages(complaint: Complaint, status: str, at: datetime) -> None:
