@@ -256,3 +256,32 @@ def retry_dead(session: Session, job_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return res.rowcount == 1
+
+
+def due_now(session: Session, keys: Sequence[str]) -> int:
+    """Make these jobs due now with a fresh budget, if they wait (pending) or were given
+    up (dead): e.g. jobs that waited for another one to succeed, whose waiting was no
+    failure of theirs. Running jobs are left alone. In the caller's transaction; the
+    number of jobs moved."""
+    if not keys:
+        return 0
+    now = utcnow()
+    res = session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.idempotency_key.in_(list(keys)),
+            OutboxJob.status.in_((JobStatus.PENDING, JobStatus.DEAD)),
+        )
+        .values(
+            status=JobStatus.PENDING,
+            attempts=0,
+            run_after=now,
+            finished_at=None,
+            last_error=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount:
+        session.info[QUEUED] = True  # wake the workers when this commits
+    return res.rowcount

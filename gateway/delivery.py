@@ -28,6 +28,7 @@ from gateway.models import (
     OutboundStatus,
 )
 from gateway.runtime import Runtime
+from gateway.updates import DELIVER_UPDATE_JOB, deliver_update, due_after_delivery
 from normalizer.complaint import outbound_document
 from normalizer.message import Choice, DeliveryStatus
 from normalizer.region import with_region
@@ -120,6 +121,8 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             source=runtime.target.name,
             at=now,
         )
+        # the reporter's updates that waited for the complaint may go now
+        due_after_delivery(session, complaint.id)
         if runtime.settings.notify_on_submitted and receipt.central_id:
             link = receipt.extra.get("public_url")
             text = texts.render(
@@ -185,6 +188,10 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
     return {
         DELIVER_JOB: metrics.timed(lambda: runtime.target.name, deliver_complaint),
         SEND_JOB: metrics.timed(lambda: "citizen-messages", send_message),
+        DELIVER_UPDATE_JOB: metrics.timed(
+            lambda: f"{runtime.target.name}-updates",
+            lambda session, job: deliver_update(session, runtime, job),
+        ),
     }
 
 

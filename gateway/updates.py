@@ -15,6 +15,8 @@ the complaint has no central id, it waits and is tried again.
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -24,17 +26,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
+from forwarder.errors import PermanentError, RetryableError
+from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
 from forwarder.targets.lapor import MAPPING_FILE, LaporConfig
+from forwarder.targets.open311 import UpdatesNotSupported
+from gateway.db import network_call
 from gateway.models import Complaint, ComplaintUpdate
+from normalizer.complaint import Privacy, outbound_document
+from normalizer.privacy import mask_identity
 
 if TYPE_CHECKING:
     from gateway.config import Settings
+    from gateway.runtime import Runtime  # imports the dialog, which imports this module
 
 DELIVER_UPDATE_JOB = "deliver_update"
 # The key under which a session carries the settings of the process that made it
 # (gateway.runtime puts them in every session it makes).
 SETTINGS_INFO = "gateway_settings"
+log = logging.getLogger(__name__)
 
 
 class UpdateKind(StrEnum):
@@ -156,3 +166,115 @@ def updates_of(session: Session, complaint_id: str) -> list[ComplaintUpdate]:
             .order_by(ComplaintUpdate.created_at, ComplaintUpdate.id)
         )
     )
+
+
+# How long an update waits before asking again whether its complaint has been delivered
+# (the complaint's delivery makes it due at once anyway, see due_after_delivery).
+WAIT_FOR_COMPLAINT_SECONDS = 30.0
+
+
+def outbound_update(complaint: Complaint, update: ComplaintUpdate) -> dict[str, Any]:
+    """The update as it may leave the gateway, for any target's ``send_update``: for an
+    anonymous complaint no identity, and identity values typed into the text masked, as
+    for the complaint itself (normalizer.complaint.outbound_document)."""
+    document = outbound_document(complaint.document)
+    reporter = document.get("reporter") or {}
+    anonymous = complaint.privacy == Privacy.ANONYMOUS
+    return {
+        "update_id": update.id,
+        "complaint_id": complaint.id,
+        "tracking_code": complaint.tracking_code,
+        "kind": update.kind,
+        "text": (mask_identity(update.text) if anonymous else update.text) or "",
+        "rating": update.rating,
+        "occurred_at": update.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # the complaint's state as the gateway knows it when the update leaves
+        "complaint_status": complaint.status,
+        "privacy": complaint.privacy,
+        "reporter": None if anonymous else {k: reporter.get(k) for k in ("name", "phone", "email")},
+    }
+
+
+def _keep(update: ComplaintUpdate) -> dict[str, Any]:
+    update.delivery = UpdateDelivery.KEPT
+    return {"delivery": UpdateDelivery.KEPT}
+
+
+def _earlier_waiting(session: Session, update: ComplaintUpdate) -> bool:
+    """Whether an earlier update of the same complaint is still on its way (its job
+    waiting or running; one given up does not hold the rest back)."""
+    earlier = session.scalars(
+        select(ComplaintUpdate.id).where(
+            ComplaintUpdate.complaint_id == update.complaint_id,
+            ComplaintUpdate.id < update.id,
+            ComplaintUpdate.delivery == UpdateDelivery.PENDING,
+        )
+    ).all()
+    if not earlier:
+        return False
+    return (
+        session.scalar(
+            select(outbox.OutboxJob.id)
+            .where(
+                outbox.OutboxJob.idempotency_key.in_([update_key(i) for i in earlier]),
+                outbox.OutboxJob.status.in_((outbox.JobStatus.PENDING, outbox.JobStatus.RUNNING)),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def deliver_update(session: Session, runtime: Runtime, job: ClaimedJob) -> dict[str, Any]:
+    """The worker's handler of DELIVER_UPDATE_JOB: send one update to the target once its
+    complaint is there (else wait: RetryableError), after any earlier update; keep it
+    for operators when the target takes none."""
+    update = session.get(ComplaintUpdate, job.payload["update_id"])
+    if update is None:
+        raise PermanentError(f"complaint update {job.payload['update_id']} does not exist")
+    if update.delivery != UpdateDelivery.PENDING:
+        return {"delivery": update.delivery}  # done by an earlier attempt
+    target = runtime.target
+    send = getattr(target, "send_update", None)
+    if send is None or not takes_updates(runtime.settings):
+        return _keep(update)
+    complaint = session.get(Complaint, update.complaint_id)
+    if complaint is None:
+        raise PermanentError(f"complaint {update.complaint_id} does not exist")
+    # Never before the complaint itself. A webhook receiver may have answered without an
+    # id; Open311 and LAPOR! need theirs (a batch Open311 server's token is not one).
+    if complaint.submitted_at is None or (not complaint.central_id and target.name != "webhook"):
+        raise RetryableError(
+            f"complaint {complaint.tracking_code} is not at the central system yet",
+            retry_after=WAIT_FOR_COMPLAINT_SECONDS,
+        )
+    if _earlier_waiting(session, update):
+        raise RetryableError("an earlier update of the complaint goes first", retry_after=1.0)
+    outgoing = outbound_update(complaint, update)
+    try:
+        with network_call(session, update):
+            central_update_id = send(complaint.central_id, outgoing, update_key(update.id))
+    except UpdatesNotSupported as exc:
+        if target.name == "open311" and runtime.settings.open311_updates == "auto":
+            log.info("%s takes no updates (%s); keeping them for operators", target.url, exc)
+            open311_lacks_updates(target.url)
+            return _keep(update)
+        raise PermanentError(str(exc)) from exc
+    if update.delivery != UpdateDelivery.PENDING:  # read again after the call (SQLite)
+        return {"delivery": update.delivery}
+    update.delivery = UpdateDelivery.DELIVERED
+    update.central_update_id = central_update_id[:200] if central_update_id else None
+    update.delivered_at = utcnow()
+    return {"delivery": UpdateDelivery.DELIVERED, "central_update_id": central_update_id}
+
+
+def due_after_delivery(session: Session, complaint_id: str) -> int:
+    """Called where a complaint's delivery is recorded: its updates that waited for it
+    are due now, with the budget their waiting spent (and revived if they gave up)."""
+    waiting = session.scalars(
+        select(ComplaintUpdate.id).where(
+            ComplaintUpdate.complaint_id == complaint_id,
+            ComplaintUpdate.delivery == UpdateDelivery.PENDING,
+        )
+    ).all()
+    return outbox.due_now(session, [update_key(i) for i in waiting])

@@ -13,18 +13,24 @@ from gateway.complaints import DELIVER_JOB, SEND_JOB
 from gateway.delivery import complaint_failed, make_handlers
 from gateway.runtime import Runtime
 from gateway.status import pull_statuses
+from gateway.updates import DELIVER_UPDATE_JOB, complaint_lane
 
 
 def lane(job: ClaimedJob) -> Hashable:
     """A citizen's messages leave in the order they were written; complaints are
-    delivered side by side. (Messages queued before lanes existed share one lane.)"""
+    delivered side by side, each with its reporter's updates after it, in order.
+    (Messages queued before lanes existed share one lane.)"""
     if job.kind == SEND_JOB:
         return job.payload.get("lane", SEND_JOB)
+    if job.kind == DELIVER_UPDATE_JOB:  # after the complaint, one after another
+        return job.payload.get("lane") or complaint_lane(job.payload["complaint_id"])
+    if job.kind == DELIVER_JOB and "complaint_id" in job.payload:
+        return complaint_lane(job.payload["complaint_id"])
     return own_lane(job)
 
 
 # what ``lapor-gateway worker --only`` takes
-ONLY = {"messages": (SEND_JOB,), "complaints": (DELIVER_JOB,)}
+ONLY = {"messages": (SEND_JOB,), "complaints": (DELIVER_JOB, DELIVER_UPDATE_JOB)}
 
 
 def make_worker(runtime: Runtime, only: str | None = None, **overrides: Any) -> Worker:

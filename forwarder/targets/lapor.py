@@ -29,6 +29,11 @@ dies between LAPOR!'s answer and its own commit, the redelivery may create a sec
 report there. Ask the LAPOR! team whether their API deduplicates (``id_eksternal`` in
 the JSON mapping carries our complaint id for that). LAPOR! offers no public
 status pull: a delivered complaint stays ``submitted`` until a status event is pushed.
+
+How LAPOR! takes a reporter's later word on a report (a follow-up, feedback, a reopen
+request) is not public either: with an ``[update]`` section in ``config/lapor.toml``
+(path and field names) updates are POSTed as JSON (:meth:`LaporTarget.send_update`);
+without one they are kept in the gateway for operators to pass on.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 import defusedxml.ElementTree as SafeET
@@ -46,9 +52,9 @@ import requests
 
 from config import CONFIG_DIR
 from forwarder.errors import PermanentError
-from forwarder.targets import DeliveryReceipt, OutgoingRequest
+from forwarder.targets import DeliveryReceipt, OutgoingRequest, update_text
 from forwarder.targets.http import post
-from forwarder.targets.open311 import split_name
+from forwarder.targets.open311 import UpdatesNotSupported, split_name
 from normalizer.phone import to_national
 
 MAPPING_FILE = CONFIG_DIR / "lapor.toml"
@@ -205,6 +211,35 @@ def read_ids(
     return found.get("trackingid"), found.get("transaksiid")
 
 
+def update_fields(central_id: str, update: Mapping[str, Any]) -> dict[str, Any]:
+    """An update as LAPOR! would see a reply to a report (names ours; the ``[update]``
+    mapping renames them). The reporter's identity is not repeated: LAPOR! has it with
+    the report, or, for an anonymous one, must not."""
+    return {
+        "tracking_id": central_id,
+        "external_id": update["complaint_id"],
+        "tracking_code": update.get("tracking_code"),
+        "update_id": str(update["update_id"]),
+        "kind": update["kind"],
+        "text": update.get("text") or "",
+        "rating": update.get("rating"),
+        "reopen": update["kind"] == "reopen",
+        "occurred_at": update["occurred_at"],
+        # everything in one text, for an interface with a single text field
+        "summary": update_text(dict(update)),
+    }
+
+
+def update_body(fields: Mapping[str, Any], mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON body of one update: ``kinds`` and ``ratings`` rename those values, then
+    ``fields`` names (and nests) the fields as :func:`json_body` does for reports."""
+    renamed = dict(fields)
+    for key, table in (("kind", "kinds"), ("rating", "ratings")):
+        if renamed.get(key) is not None:
+            renamed[key] = (mapping.get(table) or {}).get(renamed[key], renamed[key])
+    return json_body(renamed, mapping)
+
+
 class LaporTarget:
     name = "lapor"
 
@@ -258,3 +293,42 @@ class LaporTarget:
             token=transaction_id,
             extra={"transaction_id": transaction_id, "public_url": self.public_link(tracking_id)},
         )
+
+    def update_url(self) -> str:
+        """``[update] path`` read against the report URL: an absolute path keeps the
+        host, a full URL stands as it is."""
+        return urljoin(self.url, self.config.update["path"])
+
+    def encode_update(
+        self, central_id: str, update: dict[str, Any], idempotency_key: str
+    ) -> OutgoingRequest:
+        mapping = self.config.update
+        auth = {**self.config.json, **mapping}  # [update] may name its own auth header
+        scheme = auth.get("auth_scheme", "")
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": idempotency_key,
+            auth.get("auth_header", "Authorization"): f"{scheme} {self.token}".strip(),
+        }
+        flags = {k: v for k, v in self.config.json.items() if k in ("true_value", "false_value")}
+        body = update_body(update_fields(central_id, update), {**flags, **mapping})
+        return OutgoingRequest(
+            self.update_url(), headers, json.dumps(body, ensure_ascii=False).encode()
+        )
+
+    def send_update(
+        self, central_id: str, update: dict[str, Any], idempotency_key: str
+    ) -> str | None:
+        """POST one of the reporter's updates as the mapping's ``[update]`` section says;
+        LAPOR!'s id for it (``update_id_path`` in a JSON answer) if it gives one. Without
+        that section there is nowhere to send it: UpdatesNotSupported."""
+        if not self.config.update.get("path"):
+            raise UpdatesNotSupported("the LAPOR! mapping has no [update] section")
+        outgoing = self.encode_update(central_id, update, idempotency_key)
+        response = post(self.http, outgoing, timeout=self.timeout)
+        try:
+            answer = response.json()
+        except ValueError:
+            return None
+        found = _dig(answer, self.config.update.get("update_id_path", "data.id"))
+        return str(found) if found not in (None, "") else None

@@ -3,6 +3,10 @@
 ``X-Gateway-Signature: sha256=<hex>`` is HMAC-SHA256 of the exact body with the shared
 secret (``GATEWAY_FORWARD_API_KEY``); ``Idempotency-Key`` lets the receiver drop a
 redelivery. A JSON answer with ``id`` (or ``central_id``) names the receiver's id.
+
+The reporter's later updates (follow-up, feedback, reopen request) go to the same URL,
+signed the same way, as ``{"event": "complaint.update", …}`` with the header
+``X-Gateway-Event: complaint.update`` (:meth:`WebhookTarget.send_update`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import requests
 
 from forwarder.targets import DeliveryReceipt, OutgoingRequest
 from forwarder.targets.http import post
+
+UPDATE_EVENT = "complaint.update"
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -61,3 +67,43 @@ class WebhookTarget:
         except ValueError:
             pass  # a bare 2xx is an acceptance without an id
         return DeliveryReceipt(central_id=str(central_id) if central_id else None)
+
+    def encode_update(
+        self, central_id: str | None, update: dict[str, Any], idempotency_key: str
+    ) -> OutgoingRequest:
+        event = {
+            "event": UPDATE_EVENT,
+            "complaint_id": update["complaint_id"],
+            "tracking_code": update["tracking_code"],
+            "central_id": central_id or None,
+            "kind": update["kind"],
+            "text": update.get("text") or "",
+            "rating": update.get("rating"),
+            "occurred_at": update["occurred_at"],
+            "update_id": str(update["update_id"]),
+        }
+        body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+        return OutgoingRequest(
+            url=self.url,
+            headers={
+                "Content-Type": "application/json",
+                "Idempotency-Key": idempotency_key,
+                "X-Gateway-Signature": sign(self.secret, body),
+                "X-Gateway-Event": UPDATE_EVENT,
+            },
+            body=body,
+        )
+
+    def send_update(
+        self, central_id: str | None, update: dict[str, Any], idempotency_key: str
+    ) -> str | None:
+        """POST one of the reporter's updates; the receiver's id for it if its JSON
+        answer has ``id`` (or ``update_id``)."""
+        outgoing = self.encode_update(central_id, update, idempotency_key)
+        response = post(self.http, outgoing, timeout=self.timeout)
+        try:
+            answer = response.json()
+        except ValueError:
+            return None  # a bare 2xx is an acceptance without an id
+        found = (answer.get("id") or answer.get("update_id")) if isinstance(answer, dict) else None
+        return str(found) if found else None

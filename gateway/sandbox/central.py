@@ -7,6 +7,12 @@ redelivered complaint maps to the request it already created, and counts every P
 it receives so tests can tell deliveries from duplicates. Statuses go beyond Open311's
 open/closed in the FixMyStreet way (``in_progress``, ``action_scheduled``…), set with
 ``lapor-gateway sandbox-central set-status``.
+
+It takes the reporter's updates too, as FixMyStreet's Open311 extension does
+(``POST servicerequestupdates.json``: service_request_id, update_id, status,
+updated_datetime, description, …), keeping each once per (request, update_id) and
+counting repeats; ``offer_updates=False`` makes it a plain GeoReport v2 server that
+answers 404 there.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     func,
     insert,
@@ -87,6 +94,36 @@ updates_table = Table(
     Column("description", Text),
     Column("updated_datetime", String(40)),
 )
+# What reporters said about their requests (POST servicerequestupdates), once each.
+citizen_updates_table = Table(
+    "citizen_updates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", Integer),
+    Column("update_id", String(200)),  # the client's own id for the update
+    Column("status", String(40)),
+    Column("description", Text),
+    Column("fields", JSON),
+    Column("updated_datetime", String(40)),
+    Column("received_at", String(40)),
+    Column("posts", Integer),  # how many times it arrived
+    UniqueConstraint("request_id", "update_id", name="uq_citizen_updates_request_update"),
+)
+UPDATE_STATUSES = frozenset(
+    {
+        "OPEN",
+        "CLOSED",
+        "FIXED",
+        "IN_PROGRESS",
+        "ACTION_SCHEDULED",
+        "INVESTIGATING",
+        "DUPLICATE",
+        "NOT_COUNCILS_RESPONSIBILITY",
+        "NO_FURTHER_ACTION",
+        "INTERNAL_REFERRAL",
+        "REOPEN",
+    }
+)
 posts_table = Table(
     "posts",
     metadata,
@@ -142,6 +179,7 @@ def create_central_app(
     api_key: str = "",
     delay: float = 0.0,
     services: Mapping[str, str] | None = None,
+    offer_updates: bool = True,
 ) -> Flask:
     services = dict(services or DEFAULT_SERVICES)
     engine = open_store(db_path)
@@ -246,9 +284,70 @@ def create_central_app(
             rows = conn.execute(query.limit(1000)).mappings().all()
         return jsonify([_request_view(r, services) for r in rows])
 
+    @app.post("/servicerequestupdates.json")
+    def post_update() -> tuple[Response, int]:
+        """FixMyStreet's extension: the reporter's update of a request, kept once per
+        (request, update_id); a repeat gets the id the first one got."""
+        if not offer_updates:
+            return error(404, "not found")
+        form = request.form
+        if api_key and form.get("api_key") != api_key:
+            return error(403, "api_key is missing or wrong")
+        missing = [
+            k
+            for k in ("service_request_id", "update_id", "status", "updated_datetime")
+            if not form.get(k)
+        ]
+        if missing or "description" not in form:
+            return error(400, f"required: {', '.join(missing or ['description'])}")
+        if form["status"] not in UPDATE_STATUSES:
+            return error(400, f"status {form['status']!r} is not one of the extended statuses")
+        request_id = _int(form["service_request_id"])
+        fields = {k: v for k, v in form.items() if k not in ("api_key", "description")}
+        with lock, engine.begin() as conn:
+            if (
+                conn.execute(
+                    select(requests_table.c.id).where(requests_table.c.id == request_id)
+                ).scalar()
+                is None
+            ):
+                return error(400, f"service_request_id {form['service_request_id']} not found")
+            key = (
+                citizen_updates_table.c.request_id == request_id,
+                citizen_updates_table.c.update_id == form["update_id"],
+            )
+            existing = conn.execute(select(citizen_updates_table.c.id).where(*key)).scalar()
+            if existing:
+                conn.execute(
+                    update(citizen_updates_table)
+                    .where(*key)
+                    .values(posts=citizen_updates_table.c.posts + 1)
+                )
+                new_id = existing
+            else:
+                new_id = conn.execute(
+                    insert(citizen_updates_table).values(
+                        request_id=request_id,
+                        update_id=form["update_id"],
+                        status=form["status"],
+                        description=form["description"],
+                        fields=fields,
+                        updated_datetime=form["updated_datetime"],
+                        received_at=_now(),
+                        posts=1,
+                    )
+                ).inserted_primary_key[0]
+        return jsonify([{"update_id": f"U{new_id}"}]), 201
+
+    @app.get("/_sandbox/citizen-updates")
+    def citizen_updates() -> Response:
+        return jsonify(list_citizen_updates(engine))
+
     @app.get("/servicerequestupdates.json")
     def list_updates() -> tuple[Response, int]:
         """FixMyStreet's extension: every update between start_date and end_date."""
+        if not offer_updates:
+            return error(404, "not found")
         try:
             start = _utc(request.args["start_date"])
             end = _utc(request.args["end_date"])
@@ -303,6 +402,15 @@ def list_all(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(select(requests_table).order_by(requests_table.c.id)).mappings().all()
     return [dict(r) for r in rows]
+
+
+def list_citizen_updates(engine: Engine) -> list[dict[str, Any]]:
+    """The reporters' updates the sandbox received, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(citizen_updates_table).order_by(citizen_updates_table.c.id)
+        ).mappings()
+        return [{**r, "request_id": str(r["request_id"])} for r in rows]
 
 
 def set_status(engine: Engine, request_id: int, status: str, note: str | None = None) -> bool:

@@ -19,6 +19,7 @@ class FakeLapor:
     def __init__(self, token: str) -> None:
         self.token = token
         self.reports: list[dict[str, Any]] = []  # one per accepted report
+        self.updates: list[dict[str, Any]] = []  # one per accepted update (JSON body)
         self.raw: list[bytes] = []  # every body received
         self.script: deque[Any] = deque()
         self._by_key: dict[str, dict[str, Any]] = {}
@@ -115,5 +116,28 @@ class FakeLapor:
                 "data": {"tracking_id": ids["trackingid"], "transaction_id": ids["transaksiid"]},
             }
             return Response(json.dumps(answer), content_type="application/json")
+
+        @app.post("/api/v1/laporan/tanggapan")
+        def update_api() -> tuple[Response, int] | Response:
+            """A reporter's update of a report, in the shape the test's mapping gives
+            it; a repeat (same Idempotency-Key) gets the id the first one got."""
+            self.raw.append(request.get_data())
+            if scripted := self._scripted():
+                return scripted
+            if request.headers.get("Authorization") != f"Bearer {self.token}":
+                return Response("unauthorized", status=401)
+            data = request.get_json(silent=True)
+            if not isinstance(data, dict) or not data.get("tracking_id"):
+                return Response("tracking_id wajib", status=422)
+            key = request.headers.get("Idempotency-Key") or ""
+            with self._lock:
+                known = next((u for u in self.updates if u["key"] == key), None)
+                if known is None:
+                    known = {"key": key, "id": f"T-{len(self.updates) + 1}", **data}
+                    self.updates.append(known)
+            return Response(
+                json.dumps({"status": "success", "data": {"id": known["id"]}}),
+                content_type="application/json",
+            )
 
         return app
