@@ -17,6 +17,19 @@ from gateway.logs import REQUEST_ID, configure_logging, request_id_from
 from gateway.runtime import Runtime
 from normalizer.warm import warm_up
 
+# On every answer, whatever made it (JSON, a webhook's reply, an error, a file): nothing
+# sniffed, framed or referred onward, and a CSP that lets nothing load or run. The
+# console's pages set their own CSP (their scripts and styles) and /media its sandbox
+# before this runs; what a view set is kept.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    ),
+}
+
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or load_settings(**overrides)
@@ -42,6 +55,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     @app.after_request
     def _echo_request_id(response: Response) -> Response:
         response.headers["X-Request-ID"] = REQUEST_ID.get()
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
     @app.errorhandler(HTTPException)
