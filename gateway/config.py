@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     x_api_url: str = "https://api.x.com"
 
     api_keys: SecretStr = SecretStr("")
+    # When set, /metrics answers only `Authorization: Bearer <this>` (else 401).
+    metrics_token: SecretStr = SecretStr("")
     # HMAC secret of status events pushed to /api/v1/central/events (X-Gateway-Signature)
     central_events_secret: SecretStr = SecretStr("")
 
@@ -268,6 +270,9 @@ MEANINGS = {
     "x_bearer_token": "X token for DMs and public replies",
     "x_api_url": "X API base",
     "api_keys": "comma-separated keys for `/api/v1` clients",
+    "metrics_token": "when set, `/metrics` answers only `Authorization: Bearer <token>` (401 "
+    "otherwise); unset, it is open to whoever reaches it: keep it to the monitoring network "
+    "(docs/operations.md)",
     "central_events_secret": "HMAC secret of status events pushed to `/api/v1/central/events`",
     "forward_target": "`open311`, `lapor` or `webhook`",
     "forward_url": "where complaints are delivered",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, jsonify, send_file
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from channels.http import same_secret
 from gateway import metrics
 from gateway.models import MediaFile
 
@@ -105,5 +107,17 @@ def media(token: str) -> Response:
 
 @bp.get("/metrics")
 def prometheus() -> Response:
-    body, content_type = metrics.render(current_app.extensions["lapor"].sessions)
+    """Prometheus metrics; with ``metrics_token`` set, only for ``Authorization: Bearer
+    <token>``."""
+    runtime = current_app.extensions["lapor"]
+    expected = runtime.settings.metrics_token.get_secret_value()
+    if expected and not same_secret(request.headers.get("Authorization", ""), f"Bearer {expected}"):
+        body = json.dumps({"error": "Unauthorized", "detail": "a bearer token is required"})
+        return Response(
+            body,
+            status=401,
+            content_type="application/json",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"', "Cache-Control": "no-store"},
+        )
+    body, content_type = metrics.render(runtime.sessions)
     return Response(body, content_type=content_type)
