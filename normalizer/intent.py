@@ -23,8 +23,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-
-from normalizer.language import detect_language, text_language
+from functools import cache
 
 
 class Intent(StrEnum):
@@ -209,8 +208,10 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "thanks",
         "id",
         "(terima kasih|terimakasih|trimakasih|makasih|trims|tengkyu|tenkyu) "
-        "(banyak|sekali|ya)? (atas|untuk)? (bantuannya|infonya|responnya|tanggapannya|"
-        "perhatiannya|kerjasamanya|informasinya|balasannya|jawabannya)?",
+        "(banyak|sekali|ya)?, "
+        # what the thanks are for, a phrase of its own: "terima kasih | atas bantuannya"
+        "(atas|untuk)? (bantuannya|infonya|responnya|tanggapannya|perhatiannya|"
+        "kerjasamanya|informasinya|balasannya|jawabannya|responsnya)",
     ),
     ("thanks", None, "(thx|tq|ty|tks|tx) (banyak|ya|min|pak|bu)?"),
     ("thanks", "jv", "(matur)? (nuwun|suwun) sekali?, maturnuwun, maturnuwun sekali"),
@@ -484,27 +485,34 @@ def _expand(pattern: str) -> Iterable[_Phrase]:
             yield words
 
 
-def _build() -> tuple[dict[_Phrase, tuple[str, str | None]], int]:
+@dataclass(frozen=True)
+class _Tables:
+    phrases: dict[_Phrase, tuple[str, str | None]]  # words -> (label, language)
+    longest: int
+    known: frozenset[str]  # every word the lists use: never a key mash, kept as written
+
+
+@cache
+def _tables() -> _Tables:
+    """The phrase table, built on first use (some milliseconds) so importing stays cheap."""
     phrases: dict[_Phrase, tuple[str, str | None]] = {}
     for label, lang, patterns in _LEXICON:
         for pattern in patterns.split(","):
             for words in _expand(pattern.strip()):
                 words = tuple(_SPELLING.get(w, w) for w in words)
                 phrases.setdefault(words, (label, lang))
-    return phrases, max(len(p) for p in phrases)
+    known = (
+        frozenset(w for p in phrases for w in p)
+        | frozenset(_SPELLING)
+        | frozenset(_SPELLING.values())
+        | _POLITE
+        | _TRAILING
+        | _FUNCTION
+        | _ADDRESS_BEFORE_PAUSE
+        | _CONNECTORS
+    )
+    return _Tables(phrases, max(len(p) for p in phrases), known)
 
-
-_PHRASES, _LONGEST = _build()
-_KNOWN = (
-    frozenset(w for p in _PHRASES for w in p)
-    | frozenset(_SPELLING)
-    | frozenset(_SPELLING.values())
-    | _POLITE
-    | _TRAILING
-    | _FUNCTION
-    | _ADDRESS_BEFORE_PAUSE
-    | _CONNECTORS
-)
 
 # -- tokens --------------------------------------------------------------------------
 # "/start" is a command; the slash of "Bapak/Ibu" is not.
@@ -540,7 +548,7 @@ def _canonical(raw: str) -> str:
     for candidate in (raw, _RUN3.sub(r"\1", raw), _RUN2.sub(r"\1", raw)):
         if candidate in _SPELLING:
             return _SPELLING[candidate]
-        if candidate in _KNOWN:
+        if candidate in _tables().known:
             return candidate
     return raw
 
@@ -575,10 +583,11 @@ _NOT_PASSIVE = frozenset(
 
 def _label(tokens: list[_Token]) -> None:
     """Longest phrase first, left to right: each token gets its phrase's label."""
+    tables = _tables()
     i = 0
     while i < len(tokens):
-        for n in range(min(_LONGEST, len(tokens) - i), 0, -1):
-            found = _PHRASES.get(tuple(t.word for t in tokens[i : i + n]))
+        for n in range(min(tables.longest, len(tokens) - i), 0, -1):
+            found = tables.phrases.get(tuple(t.word for t in tokens[i : i + n]))
             if found:
                 for t in tokens[i : i + n]:
                     t.label, t.lang = found
@@ -606,7 +615,7 @@ _LAUGH = re.compile(r"^(?:wk|ha|he|hi|hu|kw)+h?$")
 
 def _mashed(raw: str) -> bool:
     """A key mash ("asdfgh", "zzzz", "jkjkjk"), not a word or an abbreviation."""
-    if raw in _KNOWN or raw.isdigit() or _LAUGH.match(raw):
+    if raw in _tables().known or raw.isdigit() or _LAUGH.match(raw):
         return False
     if len(raw) >= 4 and any(raw in row for row in _KEYBOARD_ROWS):
         return True
@@ -710,6 +719,8 @@ def _strip_end(tokens: list[_Token]) -> tuple[int, set[str]]:
 def _language(tokens: list[_Token], content: str) -> str | None:
     """Votes: regional marker words count most (a Javanese message is full of Indonesian
     loanwords), then each phrase's language, then CLD2 or function words on the content."""
+    from normalizer.language import detect_language, text_language  # CLD2: on first use
+
     votes = {"id": 0.0, "en": 0.0, "jv": 0.0, "su": 0.0}
     for tok in tokens:
         if tok.raw in _JV:
@@ -751,7 +762,7 @@ def read(text: str) -> Reading:
     if not tokens:
         return _emoji_reading(text)
     _label(tokens)
-    unknown = [t for t in tokens if t.label is None and t.word not in _KNOWN]
+    unknown = [t for t in tokens if t.label is None and t.word not in _tables().known]
     letters = sum(len(t.raw) for t in tokens)
     if unknown and sum(len(t.raw) for t in unknown if _mashed(t.raw)) / letters > 0.5:
         return Reading(Intent.GIBBERISH, 0.85, "", None, frozenset())
@@ -971,7 +982,9 @@ def place_score(text: str) -> float:
     score += 0.2 * min(2, sum(w in _PLACE_RELATION for w in words))
     # Names: capitalised words after the first, that are not known words ("Merdeka").
     names = [
-        t for t in tokens[1:] if text[t.start].isupper() and t.word not in _KNOWN and len(t.raw) > 2
+        t
+        for t in tokens[1:]
+        if text[t.start].isupper() and t.word not in _tables().known and len(t.raw) > 2
     ]
     score += 0.15 * min(2, len(names))
     if any(t.raw.isdigit() for t in tokens) and score > 0:
