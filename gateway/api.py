@@ -31,6 +31,7 @@ from gateway.openapi import openapi_document
 from gateway.runtime import Runtime
 from gateway.sla import complaint_deadlines
 from gateway.status import apply_central_events, read_central_event
+from gateway.updates import public_updates
 from normalizer.calls import Call
 from normalizer.categories import guess_category, guess_classification
 from normalizer.clean import clean_json
@@ -223,6 +224,8 @@ def complaint_status(code: str) -> tuple[Response, int]:
             timeline=[
                 {k: v for k, v in e.items() if k != "note"} for e in timeline(session, row.id)
             ],
+            # the reporter's follow-ups, feedback, reopen requests: kind and time only
+            updates=public_updates(session, row.id),
         )
         return jsonify(view), 200
 

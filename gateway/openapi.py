@@ -101,6 +101,17 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {"status": {"type": "string"}, "at": {"type": "string"}},
                 },
             },
+            "updates": {
+                "description": "what the reporter said after filing, without its text",
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"enum": ["followup", "feedback", "reopen"]},
+                        "at": {"type": "string"},
+                    },
+                },
+            },
         },
     }
     secured = [{"bearer": []}, {"apiKey": []}]

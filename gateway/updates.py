@@ -16,7 +16,7 @@ the complaint has no central id, it waits and is tried again.
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -29,8 +29,10 @@ from forwarder import outbox
 from forwarder.errors import PermanentError, RetryableError
 from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
+from forwarder.targets import update_heading
 from forwarder.targets.lapor import MAPPING_FILE, LaporConfig
 from forwarder.targets.open311 import UpdatesNotSupported
+from gateway.complaints import timeline
 from gateway.db import network_call
 from gateway.models import Complaint, ComplaintUpdate
 from normalizer.complaint import Privacy, outbound_document
@@ -278,3 +280,49 @@ def due_after_delivery(session: Session, complaint_id: str) -> int:
         )
     ).all()
     return outbox.due_now(session, [update_key(i) for i in waiting])
+
+
+DELIVERY_LABELS = {
+    UpdateDelivery.DELIVERED: "terkirim",
+    UpdateDelivery.PENDING: "menunggu",
+    UpdateDelivery.KEPT: "disimpan untuk petugas",
+}
+
+
+def console_timeline(session: Session, complaint: Complaint) -> list[dict[str, Any]]:
+    """The complaint's timeline for operators: its status changes and, among them by
+    time, the reporter's updates with their heading and delivery state. For an
+    anonymous complaint, identity values typed into an update are masked, as in the
+    complaint's own text on the same page."""
+    entries: list[tuple[datetime, int, dict[str, Any]]] = [
+        (datetime.fromisoformat(e["at"]), 0, e) for e in timeline(session, complaint.id)
+    ]
+    anonymous = complaint.privacy == Privacy.ANONYMOUS
+    for u in updates_of(session, complaint.id):
+        entries.append(
+            (
+                u.created_at,
+                1,
+                {
+                    "at": u.created_at.isoformat(),
+                    "citizen_update": {
+                        "kind": u.kind,
+                        "heading": update_heading(u.kind, u.rating),
+                        "text": (mask_identity(u.text) if anonymous else u.text) or "",
+                        "delivery": u.delivery,
+                        "delivery_label": DELIVERY_LABELS.get(u.delivery, u.delivery),
+                        "central_update_id": u.central_update_id,
+                    },
+                },
+            )
+        )
+    entries.sort(key=lambda entry: (entry[0], entry[1]))
+    return [entry for _, _, entry in entries]
+
+
+def public_updates(session: Session, complaint_id: str) -> list[dict[str, str]]:
+    """What anyone holding the tracking code may see of the reporter's updates: their
+    kind and time, never their text (the reporter's words, like the complaint's own)."""
+    return [
+        {"kind": u.kind, "at": u.created_at.isoformat()} for u in updates_of(session, complaint_id)
+    ]

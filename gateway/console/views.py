@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from forwarder import outbox
 from gateway import metrics, monev
 from gateway.calls import OPEN, DraftError, discard_call, log_call, save_fields, submit_call
-from gateway.complaints import DELIVER_JOB, find_by_code, timeline
+from gateway.complaints import DELIVER_JOB, find_by_code
 from gateway.console.auth import (
     ConsoleUser,
     guard,
@@ -45,6 +45,7 @@ from gateway.models import CallRecord, CallStatus, Complaint, Operator, Outbound
 from gateway.operators import check_login
 from gateway.runtime import Runtime
 from gateway.sla import WIB, complaint_deadlines
+from gateway.updates import console_timeline
 from normalizer.complaint import outbound_document
 from normalizer.phone import to_e164
 from normalizer.privacy import mask_identity
@@ -417,7 +418,8 @@ def complaint_detail(code: str) -> str:
             complaint=row,
             # what the agency receives: for an anonymous reporter, no identity at all
             document=outbound_document(row.document),
-            events=timeline(db, row.id),
+            # status changes and the reporter's updates (gateway.updates), by time
+            events=console_timeline(db, row),
             messages=messages,
             deadlines=complaint_deadlines(row, _runtime().sla_limits),
             earlier=db.get(Complaint, row.possible_duplicate_of)
