@@ -164,6 +164,16 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "jadi begini, begini, gini, jadi gini, begini ceritanya, ceritanya begini, ceritanya, "
         "langsung saja, to the point, jadi, so, well, anu, eh, em, emm, ehm",
     ),
+    # Closing pleas, read as thanks: "jalan rusak, mohon segera diperbaiki" ends there.
+    (
+        "thanks",
+        "id",
+        "(mohon|tolong|minta) (segera|secepatnya)? (ditindaklanjuti|ditindak lanjuti|"
+        "diproses|dibantu|ditangani|diperbaiki|dicek|ditinjau|diatasi|dibereskan), "
+        "segera (ditindaklanjuti|ditindak lanjuti|diproses|ditangani|diperbaiki|diatasi), "
+        "mohon bantuannya, mohon perhatiannya, mohon tindak lanjutnya, mohon arahannya",
+    ),
+    ("thanks", "en", "please fix it, please help, please follow up"),
     # Good wishes that close a message, read as its thanks.
     (
         "thanks",
@@ -230,7 +240,8 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "(ya|iya) sudah, yaudah, iya deh, ya deh, mantap, mantab, mantul, dimengerti, paham, "
         "ngerti, (saya)? tunggu, ditunggu, ditunggu kabarnya, (saya)? tunggu kabarnya, "
         "ok siap, siap ok, baik ditunggu, wokeh, oks, oh, oh gitu, oh begitu, o gitu, "
-        "o begitu, owalah, oalah, begitu ya, gitu ya, oh ok, oh iya, oh ya",
+        "o begitu, owalah, oalah, begitu ya, gitu ya, oh ok, oh iya, oh ya, terserah, "
+        "terserah saja, bebas, up to you, whatever, any, sakarepe, kumaha wae",
     ),
     ("ack", "jv", "monggo, mongggo"),
     ("ack", "su", "mangga"),
@@ -269,7 +280,8 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "no",
         "en",
         "no, nope, nah, not really, none, nothing, no thanks, i don t have, i dont have, "
-        "dont have, don t have, nothing else, no photo, that s all, thats all, that is all",
+        "dont have, don t have, nothing else, no photo, that s all, thats all, that is all, "
+        "not yet, no not yet",
     ),
     (
         "dont_know",
@@ -289,6 +301,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "qword",
         "id",
         "kapan, berapa, berapa lama, bagaimana, apakah, apa, kenapa, kok, dimana, di mana, "
+        "naros, mau naros, takon, arep takon, nyuwun pirsa, "
         "sampai mana, sudah sampai mana, sejauh mana, siapa, bisakah, bisa tidak, "
         "boleh tidak, boleh tahu, mau tanya, tanya, nanya, kira kira, sampai kapan, "
         "apa benar, apa iya",
@@ -303,8 +316,8 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "service",
         None,
         "bot, robot, mesin, otomatis, nomor, resmi, layanan, biaya, bayar, gratis, cara, "
-        "caranya, lewat, sini, disini, automated, official, free, cost, pay, anonim, "
-        "/bantuan, /help, bantuan, help",
+        "caranya, lewat, sini, disini, automated, official, free, cost, pay, "
+        "/bantuan, /help, bantuan, help, menu, info, informasi",
     ),
     (
         "progress",
@@ -424,7 +437,8 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "pls, plz, foto, fotonya, gambar, gambarnya, video, videonya, bukti, buktinya, "
         "semua, semuanya, sekali, ya ampun, ya allah, astaga, astagfirullah, astaghfirullah, "
         "waduh, aduh, sama sekali, sekarang, ini, itu, kayaknya, sepertinya, mungkin, "
-        "langsung, aslinya, kak, gan, nggih, mas, begitulah, begitu, gitu, gitu deh",
+        "langsung, aslinya, kak, gan, nggih, mas, begitulah, begitu, gitu, gitu deh, "
+        "photo, photos, picture, pictures, pic, poto, potona, fotona, gambarna",
     ),
 ]
 # Words that address or soften: taken off the start of a message (and "pak", "ya" off
@@ -437,6 +451,10 @@ _POLITE = frozenset(
 _ADDRESS_BEFORE_PAUSE = frozenset({"bapak", "ibu", "bapa", "ibuk", "buk"})
 _TRAILING = _POLITE | frozenset(
     "ya yah nggih deh dong sih nih lho loh kan toh atuh euy hehe wkwk haha saja aja juga".split()
+)
+_FEEDBACK_HINTS = frozenset(
+    """padahal katanya janji dijanjikan janjinya bilang katane jare cenah saurna promised
+    said supposedly kemarin""".split()
 )
 _CONNECTORS = frozenset("tapi tetapi namun but however cuma cuman hanya".split())
 # Not counted as substance: pronouns, determiners and the like.
@@ -813,6 +831,7 @@ def read(text: str) -> Reading:
         words = rest
         if intent in _ANSWER_INTENTS:  # "lupa nama jalannya": the answer is not substance
             words = list(itertools.dropwhile(lambda t: t.label in _ANSWERS, rest))
+        words = list(itertools.dropwhile(lambda t: t.word in _CONNECTORS, words))
         if n and words:
             content = text[words[0].start : words[-1].end].strip()
         also = {i for i in map(_intent, found) if i}
@@ -886,7 +905,11 @@ def read(text: str) -> Reading:
         return reading(Intent.NEW_COMPLAINT, 0.75)
     if question and n <= 12 and (found & {"progress", "satisfied", "not_fixed", "status"}):
         return reading(Intent.QUESTION, 0.8)
-    if strong_nf and (n <= 10 or rest[0].label == "not_fixed"):
+    # A long message that says "tidak ada perbaikan" is as often a first complaint as
+    # feedback: it reads as feedback when the cue leads, or it recalls a promise.
+    early = any(t.label == "not_fixed" for t in rest[:2])
+    recalls = any(t.word in _FEEDBACK_HINTS for t in rest)
+    if strong_nf and (n <= 5 or early or recalls):
         return reading(Intent.NOT_FIXED, 0.8)
     if weak_nf and n <= 4:
         return reading(Intent.NOT_FIXED, 0.65)

@@ -516,6 +516,19 @@ TUNE: list[tuple[str, I]] = [
     ("katanya sudah beres tapi ternyata belum", I.NOT_FIXED),
     ("kapan sekolahnya direnovasi? atapnya bocor terus tiap hujan", I.QUESTION),
     ("Tim LAPOR yth, lampu jalan mati", I.CONTENT),
+    # added after probing the module with made-up messages
+    ("Pak tolong jalan di Dusun Krajan sudah 2 tahun rusak tidak ada perbaikan", I.CONTENT),
+    ("Mohon ditindaklanjuti", I.THANKS),
+    ("jalan rusak parah di depan SD 3, mohon segera diperbaiki", I.CONTENT),
+    ("please help, the road near my house is flooded", I.CONTENT),
+    ("no I don't have a photo", I.NO),
+    ("not yet", I.NO),
+    ("anonim", I.CONTENT),
+    ("Ga ada foto, tapi lubangnya besar sekali di depan masjid", I.CONTENT),
+    ("terserah", I.ACK),
+    ("punten bade naros", I.QUESTION),
+    ("menu", I.QUESTION),
+    ("sudah 3 bulan belum ada perbaikan dari dinas", I.NOT_FIXED),
 ]
 
 
@@ -649,6 +662,12 @@ def test_a_long_message_is_content_unless_it_is_feedback():
     assert read(long).intent is I.CONTENT
     feedback = "sudah dua bulan belum diperbaiki padahal petugas bilang minggu depan datang"
     assert read(feedback).intent is I.NOT_FIXED
+
+
+def test_a_closing_plea_is_taken_off_the_complaint():
+    reading = read("jalan rusak parah di depan SD 3, mohon segera diperbaiki")
+    assert reading.intent is I.CONTENT and reading.content == "jalan rusak parah di depan SD 3"
+    assert is_pleasantry(read("mohon ditindaklanjuti pak"))
 
 
 def test_pleasantries():
