@@ -346,13 +346,21 @@ _CENTRAL_DB = click.option(
 @click.option("--port", type=int, default=8311, show_default=True)
 @click.option("--api-key", default="", help="Require this Open311 api_key.")
 @click.option("--delay", type=float, default=0.0, help="Seconds to wait before answering.")
-def sandbox_central_serve(db_path: Path, host: str, port: int, api_key: str, delay: float) -> None:
+@click.option(
+    "--no-updates",
+    is_flag=True,
+    help="A plain GeoReport v2 server: no servicerequestupdates (404), so the gateway "
+    "keeps reporters' updates for operators.",
+)
+def sandbox_central_serve(
+    db_path: Path, host: str, port: int, api_key: str, delay: float, no_updates: bool
+) -> None:
     """Serve the sandbox central system."""
     from werkzeug.serving import run_simple
 
     from gateway.sandbox.central import create_central_app
 
-    app = create_central_app(db_path, api_key=api_key, delay=delay)
+    app = create_central_app(db_path, api_key=api_key, delay=delay, offer_updates=not no_updates)
     click.echo(f"sandbox central (Open311 GeoReport v2) at http://{host}:{port}")
     run_simple(host, port, app, threaded=True)
 
@@ -364,6 +372,15 @@ def sandbox_central_list(db_path: Path) -> None:
     from gateway.sandbox.central import dumps, list_all, open_store
 
     click.echo(dumps(list_all(open_store(db_path))))
+
+
+@sandbox_central.command("updates")
+@_CENTRAL_DB
+def sandbox_central_updates(db_path: Path) -> None:
+    """Print every update reporters sent (POST servicerequestupdates), as JSON."""
+    from gateway.sandbox.central import dumps, list_citizen_updates, open_store
+
+    click.echo(dumps(list_citizen_updates(open_store(db_path))))
 
 
 @sandbox_central.command("set-status")
