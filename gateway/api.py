@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,7 @@ from normalizer.tracking import new_tracking_code
 from normalizer.validation import validate_complaint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+NOT_AN_OBJECT = "body must be a JSON object (standard JSON: no NaN or Infinity)"
 LOOKUPS = "lapor-status-lookups"
 
 
@@ -62,14 +64,31 @@ def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
     return jsonify({"error": message, **extra}), status
 
 
+def _not_a_number(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
 def _json_body() -> Any:
-    """The request's JSON, or None when it is not JSON (or nested deeper than the
-    parser goes, which no client of ours sends). NUL and lone surrogates in its strings
-    become U+FFFD, NaN and the infinities null: no database of ours stores them
-    (normalizer.clean)."""
+    """The request's JSON, or None when it is not JSON: not sent as JSON, NaN or
+    Infinity in it (Python's parser takes them, the JSON standard does not, and no
+    complaint, time or place is one), or nested deeper than the parser goes (no client
+    of ours sends that). NUL and lone surrogates in its strings become U+FFFD: no
+    database of ours stores them (normalizer.clean)."""
+    if not request.is_json:
+        return None
     try:
-        return clean_json(request.get_json(silent=True))
-    except RecursionError:
+        data = json.loads(
+            request.get_data(cache=True), parse_constant=_not_a_number, parse_float=_finite
+        )
+        return clean_json(data)
+    except (ValueError, RecursionError):
         return None
 
 
@@ -106,7 +125,7 @@ def create_complaint() -> tuple[Response, int]:
         return _error(401, "missing or unknown API key")
     data = _json_body()
     if not isinstance(data, dict):
-        return _error(400, "body must be a JSON object")
+        return _error(400, NOT_AN_OBJECT)
     document = {
         "schema": SCHEMA_ID,
         "id": str(uuid.uuid4()),
@@ -162,7 +181,7 @@ def create_call() -> tuple[Response, int]:
     request.max_content_length = _runtime().settings.max_call_bytes
     data = _json_body()
     if not isinstance(data, dict):
-        return _error(400, "body must be a JSON object")
+        return _error(400, NOT_AN_OBJECT)
     try:
         call = Call.model_validate(data)
     except ValidationError as exc:

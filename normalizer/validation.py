@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ def validate_complaint(document: Any) -> list[FieldError]:
         failed = {e.field for e in errors}
         errors += [
             FieldError(field=name, message=problem)
-            for name in ("received_at", "submitted_at")
+            for name in ("received_at", "submitted_at", "incident_date")
             if name not in failed and (problem := _implausible(document.get(name)))
         ]
     return errors
@@ -63,8 +63,11 @@ def _implausible(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if len(value) == 10:  # a date (incident_date): its first moment
+            moment = datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     except (ValueError, OverflowError):
         return f"{value!r} is not a time that can be stored"
     if not EARLIEST <= moment <= datetime.now(UTC) + AHEAD:

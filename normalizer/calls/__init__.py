@@ -2,9 +2,10 @@
 
 from normalizer.calls.draft import CallDraft, ReviewReason, draft_from_call
 from normalizer.calls.formats import ReadCall, read_calls
-from normalizer.calls.model import Call, Speaker, Turn, call_schema
+from normalizer.calls.model import MAX_TURNS, Call, Speaker, Turn, call_schema
 
 __all__ = [
+    "MAX_TURNS",
     "Call",
     "CallDraft",
     "ReadCall",
