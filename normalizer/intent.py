@@ -111,6 +111,8 @@ for _canonical, _variants in {
     "sekali": "banget pisan sanget",
     "kula": "kulo",
     "nggih": "inggih enggih",
+    "perubahan": "parobahan owah owahan",
+    "perbaikan": "perbaikane",
     "selamat": "slmt slamat selamet met mat",
     "pagi": "pgi",
     "siang": "siank",
