@@ -9,9 +9,9 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from flask import Flask
 
 from gateway.models import MediaFile
+from gateway.runtime import Runtime
 
 HTML = b"<!doctype html><script>fetch('/operator/complaints').then(r=>r.text())</script>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
@@ -22,10 +22,9 @@ WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 40
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 
 
-def keep(app: Flask, content: bytes, content_type: str | None) -> str:
+def keep(runtime: Runtime, content: bytes, content_type: str | None) -> str:
     """A fetched attachment as the worker keeps it: the bytes in the media folder, the
     type the channel said."""
-    runtime = app.extensions["lapor"]
     token = secrets.token_urlsafe(24)
     runtime.media_dir.mkdir(parents=True, exist_ok=True)
     path = runtime.media_dir / token
@@ -72,8 +71,8 @@ def assert_inert(response) -> None:
         (b"", "image/png"),
     ],
 )
-def test_what_could_run_as_a_page_is_a_download(app, client, content, claimed):
-    url = keep(app, content, claimed)
+def test_what_could_run_as_a_page_is_a_download(runtime, client, content, claimed):
+    url = keep(runtime, content, claimed)
     for response in (client.get(url), client.head(url)):
         assert response.status_code == 200
         assert response.mimetype == "application/octet-stream", claimed
@@ -87,8 +86,8 @@ def test_what_could_run_as_a_page_is_a_download(app, client, content, claimed):
     ("content", "claimed"),
     [(PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif"), (WEBP, "image/webp")],
 )
-def test_a_real_photo_is_shown_inline(app, client, content, claimed):
-    url = keep(app, content, claimed)
+def test_a_real_photo_is_shown_inline(runtime, client, content, claimed):
+    url = keep(runtime, content, claimed)
     response = client.get(url)
     assert response.status_code == 200 and response.data == content
     assert response.mimetype == claimed
@@ -96,15 +95,14 @@ def test_a_real_photo_is_shown_inline(app, client, content, claimed):
     assert_inert(response)
 
 
-def test_a_real_document_keeps_its_type_but_is_a_download(app, client):
-    response = client.get(keep(app, PDF, "application/pdf"))
+def test_a_real_document_keeps_its_type_but_is_a_download(runtime, client):
+    response = client.get(keep(runtime, PDF, "application/pdf"))
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert_inert(response)
 
 
-def test_an_unknown_or_unfetched_token_is_404_with_the_same_headers(app, client):
-    runtime = app.extensions["lapor"]
+def test_an_unknown_or_unfetched_token_is_404_with_the_same_headers(runtime, client):
     with runtime.sessions() as s:
         s.add(MediaFile(token="not-fetched", channel="telegram", ref="x", content_type="image/png"))
         s.commit()
