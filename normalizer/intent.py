@@ -48,11 +48,17 @@ class Intent(StrEnum):
 @dataclass(frozen=True)
 class Reading:
     intent: Intent
+    # 0..1: about 0.9 when phrases cover the whole message, lower when words are left
+    # over; under 0.3 for a bare list choice ("rahasia", "2", "kota").
     confidence: float
     # The substantive words (the original text, case kept) once greetings, openers,
-    # politeness and thanks around them are taken off; "" when none are left.
+    # politeness and thanks around them are taken off; "" when none are left. For an
+    # answer the answer word goes too: "lupa nama jalannya" keeps "nama jalannya".
     content: str
+    # "id", "en", "jv" or "su" when the words tell, else None ("ok", "1").
     language: str | None
+    # Other intents present: {GREETING, OPENER} before a complaint, THANKS after it,
+    # NOT_FIXED in a complaint that says "belum diperbaiki", YES in "ya, di depan SD 3".
     also: frozenset[Intent]
 
 
@@ -454,9 +460,11 @@ _ADDRESS_BEFORE_PAUSE = frozenset({"bapak", "ibu", "bapa", "ibuk", "buk"})
 _TRAILING = _POLITE | frozenset(
     "ya yah nggih deh dong sih nih lho loh kan toh atuh euy hehe wkwk haha saja aja juga".split()
 )
+# Words that recall an earlier promise or report: "… belum diperbaiki padahal petugas
+# bilang minggu depan" is feedback on a repair, however long.
 _FEEDBACK_HINTS = frozenset(
     """padahal katanya janji dijanjikan janjinya bilang katane jare cenah saurna promised
-    said supposedly kemarin""".split()
+    said supposedly""".split()
 )
 _CONNECTORS = frozenset("tapi tetapi namun but however cuma cuman hanya".split())
 # Not counted as substance: pronouns, determiners and the like.
@@ -777,7 +785,17 @@ def _emoji_reading(text: str) -> Reading:
 
 
 def read(text: str) -> Reading:
-    """What ``text`` is for, the substance in it, and the language it is written in."""
+    """What ``text`` is for, the substance in it, and the language it is written in.
+
+    Choices the dialog should know: a privacy or region word alone ("rahasia", "anonim",
+    "kota") and a bare number are CONTENT with confidence under 0.3, since the dialog
+    reads them itself; "sudah" alone is YES and "belum" alone NO (at a feedback question
+    they mean fixed / not fixed); "nggih" is YES; "ok kirim" is YES, "ok" ACK; "P" (a
+    chat ping) is a GREETING; "tolong!" alone an OPENER. Feedback cues in a complaint
+    ("sudah sebulan tidak diperbaiki") make NOT_FIXED only when the message is short,
+    starts with the cue or recalls a promise; otherwise CONTENT with NOT_FIXED in
+    ``also``. Without context the two cannot be told apart: at intake, treat a
+    NOT_FIXED or SATISFIED reading that has content as the complaint's text."""
     tokens = _tokens(text)
     if not tokens:
         return _emoji_reading(text)
