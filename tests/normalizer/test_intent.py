@@ -11,7 +11,8 @@ from normalizer.intent import Intent as I
 from normalizer.intent import Reading, is_pleasantry, place_score, read
 
 # Held-out examples: written before the module and before TUNE, and not looked at while
-# tuning the word lists; the accuracy on them is the honest figure.
+# tuning the word lists. Run once on the first version: 100 of 101 (the miss, "minta nomor
+# cs nya", showed "minta" taken off as politeness; that was then fixed).
 HELD_OUT: list[tuple[str, I]] = [
     # greetings
     ("Halo admin", I.GREETING),
@@ -133,7 +134,7 @@ HELD_OUT: list[tuple[str, I]] = [
 ]
 
 # A second held-out batch, messier, written after the first version was committed and
-# run once before any change it prompted.
+# run once before any change it prompted: 56 of 62 (SMS spellings, "kkkkkk").
 HELD_OUT_MESSY: list[tuple[str, I]] = [
     ("Slmt pgi pak", I.GREETING),
     ("assalamualaikum warahmatullahi wabarakatuh", I.GREETING),
@@ -200,7 +201,8 @@ HELD_OUT_MESSY: list[tuple[str, I]] = [
 ]
 
 # A third held-out batch, harder still (long mixed messages, regional sentences,
-# complaints that open with answer words), run once before any change it prompted.
+# complaints that open with answer words), run once before any change it prompted: 52 of
+# 61 (forms of address, closing wishes, "oh gitu", "sudah … tapi belum").
 HELD_OUT_HARD: list[tuple[str, I]] = [
     ("Selamat pagi Bapak/Ibu admin LAPOR", I.GREETING),
     ("assalamualaikum pak, punten", I.GREETING),
