@@ -126,7 +126,11 @@ def record_update(
     kind = UpdateKind(kind)
     rating = Rating(rating) if rating else None
     settings = session.info.get(SETTINGS_INFO)
-    kept = settings is not None and not takes_updates(settings)
+    try:
+        kept = settings is not None and not takes_updates(settings)
+    except Exception:  # noqa: BLE001 - an unreadable mapping: the worker decides
+        log.exception("cannot tell whether %s takes updates", settings.forward_target)
+        kept = False
     update = ComplaintUpdate(
         complaint_id=complaint.id,
         kind=kind.value,

@@ -176,8 +176,35 @@ def test_an_update_recorded_before_delivery_waits_and_goes_after_the_complaint(
     assert received["request_id"] == complaint.central_id
     assert sent.central_update_id == f"U{received['id']}"
     [job] = update_jobs(runtime)
-    # the complaint's delivery made it due at once, with the budget its waiting spent
+    assert job.status == JobStatus.DONE
+    runtime.close()
+
+
+def test_an_update_that_gave_up_waiting_goes_once_the_complaint_is_delivered(
+    make_settings, sandbox
+):
+    recorder, engine, server = sandbox
+    runtime = runtime_for(make_settings, forward_url=server.url)
+    complaint_id = file_complaint(runtime)
+    add_update(runtime, complaint_id, max_attempts=1)
+    drain(runtime, idle_polls=2, kinds=[DELIVER_UPDATE_JOB])
+    [job] = update_jobs(runtime)
+    assert job.status == JobStatus.DEAD  # its whole budget went on waiting
+    drain(runtime)
+    [job] = update_jobs(runtime)
     assert job.status == JobStatus.DONE and job.attempts == 1
+    assert the_update(runtime, complaint_id).delivery == "delivered"
+    assert len(list_citizen_updates(engine)) == 1
+    runtime.close()
+
+
+def test_a_broken_lapor_mapping_never_fails_record_update(make_settings, tmp_path):
+    broken = tmp_path / "lapor.toml"
+    broken.write_text("wire_format = [", encoding="utf-8")
+    runtime = runtime_for(make_settings, forward_target="lapor", lapor_config_file=broken)
+    complaint_id = file_complaint(runtime)
+    update = add_update(runtime, complaint_id)
+    assert update.delivery == "pending" and len(update_jobs(runtime)) == 1
     runtime.close()
 
 
