@@ -249,7 +249,8 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "ngerti, (saya)? tunggu, ditunggu, ditunggu kabarnya, (saya)? tunggu kabarnya, "
         "ok siap, siap ok, baik ditunggu, wokeh, oks, oh, oh gitu, oh begitu, o gitu, "
         "o begitu, owalah, oalah, begitu ya, gitu ya, oh ok, oh iya, oh ya, terserah, "
-        "terserah saja, bebas, up to you, whatever, any, sakarepe, kumaha wae",
+        "terserah saja, bebas, up to you, whatever, sakarepe, kumaha wae, gpp, gapapa, "
+        "tidak apa apa, tidak papa, no problem, go ahead",
     ),
     ("ack", "jv", "monggo, mongggo"),
     ("ack", "su", "mangga"),
@@ -264,7 +265,8 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "yes",
         "id",
         "ya, iya, yoi, benar, ya benar, iya benar, benar sekali, ada, boleh, tentu, "
-        "tentu saja, lanjut, lanjutkan, setuju, betul betul, sudah",
+        "tentu saja, lanjut, lanjutkan, setuju, betul betul, sudah, cus, kuy, "
+        "lanjut saja, ok lanjut, sudah benar, benar semua, sudah sesuai, sesuai",
     ),
     ("yes", "jv", "nggih, leres"),
     ("yes", "su", "muhun, sumuhun"),
@@ -323,9 +325,14 @@ _LEXICON: list[tuple[str, str | None, str]] = [
     (
         "service",
         None,
-        "bot, robot, mesin, otomatis, nomor, resmi, layanan, biaya, bayar, gratis, cara, "
-        "caranya, lewat, sini, disini, automated, official, free, cost, pay, "
-        "/bantuan, /help, bantuan, help, menu, info, informasi",
+        "mesin, otomatis, nomor, resmi, layanan, biaya, bayar, gratis, lewat, automated, "
+        "official, free, cost, pay",
+    ),
+    # Asking about the service without a question word: "menu", "bantuan", "bot?".
+    (
+        "help",
+        None,
+        "bot, robot, cara, caranya, /bantuan, /help, bantuan, help, menu, info, informasi",
     ),
     (
         "progress",
@@ -393,7 +400,8 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "diangkut|diaspal|ditambal|ditangani|diatasi|dikerjakan|normal|aman|mulus|terang|"
         "hidup|berfungsi|teratasi|mengalir|cair|diganti|dipasang|dibersihkan|jadi|tuntas|"
         "dicor|dibangun|rapi|rampung|rengse|baik baik saja), beres, sudah beres semua, "
-        "puas, sangat puas, cukup puas, puas sekali, alhamdulillah, tuntas, "
+        "puas, sangat puas, cukup puas, puas sekali, alhamdulillah, tuntas, lumayan, "
+        "lumayan bagus, cukup bagus, cukup baik, sudah lumayan, sudah lumayan bagus, "
         "sudah bagus sekali, sudah oke, sudah nyala lagi, sudah bisa dipakai, "
         "sudah bisa dilewati, sudah lancar lagi, sudah normal lagi, sudah diperbaiki semua",
     ),
@@ -414,6 +422,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "ada petugas yang datang|ada kabar|ada hasil|juga|bagus|ada apa apa), "
         "tidak ada perubahan, tidak ada perbaikan, tidak ada tindakan, tidak ada tindak lanjut, "
         "tidak ada yang datang, tidak diperbaiki, tidak ditindaklanjuti, tidak dikerjakan, "
+        "kurang (rapi|bagus|baik|maksimal|memuaskan|tuntas), "
         "tidak puas, kurang puas, tidak beres, bohong, hoax, hoaks, omong kosong, cuma janji, "
         "janji doang, cuma janji janji, php, rusak lagi, sudah rusak lagi, tambah parah, "
         "makin parah, malah parah, malah tambah parah, semakin parah, asal asalan, "
@@ -657,11 +666,12 @@ def _mashed(raw: str) -> bool:
 
 # -- reading -------------------------------------------------------------------------
 _ANSWERS = ("yes", "no", "ack", "dont_know", "send")
-_QUESTION_CUES = ("qword", "service", "progress")
+_QUESTION_CUES = ("qword", "service", "progress", "help")
 _ANSWER_INTENTS = frozenset({Intent.YES, Intent.NO, Intent.ACK, Intent.DONT_KNOW})
 _INTENT_OF = {
     "qword": Intent.QUESTION,
     "service": Intent.QUESTION,
+    "help": Intent.QUESTION,
     "progress": Intent.QUESTION,
     "hverb": None,
     "htarget": None,
@@ -707,7 +717,12 @@ def _strip_start(tokens: list[_Token]) -> tuple[int, set[str]]:
         after_opener = tok.label == "tail" and "opener" in seen
         connector = tok.word in _CONNECTORS and bool(seen)  # "makasih, tapi ..."
         polite = tok.word in _POLITE and tok.label in (None, "htarget", "filler", "hverb")
-        if polite and tok.word == "minta" and nxt and nxt.label in (None, "htarget", "service"):
+        if (
+            polite
+            and tok.word == "minta"
+            and nxt
+            and nxt.label in (None, "htarget", "service", "help")
+        ):
             polite = False  # "minta operator", "minta nomor cs": the request itself
         if polite and nxt and (nxt.word in ("sambungkan", "hubungkan")):
             polite = False
@@ -896,7 +911,7 @@ def read(text: str) -> Reading:
             return reading(Intent.NOT_FIXED, 0.9 if strong_nf else 0.75)
         if "satisfied" in found:
             return reading(Intent.SATISFIED, 0.9)
-        if asks or "service" in found:
+        if asks or "help" in found:
             return reading(Intent.QUESTION, 0.8)
         if "dont_know" in found:
             return reading(Intent.DONT_KNOW, 0.9)
@@ -936,7 +951,7 @@ def read(text: str) -> Reading:
     if "satisfied" in found and not question and n <= 5:
         return reading(Intent.SATISFIED, 0.75)
     progress = "progress" in found or rest[0].word == "kapan"  # "kapan ... dibangun?"
-    if asks and (n <= 4 or progress or "service" in found) and n <= 12:
+    if asks and (n <= 4 or progress or found & {"service", "help"}) and n <= 12:
         return reading(Intent.QUESTION, 0.7)
     if first == "dont_know" and n <= 3:  # "kurang tahu alamat pastinya"
         return reading(Intent.DONT_KNOW, 0.7)
@@ -977,7 +992,7 @@ _LANDMARK = frozenset(
 _PLACE_RELATION = frozenset(
     """di depan dekat samping belakang sebelah seberang ujung sekitar arah utara selatan
     timur barat dalam dpn dkt near behind beside opposite next at in ngarep cedhak sebelah
-    caket payun gigir tukang""".split()
+    caket payun gigir tukang sini disini sana disana situ disitu""".split()
 )
 _NOT_PLACE = frozenset(
     {

@@ -599,6 +599,18 @@ TUNE: list[tuple[str, I]] = [
     ("punten bade naros", I.QUESTION),
     ("menu", I.QUESTION),
     ("sudah 3 bulan belum ada perbaikan dari dinas", I.NOT_FIXED),
+    # added after probing the confirmation, privacy and feedback steps
+    ("kirim aja", I.YES),
+    ("sudah benar", I.YES),
+    ("lanjutkan", I.YES),
+    ("gas elpiji langka", I.CONTENT),
+    ("publik aja gpp", I.CONTENT),
+    ("lumayan", I.SATISFIED),
+    ("sudah tapi kurang rapi", I.NOT_FIXED),
+    ("disini pak", I.CONTENT),
+    ("bot", I.QUESTION),
+    ("udah itu aja", I.NO),
+    ("tidak usah, terima kasih", I.CANCEL),
 ]
 
 
