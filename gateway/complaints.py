@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, union_all
@@ -144,6 +144,7 @@ def create_complaint(
     media: Sequence[MediaRef] = (),
     source_messages: Sequence[str] = (),
     category: Category | None = None,
+    incident_date: str | None = None,
 ) -> StoredComplaint:
     doc = build_complaint(
         id=str(uuid.uuid4()),
@@ -163,6 +164,7 @@ def create_complaint(
         media=media,
         source_messages=source_messages,
         category=category,
+        incident_date=date.fromisoformat(incident_date) if incident_date else None,
     )
     return store_complaint(
         session, doc, max_attempts=max_attempts, reply_to=sender, reply_from=reply_from

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # The same reporter sending the same complaint again within this many hours is told
     # the code they already have instead of filing a second one.
     duplicate_window_hours: float = Field(default=72, ge=0)
+    # A citizen's message within this many days of their complaint's last change is about
+    # that complaint (follow-up, feedback, question) unless it clearly starts a new one.
+    followup_window_days: float = Field(default=30, ge=0)
     # Kabupaten/kota borders (GeoJSON) for complaints that come with a shared location
     # and no place the text names; none shipped (see normalizer/boundaries.py).
     region_boundaries_file: Path | None = None
@@ -228,6 +231,8 @@ MEANINGS = {
     "stops answering (0: off)",
     "duplicate_window_hours": "the same complaint from the same reporter within this window "
     "gets its existing code",
+    "followup_window_days": "a citizen's message within this many days of their complaint's "
+    "last change is a follow-up to it, unless it clearly starts a new complaint",
     "sla_forward_working_days": "SLA: working days from receipt to verified and forwarded",
     "sla_follow_up_working_days": "SLA: working days from disposition to follow-up",
     "sla_close_working_days": "SLA: working days after the follow-up before closing without "

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
-from gateway.dialog import ConversationState, Dialog, DialogConfig
+from gateway.conversation import ConversationState, Dialog, DialogConfig
 from gateway.models import Conversation, DialogStep, InboundRecord, MediaFile
 from normalizer.message import InboundMessage, Reply
 

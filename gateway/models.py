@@ -45,7 +45,10 @@ class ComplaintStatus(StrEnum):
 class DialogStep(StrEnum):
     IDLE = "idle"
     DESCRIPTION = "description"
+    CATEGORY = "category"
+    DATE = "date"
     LOCATION = "location"
+    REGION = "region"
     MEDIA = "media"
     PRIVACY = "privacy"
     CONFIRM = "confirm"

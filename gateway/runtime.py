@@ -26,7 +26,7 @@ from forwarder.worker import Worker
 from gateway import metrics
 from gateway.config import Settings
 from gateway.db import make_engine, make_session_factory
-from gateway.dialog import DialogConfig
+from gateway.conversation.draft import DialogConfig
 from gateway.group_commit import GroupCommit
 from gateway.login_throttle import LoginThrottle
 from gateway.sla import SlaLimits
@@ -109,6 +109,7 @@ class Runtime:
             max_attempts=s.forward_max_attempts,
             flood_per_minute=s.flood_messages_per_minute,
             duplicate_window_hours=s.duplicate_window_hours,
+            followup_window_days=s.followup_window_days,
         )
 
     @cached_property

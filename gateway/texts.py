@@ -132,8 +132,130 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{code}: {status} (since {date}).",
     },
     "status_owner": {
-        "id": "{code} ({title}): {status} (sejak {date}).",
-        "en": "{code} ({title}): {status} (since {date}).",
+        "id": "{code} ({title}): {status} (sejak {date}).{note}",
+        "en": "{code} ({title}): {status} (since {date}).{note}",
+    },
+    "status_list": {
+        "id": "Laporan Anda yang masih berjalan:\n{lines}\nRincian: STATUS <kode>",
+        "en": "Your open complaints:\n{lines}\nDetails: STATUS <code>",
+        "id.sms": "Laporan Anda: {lines}. Rincian: STATUS <kode>",
+        "en.sms": "Your complaints: {lines}. Details: STATUS <code>",
+    },
+    "status_none": {
+        "id": "Tidak ada laporan Anda yang masih berjalan. Untuk melapor, tulis keluhan Anda atau "
+        "kirim LAPOR <isi keluhan>.",
+        "en": "You have no open complaints. To complain, describe the problem or send "
+        "LAPOR <complaint>.",
+        "id.sms": "Tidak ada laporan Anda yg masih berjalan. Melapor: LAPOR <isi> LOKASI <tempat>",
+        "en.sms": "You have no open complaints. To complain: LAPOR <complaint> LOKASI <place>",
+    },
+    "greeting_open": {
+        "id": "Halo. Laporan Anda {code}: {status}. Tulis pesan untuk menambah keterangan "
+        "laporan itu, atau LAPOR <isi keluhan> untuk laporan baru.",
+        "en": "Hello. Your complaint {code}: {status}. Write to add to that complaint, or send "
+        "LAPOR <complaint> for a new one.",
+        "id.sms": "Laporan {code}: {status}. Balas utk menambah keterangan, atau LAPOR <isi> "
+        "utk laporan baru.",
+        "en.sms": "Complaint {code}: {status}. Reply to add details, or LAPOR <complaint> for a "
+        "new one.",
+    },
+    "followup_ack": {
+        "id": "Terima kasih. Pesan Anda kami tambahkan ke laporan {code} dan diteruskan ke "
+        "SP4N-LAPOR!. Untuk laporan baru, kirim LAPOR <isi keluhan>.",
+        "en": "Thank you. Your message was added to complaint {code} and passed on to "
+        "SP4N-LAPOR!. For a new complaint, send LAPOR <complaint>.",
+        "id.sms": "Pesan ditambahkan ke laporan {code}. Laporan baru: LAPOR <isi keluhan>",
+        "en.sms": "Added to complaint {code}. New complaint: LAPOR <complaint>",
+    },
+    "feedback_ask": {
+        "id": "Apakah masalah pada laporan {code} sudah selesai? Balas SUDAH atau BELUM, atau "
+        "tulis tanggapan Anda.",
+        "en": "Is the problem in complaint {code} solved? Reply SUDAH (yes) or BELUM (not yet), "
+        "or write your feedback.",
+    },
+    "feedback_ack": {
+        "id": "Terima kasih atas tanggapan Anda untuk laporan {code}. Tanggapan ini kami teruskan "
+        "ke SP4N-LAPOR!.",
+        "en": "Thank you for your feedback on complaint {code}. We have passed it on to "
+        "SP4N-LAPOR!.",
+        "id.sms": "Terima kasih, tanggapan Anda utk laporan {code} kami teruskan.",
+        "en.sms": "Thank you, your feedback on {code} has been passed on.",
+    },
+    "reopen_ack": {
+        "id": "Kami catat bahwa masalah pada laporan {code} belum selesai. Permintaan agar laporan "
+        "dibuka kembali kami teruskan ke SP4N-LAPOR!.",
+        "en": "We have noted that the problem in complaint {code} is not solved, and asked "
+        "SP4N-LAPOR! to reopen it.",
+        "id.sms": "Dicatat: laporan {code} belum selesai. Permintaan buka kembali diteruskan.",
+        "en.sms": "Noted: {code} is not solved. We asked for it to be reopened.",
+    },
+    "thanks_ack": {
+        "id": "Sama-sama. Laporan {code} terus kami pantau; cek kapan saja dengan STATUS {code}.",
+        "en": "You are welcome. We keep following complaint {code}; check it any time with "
+        "STATUS {code}.",
+    },
+    "welcome": {
+        "id": "Sama-sama. Bila ada keluhan, tulis saja di sini.",
+        "en": "You are welcome. If you have a complaint, just write it here.",
+    },
+    "service_info": {
+        "id": "Ini layanan pengaduan SP4N-LAPOR! yang dijawab otomatis. Laporan Anda diteruskan ke "
+        "SP4N-LAPOR!, diverifikasi, lalu disampaikan ke instansi yang berwenang; perkembangannya "
+        "kami kabarkan di sini. Silakan tulis keluhan Anda.",
+        "en": "This is the SP4N-LAPOR! complaint service, answered automatically. Your complaint "
+        "goes to SP4N-LAPOR!, is verified and passed to the responsible agency; we tell you "
+        "here how it goes. Please describe your complaint.",
+        "id.sms": "Layanan SP4N-LAPOR! (otomatis). Laporan diverifikasi lalu diteruskan ke "
+        "instansi berwenang. Kirim: LAPOR <isi keluhan> LOKASI <tempat>",
+        "en.sms": "SP4N-LAPOR! service (automatic). Complaints are verified, then passed to the "
+        "agency. Send: LAPOR <complaint> LOKASI <place>",
+    },
+    "human": {
+        "id": "Baik, pesan Anda kami teruskan ke petugas. Petugas akan membalas di sini pada jam "
+        "kerja.",
+        "en": "All right, we have passed your message to an operator, who will answer here during "
+        "office hours.",
+        "id.sms": "Baik, petugas kami akan membalas pada jam kerja.",
+        "en.sms": "An operator will answer during office hours.",
+    },
+    "ask_date": {
+        "id": "Kapan kejadiannya, atau sejak kapan? Misalnya: kemarin, sejak 2 minggu, tanggal 3. "
+        "Balas LEWATI bila tidak ingat.",
+        "en": "When did it happen, or since when? For example: yesterday, for 2 weeks, on the "
+        "3rd. Reply SKIP if you do not remember.",
+    },
+    "ask_date_again": {
+        "id": "Mohon tulis tanggal atau perkiraannya, misalnya: kemarin, 3 hari lalu, tanggal 5. "
+        "Atau balas LEWATI.",
+        "en": "Please write the date or a guess, e.g. yesterday, 3 days ago, on the 5th. Or reply "
+        "SKIP.",
+    },
+    "ask_location_again": {
+        "id": "Mohon tulis nama tempat atau alamatnya, misalnya: Jl. Merdeka 10, Kel. Sukajadi, "
+        "Kota Bandung. Anda juga bisa membagikan lokasi, atau balas LEWATI.",
+        "en": "Please write the place or address, e.g. Jl. Merdeka 10, Kel. Sukajadi, Kota "
+        "Bandung. You can also share your location, or reply SKIP.",
+        "id.sms": "Mohon tulis tempat/alamatnya, mis. Jl. Merdeka 10 Kel. Sukajadi Kota "
+        "Bandung. Atau LEWATI.",
+        "en.sms": "Please write the place or address, e.g. Jl. Merdeka 10, Kota Bandung. Or SKIP.",
+    },
+    "send_media_now": {
+        "id": "Silakan kirim foto atau dokumennya sekarang, atau balas LEWATI.",
+        "en": "Please send the photo or document now, or reply SKIP.",
+    },
+    "description_full": {
+        "id": "Keterangan laporan Anda sudah sangat panjang; tambahan selebihnya tidak dapat kami "
+        "catat. Bila perlu, kirim sebagai laporan baru setelah yang ini terkirim.",
+        "en": "Your complaint is already very long; we could not keep the rest. If needed, send it "
+        "as a new complaint after this one is submitted.",
+        "id.sms": "Keterangan sudah sangat panjang; tambahan tidak dicatat.",
+        "en.sms": "Your complaint is already very long; the rest was not kept.",
+    },
+    "submit_failed": {
+        "id": "Maaf, laporan Anda belum dapat dicatat. Draf Anda tetap tersimpan dan petugas kami "
+        "akan memeriksanya.",
+        "en": "Sorry, we could not record your complaint yet. Your draft is kept and an operator "
+        "will look at it.",
     },
     "public_mention": {
         "id": "Terima kasih. Demi melindungi data Anda, mohon lanjutkan laporan ini lewat pesan "
@@ -154,10 +276,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Reply 1 (Public), 2 (Confidential) or 3 (Anonymous).",
     },
     "notify_submitted": {
-        "id": "Laporan {code} telah diteruskan ke instansi (no. {central_id}). Kami kabari "
-        "perkembangannya.",
-        "en": "Complaint {code} has been forwarded to the agency (no. {central_id}). We will "
-        "keep you posted.",
+        "id": "Laporan {code} telah diterima sistem SP4N-LAPOR! dan menunggu verifikasi. Kami "
+        "akan mengabarkan perkembangannya di sini.",
+        "en": "Complaint {code} has been received by SP4N-LAPOR! and is waiting to be verified. "
+        "We will tell you here how it goes.",
+        "id.sms": "Laporan {code} diterima SP4N-LAPOR!, menunggu verifikasi. Cek: STATUS {code}",
+        "en.sms": "Complaint {code} received by SP4N-LAPOR!, awaiting verification. Check: "
+        "STATUS {code}",
+    },
+    "notify_feedback": {
+        "id": "Laporan {code}: instansi menyatakan sudah menindaklanjuti.{note} Apakah masalahnya "
+        "sudah selesai? Balas SUDAH atau BELUM, atau tulis tanggapan Anda.",
+        "en": "Complaint {code}: the agency says it has acted.{note} Is the problem solved? Reply "
+        "SUDAH (yes) or BELUM (not yet), or write your feedback.",
+        "id.sms": "Laporan {code} sdh ditindaklanjuti.{note} Sudah selesai? Balas SUDAH/BELUM",
+        "en.sms": "Complaint {code} was acted on.{note} Solved? Reply SUDAH (yes) or BELUM (no)",
     },
     "unsupported_kind": {
         "id": "Maaf, kami belum bisa menerima pesan jenis ini. Silakan tulis dengan teks, atau "
@@ -175,10 +308,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Complaint {code}: {status}. {note}",
     },
     "notify_submitted_link": {
-        "id": "Laporan {code} telah diteruskan ke SP4N-LAPOR! Pantau perkembangannya di {link}",
-        "en": "Complaint {code} has been forwarded to SP4N-LAPOR! Follow its progress at {link}",
-        "id.sms": "Laporan {code} diteruskan ke SP4N-LAPOR!. Pantau: {link}",
-        "en.sms": "Complaint {code} forwarded to SP4N-LAPOR!. Follow: {link}",
+        "id": "Laporan {code} telah diterima SP4N-LAPOR! dan menunggu verifikasi. Pantau "
+        "perkembangannya di {link}",
+        "en": "Complaint {code} has been received by SP4N-LAPOR! and awaits verification. "
+        "Follow its progress at {link}",
+        "id.sms": "Laporan {code} diterima SP4N-LAPOR!. Pantau: {link}",
+        "en.sms": "Complaint {code} received by SP4N-LAPOR!. Follow: {link}",
     },
 }
 
@@ -189,11 +324,17 @@ LABELS: dict[str, dict[str, str]] = {
     "none": {"id": "-", "en": "-"},
     "received": {"id": "Diterima", "en": "Received"},
     "queued": {"id": "Dalam antrean pengiriman", "en": "Queued for delivery"},
-    "submitted": {"id": "Diteruskan ke instansi", "en": "Forwarded to the agency"},
+    "submitted": {
+        "id": "Diterima SP4N-LAPOR!, menunggu verifikasi",
+        "en": "Received by SP4N-LAPOR!, awaiting verification",
+    },
     "verified": {"id": "Diverifikasi", "en": "Verified"},
     "dispositioned": {"id": "Didisposisikan ke instansi", "en": "Assigned to an agency"},
     "in_progress": {"id": "Sedang ditindaklanjuti", "en": "In progress"},
-    "awaiting_feedback": {"id": "Menunggu tanggapan Anda", "en": "Awaiting your feedback"},
+    "awaiting_feedback": {
+        "id": "Sudah ditindaklanjuti, menunggu tanggapan Anda",
+        "en": "Acted on, awaiting your feedback",
+    },
     "closed": {"id": "Selesai", "en": "Closed"},
     "on_hold": {"id": "Ditunda", "en": "On hold"},
     "resolved": {"id": "tuntas", "en": "resolved"},
@@ -210,12 +351,43 @@ LABELS: dict[str, dict[str, str]] = {
 
 # Questions only chat channels are asked (a question costs an SMS reporter money): they
 # have no SMS form and need not fit one segment.
-CHAT_ONLY = frozenset({"ask_category", "choose_category", "ask_region"})
+CHAT_ONLY = frozenset(
+    {
+        "ask_category",
+        "choose_category",
+        "ask_region",
+        "ask_date",
+        "ask_date_again",
+        "send_media_now",
+        "thanks_ack",
+        "welcome",
+        "feedback_ask",
+        "submit_failed",
+    }
+)
+# Shorter labels for a list of complaints in one SMS.
+SHORT_LABELS: dict[str, dict[str, str]] = {
+    "submitted": {"id": "Menunggu verifikasi", "en": "Awaiting verification"},
+    "awaiting_feedback": {"id": "Menunggu tanggapan Anda", "en": "Awaiting your feedback"},
+    "dispositioned": {"id": "Di instansi", "en": "With the agency"},
+    "queued": {"id": "Diterima", "en": "Received"},
+}
 
 
 def label(key: str, language: str) -> str:
     entry = LABELS.get(key, {})
     return entry.get(language) or entry.get("id") or key
+
+
+def short_label(key: str, language: str) -> str:
+    entry = SHORT_LABELS.get(key)
+    if entry is None:
+        return label(key, language)
+    return entry.get(language) or entry["id"]
+
+
+def fits_one_sms(text: str) -> bool:
+    return septets(to_gsm7(text)) <= SINGLE_SEGMENT_SEPTETS
 
 
 def render(key: str, language: str, *, sms: bool = False, **values: str) -> str:

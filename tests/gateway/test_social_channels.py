@@ -276,7 +276,9 @@ def test_x_direct_messages_run_the_dialog(social):
 
 
 def test_x_public_mention_gets_a_neutral_public_reply_and_continues_by_dm(social):
-    secret_text = "jalan di depan rumah saya di Jl. Melati 5 rusak parah, hubungi 081234567890"
+    secret_text = (
+        "jalan di depan rumah saya di Jl. Melati 5 rusak parah sejak kemarin, hubungi 081234567890"
+    )
     assert social.tweet(ev.x_mention("3001969357", secret_text)).status_code == 200
     reply = social.wait(lambda: social.x.tweets and social.x.tweets[0])
     assert reply["reply"]["in_reply_to_tweet_id"]
@@ -289,7 +291,7 @@ def test_x_public_mention_gets_a_neutral_public_reply_and_continues_by_dm(social
     assert "lokasi" in dm["text"].lower()
     with social.runtime.sessions() as s:
         draft = s.scalars(select(Conversation.draft)).one()
-    assert draft["description"].startswith("jalan di depan rumah")
+    assert draft["d"]["description"].startswith("jalan di depan rumah")
 
 
 def test_status_details_only_for_the_contact_who_filed(live_gateway, sms):

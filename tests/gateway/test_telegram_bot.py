@@ -255,7 +255,9 @@ def test_english_user_gets_english_buttons(telegram):
     telegram.say(updates.text(CHAT, "hello", language="en"))
     # a bridge and a flood: the keywords cannot tell, so the citizen is asked
     [ask_category] = telegram.say(
-        updates.text(CHAT, "The bridge in our village collapsed after the flood", language="en")
+        updates.text(
+            CHAT, "The bridge in our village collapsed after the flood yesterday", language="en"
+        )
     )
     assert ask_category["text"].startswith("What is your complaint about?")
     assert "\n1. Infrastruktur / Jalan\n" in ask_category["text"]

@@ -186,7 +186,9 @@ def test_status_command_shows_status_without_identity(sms, live_gateway):
     assert code in reply and "antrean" in reply
     assert "6281234567890" not in reply
     assert "tidak ditemukan" in citizen.say("STATUS LPR-00000000")[0]
-    assert "STATUS LPR-" in citizen.say("STATUS")[0]
+    # without a code: the sender's own open complaints
+    assert code in citizen.say("STATUS")[0]
+    assert "Tidak ada laporan Anda" in sms("+6289999999999").say("STATUS")[0]
 
 
 def test_privacy_question_repeats_on_unknown_answer(sms):
@@ -346,7 +348,7 @@ def test_an_unsorted_complaint_stays_lainnya_when_the_citizen_skips_or_keeps_tal
     assert "Di mana" in skipper.say("LEWATI")[0]
     talker = sms("+6281234500043", whatsapp=True)
     talker.say("Mohon ditindaklanjuti, warga di RT kami resah sejak bulan lalu")
-    talker.say("tidak tahu")
+    assert talker.say("hmm gimana ya")[0].startswith("Balas nomor dari daftar")
     # the second answer that names nothing is taken as more of the complaint
     assert "Di mana" in talker.say("pokoknya warga resah")[0]
     for citizen in (skipper, talker):

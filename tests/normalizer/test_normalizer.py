@@ -158,6 +158,9 @@ def test_every_sms_text_fits_one_segment_with_the_longest_values():
         "attachments": "0",
         "privacy": "Confidential",
         "name": "Tasikmalaya",
+        "note": "",
+        # the longest list STATUS sends is cut to fit; one line of it must fit
+        "lines": "LPR-WWWWWWWW: Menunggu tanggapan Anda (31-12)",
     }
     for key in texts.TEXTS.keys() - texts.CHAT_ONLY:
         for lang in texts.LANGUAGES:
