@@ -304,7 +304,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
     (
         "dont_know",
         "en",
-        "(i)? (don t|dont|do not) know, dunno, idk, (i m|im|i am)? not sure, no idea, "
+        "(i)? (don t|dont|do not) know, dunno, idk, (i m|im|i am)? not sure, (i have)? no idea, "
         "(i)? forgot, (i)? can t remember, (i)? cant remember, no clue",
     ),
     (
@@ -340,7 +340,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "diperbaiki, ditindaklanjuti, ditindak lanjuti, tindak lanjut, tindak lanjutnya, "
         "diproses, proses, prosesnya, ditangani, ditanggapi, tanggapan, respon, responnya, "
         "direspon, dibalas, balasan, kabar, kabarnya, selesai, lama, dikerjakan, diperbaikinya, "
-        "fixed, processed, handled, take, response, long, dicek, ditinjau, perkembangan, "
+        "processed, handled, take, response, long, dicek, ditinjau, perkembangan, "
         "progress, update",
     ),
     (
@@ -443,9 +443,14 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "id",
         "batal, batalkan, pembatalan, tidak jadi, tidak usah, sudahlah, udahan, stop, "
         "berhenti, hapus, hapus laporan, cabut laporan, batalkan laporan, salah kirim, "
-        "tidak jadi lapor, /batal, /stop",
+        "tidak jadi lapor, /batal, /stop, salah chat, salah nomor, salah orang, salah kirim pesan",
     ),
-    ("cancel", "en", "cancel, never mind, nevermind, forget it, /cancel, wrong number"),
+    (
+        "cancel",
+        "en",
+        "cancel, never mind, nevermind, forget it, /cancel, wrong number, wrong chat, "
+        "wrong person, sent by mistake",
+    ),
     (
         "filler",
         None,
@@ -479,7 +484,8 @@ _CONNECTORS = frozenset("tapi tetapi namun but however cuma cuman hanya".split()
 # Not counted as substance: pronouns, determiners and the like.
 _FUNCTION = frozenset(
     """yang dan saya kami kita ini itu nya sama dengan the a an to of is it i my me you we
-    your our be been are was at""".split()
+    your our be been are was at have has had do does did will would can could this that
+    there theres its im just""".split()
 )
 # Answers that only choose from a list: still CONTENT, as the dialog reads them itself,
 # but with a confidence that says so.

@@ -611,6 +611,12 @@ TUNE: list[tuple[str, I]] = [
     ("bot", I.QUESTION),
     ("udah itu aja", I.NO),
     ("tidak usah, terima kasih", I.CANCEL),
+    # added after probing English replies
+    ("I have no idea", I.DONT_KNOW),
+    ("The road is fixed now, thank you", I.SATISFIED),
+    ("sorry wrong chat", I.CANCEL),
+    ("When will it be fixed?", I.QUESTION),
+    ("There's garbage piling up near the market for two weeks", I.CONTENT),
 ]
 
 
