@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
@@ -37,6 +38,19 @@ class WebhookResult:
 
 class BadPayload(Exception):
     """Malformed input: answered 400 with this short reason, nothing stored."""
+
+
+def checked_id(value: object, shape: re.Pattern[str], what: str) -> str:
+    """``value`` as text when it has the platform's documented ``shape`` (a string, or a
+    number where the platform sends numbers); BadPayload otherwise. Ids taken from a
+    platform end up in API paths, storage keys and logs: one that is not shaped like the
+    platform's own is refused where it comes in."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise BadPayload(f"{what} is not an id")
+    text = str(value)
+    if not shape.fullmatch(text):
+        raise BadPayload(f"{what} is not shaped like one: {text[:40]!r}")
+    return text
 
 
 class Unsupported(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -15,6 +16,15 @@ TIMEOUT = 10.0
 def same_secret(given: str, expected: str) -> bool:
     """Constant-time comparison; an unset secret matches nothing."""
     return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def path_segment(value: str) -> str:
+    """``value`` as exactly one segment of a URL path: '/', '?', '#' and '%' are quoted,
+    and a dot segment (which a server would resolve) is refused, so an id can never
+    steer a request elsewhere on the platform's API."""
+    if value in ("", ".", ".."):
+        raise SendError(f"{value!r} is no path segment", permanent=True)
+    return quote(value, safe="")
 
 
 def post_json(

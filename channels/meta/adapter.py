@@ -12,6 +12,13 @@
   with ``messages`` (text, location, image, document, interactive button replies; media
   fetched by id) and ``statuses`` (delivery reports); dedup on the message id.
 
+Ids are checked against Meta's shapes where they come in (numeric PSIDs, IGSIDs, page,
+phone number and media ids; WhatsApp ``wa_id`` digits; ``wamid.`` message ids): an entry
+with another is dropped and logged while the rest of the batch is kept, and a delivery
+left with nothing is 400. The handshake echoes only a ``hub.challenge`` shaped like
+Meta's. Ids go into Graph paths quoted, and a media file is downloaded with the token
+only from Meta's media host.
+
 Replies go through the Graph Send API with quick replies (Messenger, Instagram) or reply
 buttons (WhatsApp). Outside the 24-hour window a WhatsApp message needs an approved
 template and a Messenger one a message tag; when none is configured the send fails as
@@ -23,8 +30,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping
-from typing import Any, Self
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -36,8 +46,9 @@ from channels.base import (
     Unsupported,
     WebhookRequest,
     WebhookResult,
+    checked_id,
 )
-from channels.http import TIMEOUT, post_json, same_secret
+from channels.http import TIMEOUT, path_segment, post_json, same_secret
 from normalizer.complaint import Channel
 from normalizer.message import (
     Choice,
@@ -49,6 +60,22 @@ from normalizer.message import (
 )
 from normalizer.phone import to_e164
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# Page-scoped and Instagram-scoped user ids, page, Instagram account, WhatsApp phone
+# number and media ids: decimal strings.
+GRAPH_ID = re.compile(r"[0-9]{1,20}")
+# Messenger ("m_…", formerly "mid.…") and Instagram message ids: base64url-ish text
+# that fits the 200 characters the gateway stores.
+MID = re.compile(r"[A-Za-z0-9_.:$=-]{1,200}")
+# WhatsApp Cloud: wa_id is the phone number in international form without "+" (E.164:
+# at most 15 digits); message ids are "wamid." + base64.
+WA_ID = re.compile(r"[1-9][0-9]{5,14}")
+WAMID = re.compile(r"wamid\.[A-Za-z0-9_+/=-]{1,190}")
+# hub.challenge: Meta sends a number; never echo markup or anything long.
+CHALLENGE = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# Where WhatsApp Cloud serves media (the URL a media id's lookup answers).
+MEDIA_HOSTS = ("lookaside.fbsbx.com",)
 WA_PREFIX = "wa:"  # our key for a WhatsApp Cloud user, apart from Twilio's "whatsapp:+…"
 LABELS: dict[Choice, tuple[str, str]] = {
     Choice.SKIP: ("Lewati", "Skip"),
@@ -117,9 +144,10 @@ class MetaAdapter:
 
     def parse(self, request: WebhookRequest) -> WebhookResult:
         if request.method == "GET":
-            return WebhookResult(
-                response=(200, request.args.get("hub.challenge", ""), "text/plain")
-            )
+            challenge = request.args.get("hub.challenge", "")
+            if not CHALLENGE.fullmatch(challenge):
+                raise BadPayload("hub.challenge is not shaped like Meta's")
+            return WebhookResult(response=(200, challenge, "text/plain"))
         try:
             data = json.loads(request.body)
         except ValueError:
@@ -127,121 +155,50 @@ class MetaAdapter:
         if not isinstance(data, dict) or not isinstance(data.get("entry"), list):
             raise BadPayload("no entry list")
         result = WebhookResult()
+        dropped: list[str] = []
         try:
             if data.get("object") in ("page", "instagram"):
                 channel = Channel.MESSENGER if data["object"] == "page" else Channel.INSTAGRAM
-                result.messages = list(self._messaging(channel, data["entry"]))
+                for entry in data["entry"]:
+                    for event in entry.get("messaging") or []:
+                        if message := _take(dropped, _messaging_event, channel, event):
+                            result.messages.append(message)
             elif data.get("object") == "whatsapp_business_account":
                 for value in _changes(data["entry"]):
-                    result.messages += self._whatsapp_messages(value)
-                    result.statuses += [
-                        DeliveryStatus(
-                            Channel.WHATSAPP,
-                            s["id"],
-                            s["status"],
-                            str(s["errors"][0]["code"]) if s.get("errors") else None,
-                        )
-                        for s in value.get("statuses") or []
-                    ]
+                    self._whatsapp_value(value, result, dropped)
             else:
                 raise Unsupported(f"object {data.get('object')!r}")
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise BadPayload(f"unexpected shape: {type(exc).__name__} {exc}") from None
         if not (result.messages or result.statuses):
+            if dropped:
+                raise BadPayload(f"{len(dropped)} malformed entries, nothing else")
             raise Unsupported("no message in this delivery")
         return result
 
-    def _messaging(self, channel: Channel, entries: list[Any]) -> Iterator[InboundMessage]:
-        for entry in entries:
-            for event in entry.get("messaging") or []:
-                message = event.get("message") or {}
-                postback = event.get("postback") or {}
-                if message.get("is_echo") or not (message or postback):
-                    continue  # our own sends, reads, deliveries, reactions
-                text = (
-                    (message.get("quick_reply") or {}).get("payload")
-                    or message.get("text")
-                    or postback.get("payload")
-                    or ""
-                )
-                media, location = [], None
-                for attachment in message.get("attachments") or []:
-                    payload = attachment.get("payload") or {}
-                    if attachment.get("type") == "location" and payload.get("coordinates"):
-                        c = payload["coordinates"]
-                        location = SharedLocation(
-                            float(c["lat"]), float(c["long"]), attachment.get("title")
-                        )
-                    elif attachment.get("type") in ("image", "file", "video") and payload.get(
-                        "url"
-                    ):
-                        kind = {"image": "image/jpeg", "video": "video/mp4"}.get(attachment["type"])
-                        media.append(MediaRef(url=payload["url"], content_type=kind))
-                mid = message.get("mid") or postback.get("mid")
-                if not mid:
-                    raise KeyError("mid")
-                yield InboundMessage(
-                    channel=channel,
-                    external_id=mid,
-                    sender=str(event["sender"]["id"]),
-                    recipient=str(event["recipient"]["id"]),
-                    text=text,
-                    location=location,
-                    media=tuple(media),
-                    raw=event,
-                    unsupported=None if (text or media or location) else "attachment",
-                )
-
-    def _whatsapp_messages(self, value: dict[str, Any]) -> list[InboundMessage]:
+    def _whatsapp_value(
+        self, value: dict[str, Any], result: WebhookResult, dropped: list[str]
+    ) -> None:
+        """One ``changes[].value``: its messages and statuses, each taken or dropped on
+        its own (a value whose phone number id is malformed is dropped whole)."""
+        try:
+            phone_number_id = checked_id(
+                value["metadata"]["phone_number_id"], GRAPH_ID, "phone_number_id"
+            )
+        except (BadPayload, KeyError, TypeError) as exc:
+            _take(dropped, _raise, exc)
+            return
         names = {
             c.get("wa_id"): (c.get("profile") or {}).get("name")
             for c in value.get("contacts") or []
+            if isinstance(c, dict)
         }
-        phone_number_id = str(value["metadata"]["phone_number_id"])
-        out = []
         for m in value.get("messages") or []:
-            kind = m.get("type")
-            text, location, media, unsupported = "", None, [], None
-            if kind == "text":
-                text = m["text"]["body"]
-            elif kind == "location":
-                loc = m["location"]
-                place = ", ".join(p for p in (loc.get("name"), loc.get("address")) if p)
-                location = SharedLocation(
-                    float(loc["latitude"]), float(loc["longitude"]), place or None
-                )
-            elif kind in ("image", "document"):
-                item = m[kind]
-                text = item.get("caption") or ""
-                media.append(
-                    MediaRef(url="", content_type=item.get("mime_type"), fetch_ref=str(item["id"]))
-                )
-            elif kind == "interactive":
-                reply = (
-                    m["interactive"].get("button_reply") or m["interactive"].get("list_reply") or {}
-                )
-                text = reply.get("id") or reply.get("title") or ""
-            elif kind == "button":
-                text = m["button"].get("payload") or m["button"].get("text") or ""
-            else:
-                unsupported = kind or "unknown"
-            sender = str(m["from"])
-            out.append(
-                InboundMessage(
-                    channel=Channel.WHATSAPP,
-                    external_id=str(m["id"]),
-                    sender=WA_PREFIX + sender,
-                    recipient=phone_number_id,
-                    text=text,
-                    phone=to_e164("+" + sender),
-                    name=names.get(sender),
-                    location=location,
-                    media=tuple(media),
-                    unsupported=unsupported,
-                    raw=m,
-                )
-            )
-        return out
+            if message := _take(dropped, _whatsapp_message, m, phone_number_id, names):
+                result.messages.append(message)
+        for s in value.get("statuses") or []:
+            if status := _take(dropped, _whatsapp_status, s):
+                result.statuses.append(status)
 
     def render_replies(self, request: WebhookRequest, replies: list[Reply]) -> tuple[str, str]:
         return "EVENT_RECEIVED", "text/plain"  # replies go through the Send API
@@ -342,15 +299,20 @@ class MetaAdapter:
         else:
             body.update(type="text", text={"body": message.text[:4096]})
         sender = message.sender or ""
-        if not sender.isdigit():
+        if not GRAPH_ID.fullmatch(sender):
             raise SendError("no WhatsApp phone number id to send from", permanent=True)
-        sent = self._post(f"{sender}/messages", body)
+        if not WA_ID.fullmatch(to):
+            raise SendError(f"{to[:40]!r} is no WhatsApp number", permanent=True)
+        sent = self._post(f"{path_segment(sender)}/messages", body)
         return SendResult(external_id=str(sent["messages"][0]["id"]), status="sent")
 
     def fetch_media(self, ref: str) -> bytes:
-        """WhatsApp media: look the id up, then download with the same token."""
+        """WhatsApp media: look the id up, then download with the same token, only from
+        Meta's media host (or the Graph API's own host)."""
+        if not GRAPH_ID.fullmatch(ref):
+            raise SendError(f"media id {ref[:40]!r} is not Meta's", permanent=True)
         info = self.http.get(
-            f"{self.graph}/{ref}",
+            f"{self.graph}/{path_segment(ref)}",
             timeout=TIMEOUT,
             headers={"Authorization": f"Bearer {self.page_token}"},
         )
@@ -358,15 +320,127 @@ class MetaAdapter:
             raise SendError(
                 f"media {ref}: Graph {info.status_code}", permanent=info.status_code in (400, 404)
             )
+        url = str(info.json().get("url") or "")
+        if not self._media_url(url):
+            raise SendError(f"media {ref}: download URL not on Meta's hosts", permanent=True)
         content = self.http.get(
-            info.json()["url"], timeout=60, headers={"Authorization": f"Bearer {self.page_token}"}
+            url, timeout=60, headers={"Authorization": f"Bearer {self.page_token}"}
         )
         if content.status_code != 200:
             raise SendError(f"media {ref} download: HTTP {content.status_code}", permanent=False)
         return content.content
 
+    def _media_url(self, url: str) -> bool:
+        """Whether the token may go to ``url``: https on Meta's media host, or the
+        configured Graph API's scheme and host (a stand-in's)."""
+        parts, graph = urlsplit(url), urlsplit(self.graph)
+        if parts.username or parts.password:
+            return False
+        if (parts.scheme, parts.netloc) == (graph.scheme, graph.netloc):
+            return True
+        return parts.scheme == "https" and parts.hostname in MEDIA_HOSTS and parts.port is None
+
     def acknowledge(self, ack: str) -> None:
         """Meta waits on nothing."""
+
+
+def _take(dropped: list[str], parse: Callable[..., T], *args: Any) -> T | None:
+    """``parse(*args)``, or None when that one entry is malformed: it is dropped and
+    logged, and the other entries of the delivery are kept."""
+    try:
+        return parse(*args)
+    except (BadPayload, KeyError, TypeError, AttributeError, ValueError) as exc:
+        dropped.append(f"{type(exc).__name__} {exc}")
+        log.warning("meta: entry dropped: %s %s", type(exc).__name__, exc)
+        return None
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
+def _messaging_event(channel: Channel, event: dict[str, Any]) -> InboundMessage | None:
+    message = event.get("message") or {}
+    postback = event.get("postback") or {}
+    if message.get("is_echo") or not (message or postback):
+        return None  # our own sends, reads, deliveries, reactions
+    text = (
+        (message.get("quick_reply") or {}).get("payload")
+        or message.get("text")
+        or postback.get("payload")
+        or ""
+    )
+    media, location = [], None
+    for attachment in message.get("attachments") or []:
+        payload = attachment.get("payload") or {}
+        if attachment.get("type") == "location" and payload.get("coordinates"):
+            c = payload["coordinates"]
+            location = SharedLocation(float(c["lat"]), float(c["long"]), attachment.get("title"))
+        elif attachment.get("type") in ("image", "file", "video") and payload.get("url"):
+            kind = {"image": "image/jpeg", "video": "video/mp4"}.get(attachment["type"])
+            media.append(MediaRef(url=payload["url"], content_type=kind))
+    mid = message.get("mid") or postback.get("mid")
+    if not mid:
+        raise KeyError("mid")
+    return InboundMessage(
+        channel=channel,
+        external_id=checked_id(mid, MID, "mid"),
+        sender=checked_id(event["sender"]["id"], GRAPH_ID, "sender id"),
+        recipient=checked_id(event["recipient"]["id"], GRAPH_ID, "recipient id"),
+        text=text,
+        location=location,
+        media=tuple(media),
+        raw=event,
+        unsupported=None if (text or media or location) else "attachment",
+    )
+
+
+def _whatsapp_message(
+    m: dict[str, Any], phone_number_id: str, names: dict[Any, Any]
+) -> InboundMessage:
+    kind = m.get("type")
+    text, location, media, unsupported = "", None, [], None
+    if kind == "text":
+        text = m["text"]["body"]
+    elif kind == "location":
+        loc = m["location"]
+        place = ", ".join(p for p in (loc.get("name"), loc.get("address")) if p)
+        location = SharedLocation(float(loc["latitude"]), float(loc["longitude"]), place or None)
+    elif kind in ("image", "document"):
+        item = m[kind]
+        text = item.get("caption") or ""
+        media_id = checked_id(item["id"], GRAPH_ID, "media id")
+        media.append(MediaRef(url="", content_type=item.get("mime_type"), fetch_ref=media_id))
+    elif kind == "interactive":
+        reply = m["interactive"].get("button_reply") or m["interactive"].get("list_reply") or {}
+        text = reply.get("id") or reply.get("title") or ""
+    elif kind == "button":
+        text = m["button"].get("payload") or m["button"].get("text") or ""
+    else:
+        unsupported = kind or "unknown"
+    sender = checked_id(m["from"], WA_ID, "wa_id")
+    return InboundMessage(
+        channel=Channel.WHATSAPP,
+        external_id=checked_id(m["id"], WAMID, "message id"),
+        sender=WA_PREFIX + sender,
+        recipient=phone_number_id,
+        text=text,
+        phone=to_e164("+" + sender),
+        name=names.get(sender),
+        location=location,
+        media=tuple(media),
+        unsupported=unsupported,
+        raw=m,
+    )
+
+
+def _whatsapp_status(s: dict[str, Any]) -> DeliveryStatus:
+    return DeliveryStatus(
+        Channel.WHATSAPP,
+        checked_id(s["id"], WAMID, "status message id"),
+        s["status"],
+        str(s["errors"][0]["code"]) if s.get("errors") else None,
+    )
 
 
 def _changes(entries: list[Any]) -> Iterator[dict[str, Any]]:

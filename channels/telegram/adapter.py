@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import threading
 import warnings
 from collections.abc import Coroutine, Mapping
@@ -45,6 +46,7 @@ from channels.base import (
     Unsupported,
     WebhookRequest,
     WebhookResult,
+    checked_id,
 )
 from channels.http import same_secret
 from normalizer.complaint import Channel
@@ -79,6 +81,14 @@ BUTTONS: dict[Choice, tuple[str, str]] = {
     Choice.KABUPATEN: ("Kabupaten", "Regency (kabupaten)"),
 }
 SHARE_LOCATION = ("📍 Bagikan lokasi", "📍 Share location")
+# Chat and user ids: integers of at most 52 significant bits (update_id: positive).
+MAX_ID = 2**53
+CHAT_ID = re.compile(r"-?[0-9]{1,16}")
+# file_id and callback query ids: base64url-ish text.
+FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
+QUERY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# What getFile answers as file_path ("photos/file_3.jpg"): relative, no dot segments.
+FILE_PATH = re.compile(r"(?!.*(?:^|/)\.{1,2}(?:/|$))[A-Za-z0-9_][A-Za-z0-9_./-]{0,255}")
 
 
 class _Loop:
@@ -127,7 +137,7 @@ class TelegramAdapter:
         return WebhookResult(messages=[self.parse_update(data)])
 
     def parse_update(self, data: Any) -> InboundMessage:
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        if not isinstance(data, dict) or not _int_id(data.get("update_id"), positive=True):
             raise BadPayload("not a Telegram update (no update_id)")
         try:
             update = Update.de_json(data, None)
@@ -141,11 +151,11 @@ class TelegramAdapter:
             return InboundMessage(
                 channel=Channel.TELEGRAM,
                 external_id=external_id,
-                sender=str(chat.id if chat else query.from_user.id),
+                sender=_chat_id(chat.id if chat else query.from_user.id),
                 text=query.data or "",
                 name=query.from_user.full_name,
                 language_hint=(query.from_user.language_code or "")[:2] or None,
-                ack=query.id,
+                ack=checked_id(query.id, QUERY_ID, "callback query id"),
                 raw=data,
             )
         message = update.message
@@ -176,6 +186,7 @@ class TelegramAdapter:
             doc = message.document
             files.append((doc.file_id, doc.mime_type or "application/octet-stream", doc.file_size))
         for file_id, content_type, size in files:
+            file_id = checked_id(file_id, FILE_ID, "file_id")
             if size and size > MAX_FILE_BYTES:
                 unsupported = "large_file"
                 continue
@@ -186,7 +197,7 @@ class TelegramAdapter:
         return InboundMessage(
             channel=Channel.TELEGRAM,
             external_id=external_id,
-            sender=str(message.chat.id),
+            sender=_chat_id(message.chat.id),
             text=text,
             name=user.full_name if user else None,
             language_hint=((user.language_code or "")[:2] or None) if user else None,
@@ -274,10 +285,9 @@ class TelegramAdapter:
                     ]
                 ]
             )
+        chat_id = _outbound_chat_id(message.recipient)
         sent = self._call(
-            lambda bot: bot.send_message(
-                chat_id=int(message.recipient), text=message.text, reply_markup=markup
-            )
+            lambda bot: bot.send_message(chat_id=chat_id, text=message.text, reply_markup=markup)
         )
         return SendResult(external_id=f"{sent.chat.id}:{sent.message_id}", status="sent")
 
@@ -285,8 +295,18 @@ class TelegramAdapter:
         return channel == Channel.TELEGRAM
 
     def fetch_media(self, ref: str) -> bytes:
+        """getFile, then the download from ``<api>/file/bot<token>/<file_path>``: only a
+        relative file path without dot segments (python-telegram-bot would read a path
+        naming a local file from the disk, for a local Bot API server)."""
+        if not FILE_ID.fullmatch(ref):
+            raise SendError(f"file_id {ref[:40]!r} is not Telegram's", permanent=True)
+
         async def download(bot: Bot) -> bytes:
             file = await bot.get_file(ref)
+            prefix = f"{bot.base_file_url}/"
+            path = file.file_path or ""
+            if not (path.startswith(prefix) and FILE_PATH.fullmatch(path[len(prefix) :])):
+                raise SendError(f"file {ref}: unexpected file_path", permanent=True)
             return bytes(await file.download_as_bytearray())
 
         return self._call(download)
@@ -312,3 +332,23 @@ class TelegramAdapter:
             )
         )
         return [u.to_dict() for u in updates]
+
+
+def _int_id(value: object, *, positive: bool = False) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and (0 if positive else -MAX_ID) < value < MAX_ID
+    )
+
+
+def _chat_id(value: object) -> str:
+    if not _int_id(value):
+        raise BadPayload("chat id is not Telegram's (an integer)")
+    return str(value)
+
+
+def _outbound_chat_id(recipient: str) -> int:
+    if not (CHAT_ID.fullmatch(recipient) and _int_id(int(recipient))):
+        raise SendError(f"{recipient[:40]!r} is no Telegram chat id", permanent=True)
+    return int(recipient)

@@ -4,13 +4,20 @@ Inbound: ``POST /webhooks/twilio/messages`` (form-encoded, signed with
 ``X-Twilio-Signature`` over the public URL and the POST parameters); the answer is
 TwiML. ``POST /webhooks/twilio/status`` carries delivery reports for messages the
 gateway sent through the REST API. WhatsApp numbers arrive as ``whatsapp:+62…``.
+
+Ids are checked where they come in: MessageSid ``SM``/``MM`` + 32 hex digits, AccountSid
+``AC`` + 32 hex digits and this gateway's own, From/To a phone number, short code or
+sender id; a MediaUrl must be on Twilio's API host. Anything else is 400. The gateway
+never fetches Twilio media itself: the MediaUrl is the attachment's address.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -26,6 +33,7 @@ from channels.base import (
     SendResult,
     WebhookRequest,
     WebhookResult,
+    checked_id,
 )
 from normalizer.complaint import Channel
 from normalizer.message import DeliveryStatus, InboundMessage, MediaRef, Reply, SharedLocation
@@ -36,6 +44,14 @@ log = logging.getLogger(__name__)
 WHATSAPP_PREFIX = "whatsapp:"
 MAX_MEDIA = 10  # Twilio sends at most 10 media items per message
 SEND_TIMEOUT = 10.0
+# Twilio's ids: a two-letter kind and 32 hex digits (MessageSid SM…/MM…, AccountSid AC…).
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
+ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
+# From/To: a phone number, a short code or an alphanumeric sender id, "whatsapp:" first
+# for WhatsApp.
+ADDRESS = re.compile(r"(whatsapp:)?\+?[A-Za-z0-9]{1,20}")
+# Where Twilio's MediaUrl points (it redirects to its media CDN from there).
+MEDIA_HOST = "api.twilio.com"
 
 
 def _float(form: Mapping[str, str], key: str) -> float | None:
@@ -92,11 +108,36 @@ class TwilioAdapter:
             return WebhookResult(statuses=[self._parse_status(request.form)])
         return WebhookResult(messages=[self._parse_message(request.form)])
 
+    def _check_account(self, form: Mapping[str, str]) -> None:
+        account = form.get("AccountSid")
+        if account is None:
+            return
+        checked_id(account, ACCOUNT_SID, "AccountSid")
+        if self.account_sid and account != self.account_sid:
+            raise BadPayload("AccountSid is not this gateway's account")
+
+    def _media_url(self, url: str) -> str:
+        """A MediaUrl as Twilio sends it: https on api.twilio.com (or the configured API
+        base's scheme and host, a stand-in's). It travels to the central system as the
+        attachment's address: never any other."""
+        parts, api = urlsplit(url), urlsplit(self.api_url)
+        ours = (parts.scheme, parts.netloc) == (api.scheme, api.netloc) or (
+            parts.scheme == "https" and parts.hostname == MEDIA_HOST and parts.port is None
+        )
+        if not ours or parts.username or parts.password:
+            raise BadPayload("MediaUrl is not on Twilio's API host")
+        return url
+
     def _parse_message(self, form: Mapping[str, str]) -> InboundMessage:
         sid = form.get("MessageSid") or form.get("SmsMessageSid")
         sender = form.get("From", "").strip()
         if not sid or not sender:
             raise BadPayload("MessageSid and From are required")
+        checked_id(sid, MESSAGE_SID, "MessageSid")
+        checked_id(sender, ADDRESS, "From")
+        if form.get("To"):
+            checked_id(form["To"], ADDRESS, "To")
+        self._check_account(form)
         whatsapp = sender.startswith(WHATSAPP_PREFIX)
         phone = to_e164(sender)
         try:
@@ -104,7 +145,10 @@ class TwilioAdapter:
         except ValueError:
             raise BadPayload("NumMedia is not a number") from None
         media = tuple(
-            MediaRef(url=form[f"MediaUrl{i}"], content_type=form.get(f"MediaContentType{i}"))
+            MediaRef(
+                url=self._media_url(form[f"MediaUrl{i}"]),
+                content_type=form.get(f"MediaContentType{i}"),
+            )
             for i in range(count)
             if form.get(f"MediaUrl{i}")
         )
@@ -137,6 +181,8 @@ class TwilioAdapter:
         status = form.get("MessageStatus") or form.get("SmsStatus")
         if not sid or not status:
             raise BadPayload("MessageSid and MessageStatus are required")
+        checked_id(sid, MESSAGE_SID, "MessageSid")
+        self._check_account(form)
         channel = (
             Channel.WHATSAPP if form.get("To", "").startswith(WHATSAPP_PREFIX) else Channel.SMS
         )

@@ -4,17 +4,21 @@
   ``{"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}``.
 * POST: ``x-twitter-webhooks-signature`` is ``sha256=`` + base64 HMAC-SHA256 of the raw
   body with the consumer secret, checked before parsing.
-
-The two use the same construction, so the CRC answer signs whatever it is given: it
-would sign a forged event. It is answered only for a token shaped like X's (at most 128
-characters of base64/base64url, as X sends a base64 UUID), anything else is 400; and a
-POST body must be a JSON object of the expected shape, which no such token can be.
 * ``direct_message_events`` run the normal dialog; the gateway's own sends
   (``sender_id == for_user_id``) are ignored.
 * ``tweet_create_events`` that mention the account become a public message: the dialog
   keeps the text as a draft tied to that account and answers publicly with a neutral
   reply that asks the citizen to continue by DM. A public reply never carries personal
   data or the complaint text.
+
+The CRC answer and the POST signature are the same construction, so a CRC answer to
+any text would sign a forged event. It is given only for a token shaped like X's (at
+most 128 characters of base64/base64url; X sends a base64 UUID), anything else is 400;
+and a POST body must be a JSON object of the expected shape, which no such token is.
+
+Every id taken from an event (for_user_id, sender, event, post and author ids) must be
+X's decimal string: an event with another is dropped and logged while the rest of the
+delivery is kept (a delivery left with nothing is 400). Ids go into API paths quoted.
 
 Replies go through a small client of ours (``POST /2/dm_conversations/with/{id}/messages``
 and ``POST /2/tweets``) at ``GATEWAY_X_API_URL``.
@@ -26,6 +30,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any, Self
@@ -40,8 +45,9 @@ from channels.base import (
     Unsupported,
     WebhookRequest,
     WebhookResult,
+    checked_id,
 )
-from channels.http import post_json, same_secret
+from channels.http import path_segment, post_json, same_secret
 from normalizer.complaint import Channel
 from normalizer.message import InboundMessage, Reply
 
@@ -49,6 +55,9 @@ SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 # X's crc_token: base64 of a UUID today (48 characters); base64url and padding allowed.
 # Never '{', '"', ':', whitespace: no JSON document, so no event body, has this shape.
 CRC_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{1,128}={0,2}")
+# User, direct message event and post ids: 64-bit integers as decimal strings.
+X_ID = re.compile(r"[0-9]{1,20}")
+log = logging.getLogger(__name__)
 
 
 def _sign(secret: str, data: bytes) -> str:
@@ -104,52 +113,65 @@ class XAdapter:
             raise BadPayload("body is not JSON") from None
         if not isinstance(data, dict) or "for_user_id" not in data:
             raise BadPayload("no for_user_id")
-        ours = str(data["for_user_id"])
-        users = data.get("users") or {}
-        messages = []
-        try:
-            for event in data.get("direct_message_events") or []:
-                if event.get("type") != "message_create":
-                    continue
-                create = event["message_create"]
-                sender = str(create["sender_id"])
-                if sender == ours:
-                    continue  # our own reply, echoed back
-                messages.append(
-                    InboundMessage(
-                        channel=Channel.X,
-                        external_id=str(event["id"]),
-                        sender=sender,
-                        recipient=ours,
-                        text=create["message_data"].get("text", ""),
-                        name=(users.get(sender) or {}).get("name"),
-                        raw=event,
-                    )
-                )
-            for tweet in data.get("tweet_create_events") or []:
-                author = str(tweet["user"]["id_str"])
-                mentions = {
-                    str(m.get("id_str"))
-                    for m in (tweet.get("entities") or {}).get("user_mentions") or []
-                }
-                if author == ours or ours not in mentions:
-                    continue
-                messages.append(
-                    InboundMessage(
-                        channel=Channel.X,
-                        external_id=str(tweet["id_str"]),
-                        sender=author,
-                        recipient=ours,
-                        text=_without_mentions(tweet),
-                        public=True,
-                        raw=tweet,
-                    )
-                )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise BadPayload(f"unexpected shape: {type(exc).__name__} {exc}") from None
+        ours = checked_id(data["for_user_id"], X_ID, "for_user_id")
+        users = data.get("users") if isinstance(data.get("users"), dict) else {}
+        messages: list[InboundMessage] = []
+        dropped = 0
+        events = [
+            *((self._direct_message, e) for e in _list(data, "direct_message_events")),
+            *((self._mention, t) for t in _list(data, "tweet_create_events")),
+        ]
+        for take, event in events:
+            try:
+                if (message := take(event, ours, users)) is not None:
+                    messages.append(message)
+            except (BadPayload, KeyError, TypeError, AttributeError) as exc:
+                # one bad event of a delivery is dropped; the others are kept
+                dropped += 1
+                log.warning("x: event dropped: %s %s", type(exc).__name__, exc)
         if not messages:
+            if dropped:
+                raise BadPayload(f"{dropped} malformed event(s), nothing else")
             raise Unsupported("no direct message or mention for us")
         return WebhookResult(messages=messages)
+
+    def _direct_message(
+        self, event: dict[str, Any], ours: str, users: dict[str, Any]
+    ) -> InboundMessage | None:
+        if event.get("type") != "message_create":
+            return None
+        create = event["message_create"]
+        sender = checked_id(create["sender_id"], X_ID, "sender_id")
+        if sender == ours:
+            return None  # our own reply, echoed back
+        return InboundMessage(
+            channel=Channel.X,
+            external_id=checked_id(event["id"], X_ID, "direct message event id"),
+            sender=sender,
+            recipient=ours,
+            text=create["message_data"].get("text", ""),
+            name=(users.get(sender) or {}).get("name"),
+            raw=event,
+        )
+
+    def _mention(
+        self, tweet: dict[str, Any], ours: str, users: dict[str, Any]
+    ) -> InboundMessage | None:
+        author = checked_id(tweet["user"]["id_str"], X_ID, "user id_str")
+        mentions = {
+            str(m.get("id_str")) for m in (tweet.get("entities") or {}).get("user_mentions") or []
+        }
+        if author == ours or ours not in mentions:
+            return None
+        return InboundMessage(
+            channel=Channel.X,
+            external_id=checked_id(tweet["id_str"], X_ID, "tweet id_str"),
+            sender=author,
+            recipient=ours,
+            text=_without_mentions(tweet),
+            public=True,
+            raw=tweet,
+        )
 
     def render_replies(self, request: WebhookRequest, replies: list[Reply]) -> tuple[str, str]:
         return "", "text/plain"
@@ -163,10 +185,12 @@ class XAdapter:
             path = "2/tweets"
             body: dict[str, Any] = {
                 "text": message.text,
-                "reply": {"in_reply_to_tweet_id": message.public_reply_to},
+                "reply": {"in_reply_to_tweet_id": _outbound_id(message.public_reply_to)},
             }
         else:
-            path = f"2/dm_conversations/with/{message.recipient}/messages"
+            path = (
+                f"2/dm_conversations/with/{path_segment(_outbound_id(message.recipient))}/messages"
+            )
             body = {"text": message.text}
         response = post_json(
             self.http,
@@ -194,6 +218,22 @@ class XAdapter:
 
     def acknowledge(self, ack: str) -> None:
         """X waits on nothing."""
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise BadPayload(f"{key} is not a list")
+    return value
+
+
+def _outbound_id(value: str) -> str:
+    """An id from storage on its way into a request: X's shape or no request at all
+    (rows stored before ids were checked on the way in)."""
+    try:
+        return checked_id(value, X_ID, "X id")
+    except BadPayload as exc:
+        raise SendError(str(exc), permanent=True) from None
 
 
 def _without_mentions(tweet: dict[str, Any]) -> str:

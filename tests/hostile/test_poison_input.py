@@ -176,6 +176,7 @@ def test_poison_characters_are_stored_inert_and_redelivery_is_no_500(gateway, ch
         "twilio": f"SM{next(_seq):032d}",
         "telegram": str(700000 + next(_seq)),
         "x": str(1_900_000_000_000_000_000 + next(_seq)),
+        "whatsapp": f"wamid.HBgMpoison{next(_seq)}",  # WhatsApp's shape: wamid. + base64
     }.get(channel, f"m_poison{next(_seq)}")
     for _ in range(2):  # the redelivery of the same message: still no 5xx
         answer = send(client, channel, text, ident=ident)

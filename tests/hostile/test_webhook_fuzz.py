@@ -204,7 +204,7 @@ def test_stored_text_is_rendered_escaped_in_the_console():
 
     url = f"{PUBLIC}/webhooks/twilio/messages"
     form = {
-        "MessageSid": "SMxss1",
+        "MessageSid": "SM" + "5" * 32,
         "From": "+6281299990001",
         "To": "+62215550100",
         "Body": "LAPOR <script>alert('x')</script> jalan rusak parah di depan sekolah",
