@@ -100,7 +100,7 @@ for _canonical, _variants in {
     "tolong": "tlg",
     "mohon": "mhn",
     "bapak": "bpk",
-    "yang": "yg",
+    "yang": "yg sing",
     "depan": "dpn",
     "dekat": "dkt",
     "jalan": "jln jl",
@@ -109,7 +109,7 @@ for _canonical, _variants in {
     "dulu": "dl dlu",
     "ok": "oke okey okay okeh oce okei okie k",
     "diperbaiki": "dibenerin diperbaikin dibetulin dibetulkan dibenahi didandani didandosi "
-    "dibenakke dibenerkeun diomean dibereskan diberesin",
+    "dibenakke dibenerkeun diomean dibereskan diberesin dandosi dipundandosi",
     "terima": "trima",
     "kasih": "kasi",
     "cek": "check",
@@ -118,6 +118,8 @@ for _canonical, _variants in {
     "kula": "kulo",
     "nggih": "inggih enggih",
     "perubahan": "parobahan owah owahan",
+    "datang": "teko teka dongkap sumping",
+    "kirim": "kintun",
     "perbaikan": "perbaikane",
     "selamat": "slmt slamat selamet met mat",
     "pagi": "pgi",
@@ -296,8 +298,9 @@ _LEXICON: list[tuple[str, str | None, str]] = [
     (
         "dont_know",
         "id",
-        "(saya)? (tidak|kurang) (tahu|ngerti|ingat|yakin|paham), gatau, gktau, gatahu, gaktau, "
-        "gataw, ntah, entah, entahlah, (saya)? lupa, tidak inget, kurang inget, mana saya tahu",
+        "(saya)? (tidak|kurang|belum) (tahu|ngerti|ingat|yakin|paham), "
+        "gatau, gktau, gatahu, gaktau, gataw, ntah, entah, entahlah, (saya)? lupa, "
+        "tidak inget, kurang inget, mana saya tahu",
     ),
     ("dont_know", "jv", "mboh, embuh, ora (ngerti|tahu), tidak weruh"),
     ("dont_know", "su", "tidak terang, duka"),
@@ -485,7 +488,7 @@ _CONNECTORS = frozenset("tapi tetapi namun but however cuma cuman hanya".split()
 _FUNCTION = frozenset(
     """yang dan saya kami kita ini itu nya sama dengan the a an to of is it i my me you we
     your our be been are was at have has had do does did will would can could this that
-    there theres its im just""".split()
+    there theres its im just kula abdi dipun""".split()
 )
 # Answers that only choose from a list: still CONTENT, as the dialog reads them itself,
 # but with a confidence that says so.
@@ -857,7 +860,8 @@ def read(text: str) -> Reading:
         rest[-1].word == "belum" and contrast is None and any(t.word == "sudah" for t in rest[:-1])
     )
     asks = question or "qword" in found
-    first = rest[0].label
+    # The label the message leads with, pronouns aside: "kula mboten ngertos …"
+    first = next((t.label for t in rest if t.word not in _FUNCTION), rest[0].label)
     pause = next((i for i, t in enumerate(rest) if t.pause_after), None)
     # "ya, di depan SD 3", "iya pak, ada pohon tumbang": an answer, then what it gives
     answered = (
@@ -871,7 +875,9 @@ def read(text: str) -> Reading:
         content = ""
         words = rest
         if intent in _ANSWER_INTENTS:  # "lupa nama jalannya": the answer is not substance
-            words = list(itertools.dropwhile(lambda t: t.label in _ANSWERS, rest))
+            words = list(
+                itertools.dropwhile(lambda t: t.label in _ANSWERS or t.word in _FUNCTION, rest)
+            )
         words = list(itertools.dropwhile(lambda t: t.word in _CONNECTORS, words))
         if n and words:
             content = text[words[0].start : words[-1].end].strip()

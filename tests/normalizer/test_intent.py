@@ -617,6 +617,14 @@ TUNE: list[tuple[str, I]] = [
     ("sorry wrong chat", I.CANCEL),
     ("When will it be fixed?", I.QUESTION),
     ("There's garbage piling up near the market for two weeks", I.CONTENT),
+    # added after probing Javanese and Sundanese replies
+    ("kula mboten ngertos alamate", I.DONT_KNOW),
+    ("abdi teu terang alamatna", I.DONT_KNOW),
+    ("durung ana sing teko", I.NOT_FIXED),
+    ("nggih, sampun kula kintun", I.YES),
+    ("kami belum tahu pak", I.DONT_KNOW),
+    ("laporan abdi kumaha?", I.STATUS),
+    ("iraha dibenerkeun?", I.QUESTION),
 ]
 
 
@@ -786,6 +794,8 @@ def test_an_answer_before_its_detail():
     assert reading.intent is I.CONTENT and reading.content == "air PDAM mati sudah 3 hari"
     reading = read("kurang tahu alamat pastinya")
     assert reading.intent is I.DONT_KNOW and reading.content == "alamat pastinya"
+    reading = read("kula mboten ngertos alamate")
+    assert reading.intent is I.DONT_KNOW and reading.content == "alamate"
 
 
 def test_the_reading_is_a_value():
