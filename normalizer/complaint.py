@@ -107,9 +107,12 @@ class Complaint(_Model):
 def outbound_document(document: dict[str, Any]) -> dict[str, Any]:
     """The copy of a complaint document that may leave the gateway.
 
-    For an anonymous reporter every identity field is null, whatever was stored, and
+    For an anonymous reporter every identity field is null, whatever was stored,
     identity values the citizen typed into the text (a phone number, a NIK, an e-mail
-    address, a bank account) are masked.
+    address, a bank account) are masked, and ``source_messages`` is empty: the
+    platforms' message ids carry identity (a WhatsApp ``wamid.`` encodes the number, an
+    X mention's id names a public post and its author, an Instagram mid the
+    conversation), and a hash of them could be checked against a guess.
     """
     from normalizer.privacy import mask_identity
 
@@ -117,6 +120,7 @@ def outbound_document(document: dict[str, Any]) -> dict[str, Any]:
     reporter = dict(doc.get("reporter") or {})
     if reporter.get("privacy") == Privacy.ANONYMOUS:
         reporter.update(name=None, phone=None, email=None, channel_user_id=None)
+        doc["source_messages"] = []
         doc["description"] = mask_identity(doc.get("description"))
         doc["title"] = mask_identity(doc.get("title"))
         if doc.get("location"):
