@@ -423,8 +423,6 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "ada tindakan|ada perbaikan|ada tindak lanjut|ada yang datang|ada petugas|rapi|tuntas|"
         "maksimal|sempurna|semua|"
         "ada petugas yang datang|ada kabar|ada hasil|juga|bagus|ada apa apa), "
-        "tidak ada perubahan, tidak ada perbaikan, tidak ada tindakan, tidak ada tindak lanjut, "
-        "tidak ada yang datang, tidak diperbaiki, tidak ditindaklanjuti, tidak dikerjakan, "
         "kurang (rapi|bagus|baik|maksimal|memuaskan|tuntas), "
         "tidak puas, kurang puas, tidak beres, bohong, hoax, hoaks, omong kosong, cuma janji, "
         "janji doang, cuma janji janji, php, rusak lagi, sudah rusak lagi, tambah parah, "
@@ -432,8 +430,16 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "cuma ditambal, belum sama sekali, sama saja, boro boro, jangankan diperbaiki, "
         "belum ada yang memperbaiki, mana buktinya, belum ada tanggapan",
     ),
-    # "masih rusak" is feedback after a repair and a complaint before one: weak.
-    ("nf_weak", None, "masih, still, masih sama, masih sama saja, masih belum"),
+    # "masih rusak" is feedback after a repair and a complaint before one; so is "tidak
+    # ada perbaikan" ("jalan rusak parah, tidak ada perbaikan"): weak cues. "tidak pernah
+    # diperbaiki" (never) is a complaint's words and no cue at all.
+    (
+        "nf_weak",
+        None,
+        "masih, still, masih sama, masih sama saja, masih belum, tidak ada perubahan, "
+        "tidak ada perbaikan, tidak ada tindakan, tidak ada tindak lanjut, "
+        "tidak ada yang datang, tidak (diperbaiki|ditindaklanjuti|dikerjakan)",
+    ),
     (
         "not_fixed",
         "en",
@@ -815,11 +821,13 @@ def read(text: str) -> Reading:
     "kota") and a bare number are CONTENT with confidence under 0.3, since the dialog
     reads them itself; "sudah" alone is YES and "belum" alone NO (at a feedback question
     they mean fixed / not fixed); "nggih" is YES; "ok kirim" is YES, "ok" ACK; "P" (a
-    chat ping) is a GREETING; "tolong!" alone an OPENER. Feedback cues in a complaint
-    ("sudah sebulan tidak diperbaiki") make NOT_FIXED only when the message is short,
-    starts with the cue or recalls a promise; otherwise CONTENT with NOT_FIXED in
-    ``also``. Without context the two cannot be told apart: at intake, treat a
-    NOT_FIXED or SATISFIED reading that has content as the complaint's text."""
+    chat ping) is a GREETING; "tolong!" alone an OPENER. A strong feedback cue ("belum
+    diperbaiki", "tidak puas", "bohong") makes NOT_FIXED when at most five substantive
+    words are left, the message starts with it or recalls a promise ("padahal",
+    "katanya"); a weak one ("masih rusak", "tidak ada perbaikan") when at most three
+    are; otherwise the message is CONTENT with NOT_FIXED in ``also``. Without context
+    the two cannot always be told apart: at intake, a NOT_FIXED or SATISFIED reading
+    that has content may be a first complaint."""
     tokens = _tokens(text)
     if not tokens:
         return _emoji_reading(text)
@@ -958,7 +966,7 @@ def read(text: str) -> Reading:
     recalls = any(t.word in _FEEDBACK_HINTS for t in rest)
     if strong_nf and (n <= 5 or early or recalls):
         return reading(Intent.NOT_FIXED, 0.8)
-    if weak_nf and n <= 4:
+    if weak_nf and n <= 3:
         return reading(Intent.NOT_FIXED, 0.65)
     if "satisfied" in found and not question and n <= 5:
         return reading(Intent.SATISFIED, 0.75)

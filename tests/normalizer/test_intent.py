@@ -759,6 +759,10 @@ def test_a_long_message_is_content_unless_it_is_feedback():
     assert read(long).intent is I.CONTENT
     feedback = "sudah dua bulan belum diperbaiki padahal petugas bilang minggu depan datang"
     assert read(feedback).intent is I.NOT_FIXED
+    # a first complaint says it too: the dialog finds NOT_FIXED in ``also``
+    reading = read("jalan rusak parah sudah sebulan tidak diperbaiki")
+    assert reading.intent is I.CONTENT and I.NOT_FIXED in reading.also
+    assert read("lampu jalan mati tidak pernah diperbaiki").intent is I.CONTENT
 
 
 def test_a_closing_plea_is_taken_off_the_complaint():
