@@ -613,7 +613,7 @@ def _report(
     print(f"Central system: {stats['requests']} service requests from {stats['posts']} POSTs")
 
     def forwarded(texts: list[str]) -> int:
-        return sum("telah diteruskan" in t for t in texts)
+        return sum("SP4N-LAPOR" in t and ("diterima" in t or "received" in t) for t in texts)
 
     telegram_notices = forwarded([m["text"] for m in bot_api.sent()])
     meta_notices = forwarded(

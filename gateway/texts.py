@@ -210,6 +210,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en.sms": "SP4N-LAPOR! service (automatic). Complaints are verified, then passed to the "
         "agency. Send: LAPOR <complaint> LOKASI <place>",
     },
+    "service_info_after": {
+        "id": "Laporan Anda diteruskan ke SP4N-LAPOR!, diverifikasi paling lambat 3 hari kerja, "
+        "lalu ditindaklanjuti instansi paling lambat 5 hari kerja. Untuk menambah keterangan atau "
+        "foto, kirim saja di sini. Cek perkembangan: STATUS.",
+        "en": "Your complaint goes to SP4N-LAPOR!, is verified within 3 working days, then acted "
+        "on by the agency within 5 working days. To add details or a photo, just send them here. "
+        "Progress: STATUS.",
+        "id.sms": "Laporan diverifikasi maks 3 hari kerja, ditindaklanjuti maks 5 hari kerja. "
+        "Tambah keterangan: balas di sini. Cek: STATUS",
+        "en.sms": "Verified within 3 working days, acted on within 5. Add details: reply here. "
+        "Progress: STATUS",
+    },
     "human": {
         "id": "Baik, pesan Anda kami teruskan ke petugas. Petugas akan membalas di sini pada jam "
         "kerja.",

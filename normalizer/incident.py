@@ -18,6 +18,10 @@ _UNITS = {
     "days": 1,
     "dinten": 1,  # su
     "dino": 1,  # jv
+    "dina": 1,  # jv
+    "poe": 1,  # su
+    "wulan": 30,  # jv
+    "taun": 365,
     "minggu": 7,
     "mgg": 7,
     "pekan": 7,
@@ -56,35 +60,42 @@ _NUMBERS = {
     "sepuluh": 10,
     "ten": 10,
     "beberapa": 3,
+    "rong": 2,  # jv
+    "loro": 2,
+    "telung": 3,
+    "telu": 3,
+    "tilu": 3,  # su
+    "patang": 4,
+    "opat": 4,
     "several": 3,
     "few": 3,
 }
 _UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
 _NUM = r"(\d{1,3}|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + ")"
 _SPAN = re.compile(
-    rf"\b(?:sejak|sudah|udah|udh|sdh|selama|hampir|kurang lebih|kira-kira|for|since)?\s*"
-    rf"(?:se(?P<one>{_UNIT})|{_NUM}\s*(?P<unit>{_UNIT}))"
+    rf"\b(?:sejak|sudah|udah|udh|sdh|selama|hampir|kurang lebih|kira-kira|for|since|wis|wes|"
+    rf"tos|geus|wiwit|ti|kawit)?\s*"
+    rf"(?:(?:se|sa)(?P<one>{_UNIT})|{_NUM}\s*(?P<unit>{_UNIT}))"
     rf"(?:\s+(?:yang\s+|yg\s+)?(?:lalu|lewat|kemarin|terakhir|ago|kepungkur|ka tukang))?\b",
     re.IGNORECASE,
 )
 _SINCE_CUE = re.compile(
-    r"\b(sejak|sudah|udah|udh|sdh|selama|lalu|lewat|ago|for|since|kepungkur|terakhir)\b",
+    r"\b(sejak|sudah|udah|udh|sdh|selama|lalu|lewat|ago|for|since|kepungkur|terakhir|wis|wes|"
+    r"tos|geus|wiwit|ti|kawit|kapungkur)\b",
     re.IGNORECASE,
 )
+# Longer phrases first: "minggu kemarin" is a week ago, "kemarin" a day.
 _RELATIVE = (
+    (re.compile(r"\b(minggu lalu|pekan lalu|seminggu lalu|last week|minggu kemarin|"
+                r"minggu kamari|minggu wingi)\b", re.I), 7),
+    (re.compile(r"\b(bulan lalu|sebulan lalu|last month|bulan kemarin|sasi wingi|"
+                r"bulan kamari)\b", re.I), 30),
     (re.compile(r"\b(kemarin lusa|kemaren lusa|2 hari lalu)\b", re.I), 2),
-    (re.compile(r"\b(kemarin|kemaren|kmrn|kmarin|wingi|wingenane|kamari|yesterday)\b", re.I), 1),
-    (
-        re.compile(
-            r"\b(hari ini|tadi pagi|tadi siang|tadi sore|tadi malam|barusan|today|"
-            r"dinten ieu|dina iki|mau esuk|this morning)\b",
-            re.I,
-        ),
-        0,
-    ),
-    (re.compile(r"\b(minggu lalu|pekan lalu|seminggu lalu|last week|minggu kemarin)\b", re.I), 7),
-    (re.compile(r"\b(bulan lalu|sebulan lalu|last month|bulan kemarin)\b", re.I), 30),
-)
+    (re.compile(r"\b(kemarin|kemaren|kmrn|kmarin|wingi|wingenane|kamari|yesterday|"
+                r"last night|semalam|tadi malam)\b", re.I), 1),
+    (re.compile(r"\b(hari ini|tadi|barusan|today|dinten ieu|dina iki|mau esuk|"
+                r"this morning|tonight)\b", re.I), 0),
+)  # fmt: skip
 _MONTHS = {
     "januari": 1, "jan": 1, "january": 1,
     "februari": 2, "feb": 2, "pebruari": 2, "february": 2,
@@ -119,7 +130,8 @@ _TIME_CUE = re.compile(
     r"(sudah|udah|udh|sdh|sejak|dari) lama|lama sekali|bertahun|berbulan|berminggu|"
     r"for (a long time|ages|years|months|weeks)|"
     r"since|ago|yesterday|today|this (morning|week|month|year)|last (week|month|year|night)|"
-    r"(\d+|se|beberapa) ?(hari|minggu|bulan|tahun|hr|bln|thn))\b",
+    r"(\d+|se|sa|rong|telung|tilu|beberapa) ?(hari|minggu|bulan|tahun|hr|bln|thn|sasi|dina|"
+    r"poe|wulan|taun))\b",
     re.IGNORECASE,
 )
 _DAY_OF_MONTH = re.compile(r"\b(?:tanggal|tgl|tg|date)\.?\s*(\d{1,2})\b(?!\s*[:/.-]\d)", re.I)

@@ -75,7 +75,7 @@ KINDS: dict[str, frozenset[str]] = {
     "help": frozenset({"help"}),
     "cancelled": frozenset({"cancelled", "nothing_to_cancel"}),
     "not_understood": frozenset({"not_understood"}),
-    "service_info": frozenset({"service_info"}),
+    "service_info": frozenset({"service_info", "service_info_after"}),
     "human": frozenset({"human"}),
     "already_reported": frozenset({"already_reported"}),
     "greeting_open": frozenset({"greeting_open"}),

@@ -9,6 +9,7 @@ acknowledgements create nothing, and on SMS get no answer at all.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
@@ -23,6 +24,19 @@ from normalizer.intent import Intent
 from normalizer.message import Reply
 
 _SATISFIED_WORDS = frozenset({"SUDAH", "SDH", "UDAH", "UDH", "PUAS", "BERES", "SELESAI"})
+# "blm pak, lampunya cm nyala 2 hari": an answer to "is it solved?" that starts with no
+_STARTS_NOT_YET = re.compile(
+    r"^\W*(belum|blm|blum|durung|dereng|teu acan|acan|tidak|tdk|gak|ga|gk|nggak|enggak|no|"
+    r"not yet|masih)\b",
+    re.IGNORECASE,
+)
+# A question about where the complaint stands (else it is about the service)
+_ABOUT_PROGRESS = re.compile(
+    r"\b(kapan|kpn|sampai mana|sampe mana|sdh|sudah|udah|udh|belum|blm|kabar|kabarnya|diproses|"
+    r"ditangani|ditanganin|ditindaklanjuti|diperbaiki|dibenerin|progres|progress|status|"
+    r"when|any news|any update|update|yet|still)\b",
+    re.IGNORECASE,
+)
 # The answer to a thank-you on SMS: nothing (the dialog sends no empty text).
 SILENT = Reply("")
 _NOT_FIXED_WORDS = frozenset({"BELUM", "BLM", "BLUM", "TIDAK PUAS", "GAK PUAS", "BELUM BERES"})
@@ -75,6 +89,8 @@ def about_complaint(turn: Turn, complaint: Complaint) -> Reply | None:
     if _pleasantry(turn):
         return _thanks(turn, code)
     if reading.intent in (Intent.STATUS, Intent.QUESTION) and not _long(turn):
+        if reading.intent == Intent.QUESTION and not _ABOUT_PROGRESS.search(turn.text):
+            return turn.say("service_info_after")  # "how do I add a photo?", "how long?"
         return progress_reply(turn, complaint)
     if not reading.content and reading.intent in (Intent.GREETING, Intent.YES, Intent.NO):
         return turn.say("greeting_open", code=code, status=texts.label(status, turn.lang))
@@ -103,7 +119,8 @@ def _long(turn: Turn) -> bool:
 def _feedback(turn: Turn, complaint: Complaint) -> Reply:
     reading, word = turn.reading, turn.word
     said = {reading.intent, *reading.also}
-    if Intent.NOT_FIXED in said or reading.intent == Intent.NO or word in _NOT_FIXED_WORDS:
+    not_fixed = Intent.NOT_FIXED in said or reading.intent == Intent.NO or word in _NOT_FIXED_WORDS
+    if not_fixed or _STARTS_NOT_YET.match(turn.text):
         rating: str | None = Rating.NOT_SATISFIED
     elif _long(turn):
         rating = None  # their own words ("selesai, tapi lama sekali…"): the agency reads them

@@ -12,7 +12,7 @@ from normalizer.intent import place_score
 # How a correction starts; what follows it is the corrected part.
 _CUE = re.compile(
     r"^\W*(?:(?:eh|eh+m*|ehh|oh|maaf|mohon maaf|sorry|oops|waduh|aduh|bentar|sebentar|tunggu|"
-    r"wait|pak|bu|min|kak|mas|mbak|ralat|koreksi|revisi|correction)\b[\s,.!:;-]*)+"
+    r"wait|pak|bu|min|kak|mas|mbak|ralat|koreksi|revisi|correction|itu|tadi)\b[\s,.!:;-]*)+"
     r"(?:(?:tadi\s+)?(?:salah|keliru|kurang|bukan itu|wrong|ada yang kurang|ada yg kurang|"
     r"lokasinya salah|alamatnya salah|tempatnya salah)\b[\s,.!:;-]*)?"
     r"(?:(?:maksudnya|maksud saya|maksud sy|maksudku|yang bener|yg bener|yang benar|yg benar|"

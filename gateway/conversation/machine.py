@@ -64,11 +64,25 @@ _ONE_SHOT = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _LAPOR_PREFIX = re.compile(r"^\s*/?LAPOR\b[\s:]*", re.IGNORECASE)
+# "bisa bicara dengan petugas?", "sambungkan ke operator", "talk to a human"
+_ASKS_FOR_A_PERSON = re.compile(
+    r"\b(bicara|berbicara|ngobrol|omong|ngomong|hubungi|hubungkan|sambungkan|chat|talk|speak)\b"
+    r".{0,25}\b(petugas|operator|admin|orang|manusia|cs|customer service|agent|human|person|"
+    r"staff|staf)\b",
+    re.IGNORECASE,
+)
 # Unmistakably another complaint.
 _ANOTHER = re.compile(
     r"\b((ada|punya|mau|ingin)\s+(laporan|aduan|pengaduan|keluhan|masalah)\s+(lain|baru|lagi)|"
     r"(laporan|aduan|pengaduan|keluhan)\s+(lain|baru)|lapor\s+(lagi|yang lain|yg lain|hal lain)|"
     r"another (complaint|report|problem|issue)|(a )?new (complaint|report))\b",
+    re.IGNORECASE,
+)
+_ANOTHER_FIRST = re.compile(
+    r"^\W*(?:(?:saya|sy|aku|kami|i)\s+)?(?:(?:ada|punya|mau|ingin|have|has)\s+)?"
+    r"(?:(?:laporan|aduan|pengaduan|keluhan|masalah)\s+(?:lain|baru|lagi)|another\s+(?:complaint|"
+    r"report|problem|issue)|a new (?:complaint|report))\b(?:\s+(?:pak|bu|min|kak|nih|juga|lagi))*"
+    r"[\s:,.;-]*",
     re.IGNORECASE,
 )
 # A greeting that opens the message (a "siang" at its end is the time of day).
@@ -129,6 +143,9 @@ class Dialog:
         explicit_new = bool(_LAPOR_PREFIX.match(text)) and kw is None
         if explicit_new:
             text = _LAPOR_PREFIX.sub("", text)
+        if (another := _ANOTHER_FIRST.match(text)) and text[another.end() :].strip():
+            # "ada laporan lain: pedagang kaki lima…": a new complaint, without the lead-in
+            explicit_new, text = True, text[another.end() :].strip()
         reading = read(text)
         if explicit_new and not reading.content:
             reading = read("mau lapor")  # "LAPOR" alone, "/lapor", "lapor pak": an opener
@@ -182,7 +199,7 @@ class Dialog:
             had_draft = conv.step != DialogStep.IDLE
             self._reset(conv, turn.memory)
             return [turn.say("cancelled" if had_draft else "nothing_to_cancel")]
-        if turn.means(Intent.HUMAN):
+        if turn.means(Intent.HUMAN) or _ASKS_FOR_A_PERSON.search(turn.text):
             turn.memory.wants_human = True
             return [turn.say("human")]
         one_shot = _ONE_SHOT.match(turn.msg.text) if turn.sms and meaning is None else None

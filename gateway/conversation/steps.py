@@ -74,6 +74,12 @@ def privacy_choice(text: str, *, words: int = 5) -> str | None:
     return None
 
 
+def is_question(turn: Turn) -> bool:
+    """A short question back ("harus alamat lengkap ya pak?"), not an answer."""
+    short = len(turn.text.split()) <= 10
+    return short and (turn.means(Intent.QUESTION) or turn.text.rstrip().endswith("?"))
+
+
 def long_answer(turn: Turn) -> bool:
     words = (turn.reading.content or turn.text).split()
     return len(words) >= MORE_OF_THE_COMPLAINT_WORDS and turn.means(Intent.CONTENT)
@@ -250,6 +256,9 @@ class LocationStep:
     def take(self, draft: Draft, turn: Turn) -> Reply | None:
         if turn.means(Intent.DONT_KNOW, Intent.NO):
             return self.skip(draft, turn)
+        if is_question(turn):
+            # "harus alamat lengkap?": the question again, with an example of an answer
+            return turn.say("ask_location_again", choices=(Choice.SKIP,), ask_location=True)
         text = turn.reading.content or turn.text
         score = place_score(text)
         if score >= PLACE_SCORE and not turn.means(Intent.GIBBERISH):
@@ -354,6 +363,8 @@ class PrivacyStep:
         return turn.say("ask_privacy", choices=PRIVACY_CHOICES)
 
     def take(self, draft: Draft, turn: Turn) -> Reply | None:
+        if is_question(turn):
+            return self.prompt(draft, turn)  # "apa bedanya rahasia sama anonim?": explained
         if (privacy := privacy_choice(turn.text, words=8)) is not None:
             draft.privacy = privacy
             return None

@@ -78,7 +78,9 @@ def test_complaint_reaches_central_and_citizen_hears_back(
 
     [sent] = fake.messages
     assert sent["to"] == "+6281234567890" and sent["from"] == "+62215550100"
-    assert row.tracking_code in sent["body"] and "no. 1" in sent["body"]
+    # it has reached the central system, not an agency, and no internal id is shown
+    assert row.tracking_code in sent["body"] and "menunggu verifikasi" in sent["body"]
+    assert "no. 1" not in sent["body"] and "instansi" not in sent["body"]
     deadline = time.monotonic() + 5  # the stand-in reports sent, then delivered
     while time.monotonic() < deadline:
         with runtime.sessions() as s:
