@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from forwarder.targets.open311 import UpdatesNotSupported
 from gateway import metrics, sla, texts
@@ -266,6 +267,15 @@ def reopen_requested(session: Session, complaint: Complaint) -> bool:
     return session.scalar(asked.limit(1)) is not None
 
 
+def delivery_in_flight(session: Session, complaint_id: str) -> bool:
+    """Whether a worker is delivering the complaint right now (its POST may be out)."""
+    running = select(OutboxJob.id).where(
+        OutboxJob.idempotency_key == f"complaint:{complaint_id}",  # gateway.complaints
+        OutboxJob.status == JobStatus.RUNNING,
+    )
+    return session.scalar(running) is not None
+
+
 @dataclass
 class Applied:
     recorded: int = 0
@@ -285,12 +295,16 @@ def apply_central_events(session: Session, runtime: Runtime, events: list[Centra
     status_now: dict[str, str] = {}
     keys: set[str] = set()
     for event in events:
+        # On PostgreSQL this waits for a delivery in flight (its worker holds the row
+        # until the central system's answer is recorded); SQLite has no row locks
         complaint = session.scalar(
-            select(Complaint).where(
+            select(Complaint)
+            .where(
                 Complaint.tracking_code == event.tracking_code.upper()
                 if event.tracking_code
                 else Complaint.central_id == event.central_id
             )
+            .with_for_update()
         )
         if complaint is None:
             done.unknown.append(event.event_id)
@@ -303,6 +317,10 @@ def apply_central_events(session: Session, runtime: Runtime, events: list[Centra
             continue
         keys.add(key)
         current = status_now.get(complaint.id, complaint.status)
+        if current in UNDELIVERED and delivery_in_flight(session, complaint.id):
+            # the central system may push before it answers the POST that filed it: it has
+            # the complaint, and the delivery keeps a status that came meanwhile
+            current = ComplaintStatus.SUBMITTED
         new = event.change.status
         reopen = event.reopen or (
             current == ComplaintStatus.CLOSED
