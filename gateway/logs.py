@@ -22,8 +22,10 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Twilio's client in ten lines a message. Their warnings still come through.
 CHATTY_LIBRARIES = ("httpx", "httpcore", "twilio.http_client")
 # Credentials that travel in URLs: a bot token is the bot (whoever has it can answer our
-# citizens), a Graph access token a page's key.
-_CREDENTIALS = re.compile(r"(/bot\d+:|access_token=)[^/&\s\"']+")
+# citizens), a Graph access token a page's key, an Open311 api_key the right to file and
+# change requests at the central system (sent with a read only to a server that insists;
+# a POST carries it in its body, which a log line may quote too).
+_CREDENTIALS = re.compile(r"(/bot\d+:|access_token=|api_key=)[^/&\s\"'<>]+")
 
 
 def request_id_from(header: str | None) -> str:

@@ -8,6 +8,7 @@ or ``[{"token": …}]`` for batch ones, whose id is looked up later.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ import requests
 from forwarder.errors import PermanentError, RetryableError
 from forwarder.targets import DeliveryReceipt, OutgoingRequest, update_text
 from forwarder.targets.http import post, request
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION_LIMIT = 4000  # GeoReport v2: "free form text limited to 4,000 characters"
 
@@ -133,6 +136,8 @@ def read_update_id(response: requests.Response) -> str | None:
 
 # An answer that says the server has no update endpoint, not that the update is wrong.
 NO_UPDATES = re.compile(r"HTTP (404|405|501):")
+# A read refused for want of the api_key.
+KEY_REFUSED = re.compile(r"HTTP (401|403):")
 
 
 # Open311 has open/closed; FixMyStreet-style servers say more in extended_status.
@@ -188,6 +193,8 @@ class Open311Target:
     ) -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
+        # set once the server refused a read without the key (``_read``)
+        self.reads_need_key = False
         self.service_codes = dict(service_codes or {})
         self.timeout = timeout
         self.http = http or requests.Session()
@@ -247,17 +254,31 @@ class Open311Target:
             raise
         return read_update_id(response)
 
+    def _read(self, path: str, params: dict[str, str]) -> requests.Response:
+        """``GET {url}/{path}``. GeoReport v2 (GET requests) and FixMyStreet's update feed
+        need no api_key for reads, and a query string ends up in the server's access log
+        (and any proxy's), so the key is sent only to a server that refused a read
+        without it (401/403), from then on; the standard has no other place for it in a
+        GET. Error messages mask it (forwarder.targets.http)."""
+        url = f"{self.url}/{path}"
+        accept = {"Accept": "application/json"}
+        if self.reads_need_key:
+            params = {**params, "api_key": self.api_key}
+        try:
+            return request(
+                self.http, "GET", url, params=params, headers=accept, timeout=self.timeout
+            )
+        except (PermanentError, RetryableError) as exc:
+            if self.reads_need_key or not (self.api_key and KEY_REFUSED.search(str(exc))):
+                raise
+        log.info("%s refuses reads without the api_key; sending it with reads", self.url)
+        self.reads_need_key = True
+        return self._read(path, params)
+
     def fetch_statuses(self, central_ids: Sequence[str]) -> list[RemoteStatus]:
         """The current state of these requests, in one GET
         (``requests.json?service_request_id=a,b,…``); "open" without more is no news."""
-        response = request(
-            self.http,
-            "GET",
-            f"{self.url}/requests.json",
-            timeout=self.timeout,
-            params={"service_request_id": ",".join(central_ids)},
-            headers={"Accept": "application/json"},
-        )
+        response = self._read("requests.json", {"service_request_id": ",".join(central_ids)})
         out = []
         for item in response.json():
             raw = item.get("extended_status") or item.get("status") or ""
@@ -281,17 +302,12 @@ class Open311Target:
         ``GET servicerequestupdates.json?start_date=…&end_date=…``: each change with its
         own ``update_id``, notes included, instead of the current state only."""
         try:
-            response = request(
-                self.http,
-                "GET",
-                f"{self.url}/servicerequestupdates.json",
-                timeout=self.timeout,
-                params={
+            response = self._read(
+                "servicerequestupdates.json",
+                {
                     "start_date": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "end_date": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    **({"api_key": self.api_key} if self.api_key else {}),
                 },
-                headers={"Accept": "application/json"},
             )
         except PermanentError as exc:
             if "HTTP 404" in str(exc) or "HTTP 400" in str(exc):
