@@ -131,3 +131,16 @@ def test_the_openapi_document_states_the_same_limits():
     assert "allowNaN" not in json.dumps(turn)  # JSON Schema numbers are finite already
     complaint = json.dumps(schemas["Complaint"]["properties"]["received_at"])
     assert "2000-01-01" in complaint
+
+
+@pytest.mark.parametrize("length", [50, 51, 64])
+def test_a_category_code_longer_than_its_column_is_422(client, runtime, length):
+    """complaints.category_code is 50 characters: the schema said 64, and PostgreSQL
+    answered 51 to 64 with a 500."""
+    category = {**COMPLAINT["category"], "code": "k" * length}
+    answer = post(client, "/api/v1/complaints", json.dumps({**COMPLAINT, "category": category}))
+    if length <= 50:
+        assert answer.status_code == 201, answer.get_data()[:300]
+    else:
+        assert answer.status_code == 422, (answer.status_code, answer.get_data()[:300])
+        assert stored(runtime) == 0
