@@ -205,7 +205,8 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "(saya|kami)? mau (lapor|buat laporan|sampaikan laporan|sampaikan sesuatu), "
         "(saya|kami)? mau buat lapor, (saya|kami)? (ada|punya) laporan, lapor, laporan, "
         "(saya|kami)? mau laporan, (saya|kami)? mau buat laporan (pengaduan)?, "
-        "(saya|kami)? mau tanya (sesuatu)? lapor",
+        "(saya|kami)? mau tanya (sesuatu)? lapor, (izin|ijin|permisi) (mau)? (lapor|"
+        "sampaikan laporan|buat laporan), (saya|kami)? mau lapor lagi",
     ),
     ("opener", "jv", "kula mau (lapor|matur), kula ajeng lapor"),
     ("opener", "su", "abdi mau (lapor|wadul)"),
@@ -222,7 +223,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "tail",
         None,
         "sesuatu, something, a problem, an issue, a complaint, masalah, nih, tentang, soal, "
-        "mengenai, terkait, perihal, about, regarding, kalau, bahwa, yaitu, yakni, that",
+        "mengenai, terkait, perihal, about, regarding, kalau, bahwa, yaitu, yakni, that, with",
     ),
     (
         "thanks",
@@ -252,6 +253,7 @@ _LEXICON: list[tuple[str, str | None, str]] = [
         "ok siap, siap ok, baik ditunggu, wokeh, oks, oh, oh gitu, oh begitu, o gitu, "
         "o begitu, owalah, oalah, begitu ya, gitu ya, oh ok, oh iya, oh ya, terserah, "
         "terserah saja, bebas, up to you, whatever, sakarepe, kumaha wae, gpp, gapapa, "
+        "gercep, mantap gercep, cepat tanggap, keren, good job, nice, great, "
         "tidak apa apa, tidak papa, no problem, go ahead",
     ),
     ("ack", "jv", "monggo, mongggo"),

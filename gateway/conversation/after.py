@@ -88,7 +88,7 @@ def about_complaint(turn: Turn, complaint: Complaint) -> Reply | None:
         return turn.say("reopen_ack", code=code)
     if _pleasantry(turn):
         return _thanks(turn, code)
-    if reading.intent in (Intent.STATUS, Intent.QUESTION) and not _long(turn):
+    if reading.intent in (Intent.STATUS, Intent.QUESTION) and len(turn.text.split()) <= 15:
         if reading.intent == Intent.QUESTION and not _ABOUT_PROGRESS.search(turn.text):
             return turn.say("service_info_after")  # "how do I add a photo?", "how long?"
         return progress_reply(turn, complaint)

@@ -16,7 +16,7 @@ _CUE = re.compile(
     r"(?:(?:tadi\s+)?(?:salah|keliru|kurang|bukan itu|wrong|ada yang kurang|ada yg kurang|"
     r"lokasinya salah|alamatnya salah|tempatnya salah)\b[\s,.!:;-]*)?"
     r"(?:(?:maksudnya|maksud saya|maksud sy|maksudku|yang bener|yg bener|yang benar|yg benar|"
-    r"seharusnya|harusnya|i mean|it should be|should be|it is)\b[\s,.!:;-]*)?",
+    r"seharusnya|harusnya|i mean|i meant|meant|it should be|should be|it is)\b[\s,.!:;-]*)?",
     re.IGNORECASE,
 )
 # Without an interjection, these alone still mark a correction.

@@ -145,7 +145,8 @@ class DescriptionStep:
 
     def take(self, draft: Draft, turn: Turn) -> Reply | None:
         reading = turn.reading
-        if reading.intent == Intent.GIBBERISH or is_gibberish(turn.text):
+        gibberish = reading.intent == Intent.CONTENT and is_gibberish(turn.text)
+        if reading.intent == Intent.GIBBERISH or gibberish:
             turn.memory.misread += 1
             return turn.say("not_understood")
         if reading.intent == Intent.QUESTION and draft.empty and not _names_a_problem(reading):
@@ -153,8 +154,12 @@ class DescriptionStep:
         if not reading.content and reading.intent != Intent.CONTENT:
             # an opener, a greeting, "ok": the complaint is still to come
             return turn.say("need_more" if draft.partial else "ask_complaint")
+        if _vague_opening(reading) and not draft.partial:
+            # "mau lapor lagi, tadi salah semua": an opener whose few words name no problem
+            return turn.say("ask_complaint")
         text = " ".join(p for p in (draft.partial, reading.content or turn.text) if p).strip()
-        if len(text) < MIN_COMPLAINT_CHARS and len(text.split()) < 3:
+        thin = _opened(reading) and len(text.split()) < 4  # "I'd like to report a traffic light"
+        if thin or (len(text) < MIN_COMPLAINT_CHARS and len(text.split()) < 3):
             draft.partial = text
             return turn.say("need_more")
         draft.partial = ""
@@ -429,6 +434,17 @@ def summary(draft: Draft, turn: Turn) -> Reply:
             values["description"] = values["description"][:SUMMARY_CHARS] + "…"
         text = texts.render("summary", turn.lang, **values)
     return Reply(text, choices=(Choice.SEND, Choice.CANCEL))
+
+
+def _opened(reading: Reading) -> bool:
+    """The message began with "I want to report" (or "another one")."""
+    openers = {Intent.OPENER, Intent.NEW_COMPLAINT}
+    return reading.intent in openers or bool(reading.also & openers)
+
+
+def _vague_opening(reading: Reading) -> bool:
+    few = len(reading.content.split()) < 4
+    return _opened(reading) and few and guess_category(reading.content).code == FALLBACK_CODE
 
 
 def _names_a_problem(reading: Reading) -> bool:
