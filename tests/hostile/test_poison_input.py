@@ -265,3 +265,35 @@ def test_api_complaint_and_call_with_poison_characters(gateway, poison):
                     _inert(row.document if model is Complaint else row.transcript)
         else:
             assert count(runtime, model) == 0
+
+
+def test_telegram_polling_takes_the_same_cleaning(make_settings):
+    """The polling loop hands updates over where the webhooks do (gateway.inbound):
+    poison text is stored inert, an over-long chat id is left out, and the offset moves
+    past both so neither comes back."""
+    from gateway.runtime import Runtime
+    from gateway.sandbox.server import ServerThread
+    from gateway.telegram_poll import poll
+    from tests.fakes.telegram import FakeBotAPI, updates
+
+    token = "7000000001:AAHpoison-token"
+    api = FakeBotAPI(token)
+    with ServerThread(api.app) as server:
+        runtime = Runtime(make_settings(telegram_bot_token=token, telegram_api_url=server.url))
+        poisoned = updates.text(5550101, f"LAPOR jalan{NUL} rusak{SURROGATE} parah")
+        too_long = updates.text(10**250, "LAPOR lampu mati")
+        good = updates.text(5550102, "LAPOR got mampet")
+        for update in (poisoned, too_long, good):
+            api.queue_update(update)
+        poll(runtime, runtime.adapters["telegram"], timeout=1, rounds=1)
+        rows = stored(runtime)
+        assert sorted(r.sender for r in rows) == ["5550101", "5550102"]
+        assert [r.text for r in rows if r.sender == "5550101"] == [
+            "LAPOR jalan\ufffd rusak\ufffd parah"
+        ]
+        from gateway.models import ChannelState
+
+        with runtime.sessions() as s:
+            offset = int(s.get(ChannelState, "telegram:offset").value)
+        assert offset == good["update_id"] + 1
+        runtime.close()
