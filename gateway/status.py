@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from forwarder.targets.open311 import UpdatesNotSupported
-from gateway import metrics, sla, texts
+from gateway import metrics, sla
 from gateway.complaints import add_event
 from gateway.db import network_call
 from gateway.delivery import queue_message
@@ -26,6 +26,7 @@ from gateway.models import (
     ComplaintStatus,
     ComplaintUpdate,
 )
+from gateway.notices import status_notice
 from gateway.runtime import Runtime
 from normalizer.validation import AHEAD, EARLIEST
 
@@ -138,17 +139,10 @@ def record_change(
         complaint.agency = change.agency[:200]
     metrics.STATUS_UPDATES.labels(change.source, change.status).inc()
     mark_stages(complaint, change.status, change.occurred_at or complaint.updated_at)
-    status = texts.label(change.status, complaint.language)
-    if change.resolution:
-        status += f" ({texts.label(change.resolution, complaint.language)})"
-    sms = (complaint.reply_channel or complaint.channel) == "sms"
-    values = {"code": complaint.tracking_code, "status": status, "note": change.note or ""}
-    text = (
-        texts.fit_sms("notify_status", complaint.language, "note", **values)
-        if sms
-        else texts.render("notify_status", complaint.language, **values)
-    ).strip()
-    queue_message(session, runtime, complaint, text, f"notify:{change.event_key}")
+    notice = status_notice(complaint, change.status, change.resolution, change.note)
+    for n, text in enumerate(notice):
+        key = f"notify:{change.event_key}" + (f":{n}" if n else "")
+        queue_message(session, runtime, complaint, text, key)
     return True
 
 

@@ -151,6 +151,7 @@ class Stage:
         self.bot = bot
         self.twilio = twilio
         self.twilio_url = ""
+        self.central_url = ""
         self.worker = make_worker(runtime, poll_seconds=0.01)
         self._numbers = itertools.count(1)
         self._events = itertools.count(1)
@@ -460,6 +461,7 @@ def stage(database_url: str | None = None) -> Iterator[Stage]:
         stack.enter_context(ServerThread(app, port=port))
         played = Stage(database_url, runtime, url, bot, twilio)
         played.twilio_url = twilio_server.url
+        played.central_url = central.url
         yield played
 
 
