@@ -38,7 +38,7 @@ from normalizer.categories import guess_category, guess_classification
 from normalizer.clean import clean_json
 from normalizer.complaint import SCHEMA_ID, public_view
 from normalizer.complaint import Complaint as ComplaintDoc
-from normalizer.tracking import new_tracking_code
+from normalizer.tracking import TRACKING_RE, new_tracking_code
 from normalizer.validation import validate_complaint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -228,6 +228,8 @@ def complaint_status(code: str) -> tuple[Response, int]:
         refused = _error(429, "too many lookups from this address; try again later")
         refused[0].headers["Retry-After"] = str(limit.retry_after(address))
         return refused
+    if not TRACKING_RE.match(code.upper()):  # no code (NUL in it: PostgreSQL's error)
+        return _error(404, "no complaint with that tracking code")
     with _runtime().sessions() as session:
         row = find_by_code(session, code.upper())
         if row is None and (call := _call_status(session, code.upper())) is not None:

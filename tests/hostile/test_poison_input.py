@@ -297,3 +297,10 @@ def test_telegram_polling_takes_the_same_cleaning(make_settings):
             offset = int(s.get(ChannelState, "telegram:offset").value)
         assert offset == good["update_id"] + 1
         runtime.close()
+
+
+@pytest.mark.parametrize("code", ["LPR-%00ABCDEF", "%00", "LPR-%ED%A0%80", "LPR-" + "A" * 500])
+def test_a_status_lookup_with_poison_in_the_code_is_404(gateway, code):
+    client, _ = gateway
+    answer = client.get(f"/api/v1/complaints/{code}")
+    assert answer.status_code == 404, (answer.status_code, answer.get_data()[:300])
