@@ -47,9 +47,9 @@ SEND_TIMEOUT = 10.0
 # Twilio's ids: a two-letter kind and 32 hex digits (MessageSid SM…/MM…, AccountSid AC…).
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
-# From/To: a phone number, a short code or an alphanumeric sender id, "whatsapp:" first
-# for WhatsApp.
-ADDRESS = re.compile(r"(whatsapp:)?\+?[A-Za-z0-9]{1,20}")
+# From/To: a phone number, a short code or an alphanumeric sender id (letters, digits,
+# spaces), "whatsapp:" first for WhatsApp.
+ADDRESS = re.compile(r"(whatsapp:)?\+?[A-Za-z0-9][A-Za-z0-9 ]{0,19}")
 # Where Twilio's MediaUrl points (it redirects to its media CDN from there).
 MEDIA_HOST = "api.twilio.com"
 

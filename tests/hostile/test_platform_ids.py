@@ -403,6 +403,13 @@ def test_twilio_ids_are_checked(gw, change):
     assert stored(gw.runtime) == []
 
 
+@pytest.mark.parametrize("sender", ["+6281234567890", "LAPOR1708", "PEMKOT BDG", "1708"])
+def test_twilio_senders_as_twilio_writes_them_are_taken(gw, sender):
+    """Phone numbers, short codes and alphanumeric sender ids (letters, digits, spaces)."""
+    assert post_twilio(gw.client, twilio_form(From=sender)).status_code == 200
+    assert [r.sender for r in stored(gw.runtime)] == [sender]
+
+
 @pytest.mark.parametrize(
     "url",
     [
