@@ -6,7 +6,7 @@ import json
 import threading
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -51,6 +51,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     @app.before_request
     def _request_id() -> None:
         REQUEST_ID.set(request_id_from(request.headers.get("X-Request-ID")))
+
+    @app.before_request
+    def _no_nul_in_the_path() -> None:
+        # A path with NUL (%00) names nothing here, and PostgreSQL refuses NUL in any
+        # query: a media token or tracking code looked up with one was a 500.
+        if "\x00" in request.path:
+            abort(404)
 
     @app.after_request
     def _echo_request_id(response: Response) -> Response:

@@ -304,3 +304,21 @@ def test_a_status_lookup_with_poison_in_the_code_is_404(gateway, code):
     client, _ = gateway
     answer = client.get(f"/api/v1/complaints/{code}")
     assert answer.status_code == 404, (answer.status_code, answer.get_data()[:300])
+
+
+@pytest.mark.parametrize(
+    "path", ["/media/%00abc", "/operator/complaints/LPR-%00", "/webhooks/twilio%00/messages"]
+)
+def test_a_nul_in_any_path_is_404_not_a_database_error(gateway, path):
+    """A token or code with NUL in it made PostgreSQL fail the lookup (500): such a
+    path names nothing, whoever asks (a logged-in operator too)."""
+    from gateway.operators import save_operator
+    from tests.gateway.test_console import login
+
+    client, runtime = gateway
+    with runtime.sessions() as s:
+        save_operator(s, "sari", "kata-sandi-panjang", "supervisor", update=True)
+        s.commit()
+    login(client, "sari", "kata-sandi-panjang")
+    answer = client.get(path)
+    assert answer.status_code == 404, (answer.status_code, answer.get_data()[:300])
