@@ -9,7 +9,7 @@ with the same gunicorn settings:
 3. the gateway itself: signature check, inbound row, conversation lock, dialog, and on
    every fifth message a complaint with its outbox job, all committed before the 2xx.
 
-Each client thread is one citizen walking the guided dialog (greeting, complaint,
+Each client thread is one citizen walking the guided dialog (LAPOR, complaint,
 location, privacy, KIRIM) over and over. ``--channels sms`` has every citizen write by
 SMS (Twilio); ``--channels mixed`` spreads them over SMS and WhatsApp through Twilio,
 Telegram, Messenger, WhatsApp Cloud and X, each webhook signed as its platform signs it,
@@ -70,8 +70,10 @@ from gateway.serve import DEFAULT_THREADS, default_workers  # noqa: E402
 
 TOKEN = "bench-auth-token"
 PATH = "/webhooks/twilio/messages"
+# "LAPOR" opens a new complaint each round: a "halo" from a citizen whose complaint is
+# open would be heard as about that complaint (a status, not a new draft)
 DIALOG = [
-    "halo",
+    "LAPOR",
     "Jalan di depan SD Negeri 3 berlubang besar sejak tiga bulan, sudah ada yang jatuh",
     "Jl. Raya Sukamaju km 4, Kab. Bandung Barat",
     "2",
