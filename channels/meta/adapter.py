@@ -186,7 +186,7 @@ class MetaAdapter:
                 value["metadata"]["phone_number_id"], GRAPH_ID, "phone_number_id"
             )
         except (BadPayload, KeyError, TypeError) as exc:
-            _take(dropped, _raise, exc)
+            _drop(dropped, exc)
             return
         names = {
             c.get("wa_id"): (c.get("profile") or {}).get("name")
@@ -320,7 +320,10 @@ class MetaAdapter:
             raise SendError(
                 f"media {ref}: Graph {info.status_code}", permanent=info.status_code in (400, 404)
             )
-        url = str(info.json().get("url") or "")
+        try:
+            url = str(info.json()["url"])
+        except (ValueError, KeyError, TypeError):
+            raise SendError(f"media {ref}: unreadable Graph answer", permanent=False) from None
         if not self._media_url(url):
             raise SendError(f"media {ref}: download URL not on Meta's hosts", permanent=True)
         content = self.http.get(
@@ -350,13 +353,13 @@ def _take(dropped: list[str], parse: Callable[..., T], *args: Any) -> T | None:
     try:
         return parse(*args)
     except (BadPayload, KeyError, TypeError, AttributeError, ValueError) as exc:
-        dropped.append(f"{type(exc).__name__} {exc}")
-        log.warning("meta: entry dropped: %s %s", type(exc).__name__, exc)
+        _drop(dropped, exc)
         return None
 
 
-def _raise(exc: Exception) -> None:
-    raise exc
+def _drop(dropped: list[str], exc: Exception) -> None:
+    dropped.append(f"{type(exc).__name__} {exc}")
+    log.warning("meta: entry dropped: %s %s", type(exc).__name__, exc)
 
 
 def _messaging_event(channel: Channel, event: dict[str, Any]) -> InboundMessage | None:
