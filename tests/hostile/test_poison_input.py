@@ -322,3 +322,20 @@ def test_a_nul_in_any_path_is_404_not_a_database_error(gateway, path):
     login(client, "sari", "kata-sandi-panjang")
     answer = client.get(path)
     assert answer.status_code == 404, (answer.status_code, answer.get_data()[:300])
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_a_nul_in_a_console_form_is_400(gateway, field):
+    """The console's forms are typed by people, who type no NUL; the login looked the
+    name up with it and PostgreSQL answered 500."""
+    from gateway.operators import save_operator
+    from tests.gateway.test_console import token
+
+    client, runtime = gateway
+    with runtime.sessions() as s:
+        save_operator(s, "sari", "kata-sandi-panjang", "supervisor", update=True)
+        s.commit()
+    form = {"username": "sari", "password": "kata-sandi-panjang"}
+    form[field] = form[field][:2] + NUL + form[field][2:]
+    answer = client.post("/operator/login", data={**form, "csrf_token": token(client)})
+    assert answer.status_code == 400, (answer.status_code, answer.get_data()[:300])
