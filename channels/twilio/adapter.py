@@ -9,6 +9,8 @@ Ids are checked where they come in: MessageSid ``SM``/``MM`` + 32 hex digits, Ac
 ``AC`` + 32 hex digits and this gateway's own, From/To a phone number, short code or
 sender id; a MediaUrl must be on Twilio's API host. Anything else is 400. The gateway
 never fetches Twilio media itself: the MediaUrl is the attachment's address.
+Signatures are checked only against ``GATEWAY_PUBLIC_URL``: without it the webhooks
+refuse everything rather than trust the request's Host header.
 """
 
 from __future__ import annotations
@@ -77,8 +79,13 @@ class TwilioAdapter:
         api_url: str,
         sms_from: str = "",
         whatsapp_from: str = "",
+        *,
+        public_url: str | None = None,
     ) -> None:
         self.account_sid = account_sid
+        # The gateway's public base URL, the only one Twilio's signatures are taken for;
+        # "" (not configured) takes none. None: the caller vouches for request.url.
+        self.public_url = None if public_url is None else public_url.rstrip("/")
         self.auth_token = auth_token
         self.api_url = api_url
         self.sms_from = sms_from
@@ -94,12 +101,18 @@ class TwilioAdapter:
             api_url=config.get("twilio_api_url", "https://api.twilio.com"),
             sms_from=config.get("twilio_sms_from", ""),
             whatsapp_from=config.get("twilio_whatsapp_from", ""),
+            public_url=config.get("public_url") or "",
         )
 
     # -- inbound -----------------------------------------------------------------
     def verify(self, request: WebhookRequest) -> bool:
         signature = request.headers.get("X-Twilio-Signature", "")
         if not (self._validator and signature):
+            return False
+        if self.public_url is not None and not request.url.startswith(f"{self.public_url}/"):
+            # Without GATEWAY_PUBLIC_URL the URL is built from the client's Host header: a
+            # request signed for another deployment on the account would pass as its own.
+            log.warning("twilio: refused; set GATEWAY_PUBLIC_URL, the URL Twilio signs")
             return False
         return bool(self._validator.validate(request.url, dict(request.form), signature))
 

@@ -456,3 +456,23 @@ def test_twilio_signature_ignores_forwarded_host_and_scheme(gw):
         )
         assert answer.status_code == 403, headers
     assert stored(gw.runtime) == []
+
+
+def test_twilio_without_a_public_url_trusts_no_host_header(make_settings):
+    """Without GATEWAY_PUBLIC_URL the URL Twilio signed is unknown; the URL as received
+    is the client's Host header, so a request validly signed for another deployment on
+    the same Twilio account would pass here under that host's name. Refused instead."""
+    app = create_app(make_settings(public_url=""))
+    try:
+        form = twilio_form()
+        other = "http://other-region.example/webhooks/twilio/messages"
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(other, form)
+        answer = app.test_client().post(
+            "/webhooks/twilio/messages",
+            data=form,
+            headers={"X-Twilio-Signature": signature, "Host": "other-region.example"},
+        )
+        assert answer.status_code == 403
+        assert stored(app.extensions["lapor"]) == []
+    finally:
+        app.extensions["lapor"].close()
