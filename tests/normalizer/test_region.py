@@ -76,3 +76,91 @@ def test_a_twin_name_is_asked_about_unless_the_text_or_its_context_says():
     assert twin_question("Kec. Dayeuhkolot, Bandung") is None  # a kecamatan of the kabupaten
     assert twin_question("Kabupaten Bandung Barat") is None
     assert twin_question("Sleman") is None
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("LAPOR dusun kami di Kabupaten Bantul belum masuk listrik", "34.02"),
+        ("Antrian dukcapil Kota Padang tiap hari sampai ratusan org", "13.71"),
+        ("jl rusak di kec. ngaglik kab sleman sdh 3 bln", "34.04"),
+        ("got di Tanjungpinang mampet, tiap hujan air naik", "21.72"),
+        ("sampah dekat pasar Pangkalpinang sdh seminggu tdk diangkut, bau sekali", "19.71"),
+        ("parkir liar di depan pelabuhan Baubau", "74.72"),
+        ("RSUD di Kota Bau-Bau menolak pasien", "74.72"),
+        ("air pdam di Pekan Baru mati sdh 4 hari", "14.71"),
+        ("trotoar di Malioboro Jogja pecah2", "34.71"),
+        ("pohon tumbang di Jaktim sejak tadi pagi", "31.75"),
+        ("Proyek pelebaran jalan di Kecamatan Cibinong mangkrak", "32.01"),  # one Cibinong
+    ],
+)
+def test_the_place_a_description_names(text, code):
+    from normalizer.region import place_in_description
+
+    place = place_in_description(text)
+    assert place is not None and place.region.code == code
+
+
+def test_the_most_specific_place_a_description_names_is_kept():
+    from normalizer.region import place_in_description
+
+    place = place_in_description("jl rusak di kec. ngaglik kab sleman sdh 3 bln")
+    assert (place.code, place.level) == ("34.04.12", "kecamatan")
+    place = place_in_description("Antrian dukcapil Kota Padang tiap hari")
+    assert (place.code, place.level) == ("13.71", "kabupaten_kota")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "air bersih dr tangki bantuan hanya dibagi ke dusun yg dekat kantor desa",  # "Air Hangat"
+        "petugas kelurahan minta amplop utk tanda tangan surat keterangan tdk mampu",
+        "jembatan desa Karangsari ambruk sejak banjir kmrn",  # a desa name found in many places
+        "lampu jalan mati di Bandung",  # Kota or Kabupaten Bandung: the dialog asks
+        "tolong jalan kampung kami diperbaiki, rusak parah",
+    ],
+)
+def test_a_description_that_does_not_name_a_region_gets_none(text):
+    from normalizer.region import place_in_description
+
+    assert place_in_description(text) is None
+
+
+def test_spellings_are_read_as_the_register_writes_them(tmp_path):
+    from normalizer.region import load_aliases, spell_places
+
+    assert spell_places("got di Tanjungpinang mampet") == "got di Tanjung Pinang mampet"
+    assert spell_places("air di Pekan Baru") == "air di Pekanbaru"
+    assert spell_places("di jaksel, dki") == "di Jakarta Selatan, Jakarta"
+    assert spell_places("Kota Batu dingin") == "Kota Batu dingin"
+    assert load_aliases()["ujungpandang"] == "Makassar"
+    extra = tmp_path / "aliases.toml"
+    extra.write_text('[aliases]\n"kota daeng" = "Makassar"\n')
+    assert load_aliases(extra) == {"kotadaeng": "Makassar"}
+
+
+def test_with_region_reads_the_description_when_no_place_was_given():
+    from normalizer.region import with_region
+
+    doc = {"description": "Antrian dukcapil Kota Padang lama sekali", "location": None}
+    located = with_region(doc)["location"]
+    assert (located["region_code"], located["region_source"]) == ("13.71", "description")
+    doc = {"description": "jalan rusak di Kota Padang", "location": {"text": "depan rumah"}}
+    located = with_region(doc)["location"]
+    assert (located["text"], located["region_code"]) == ("depan rumah", "13.71")
+    doc = {"description": "di Kota Padang", "location": {"text": "kota cirebon"}}
+    assert with_region(doc)["location"]["region_source"] == "location"
+    assert with_region(doc)["location"]["region_code"] == "32.74"
+
+
+def test_a_twin_named_in_the_description_is_asked_about():
+    from normalizer.region import twin_in_description
+
+    question = twin_in_description("jalan rusak di Bogor sudah lama")
+    assert question is not None and (question.kota.code, question.kabupaten.code) == (
+        "32.71",
+        "32.01",
+    )
+    assert twin_in_description("jalan di kota Bogor rusak") is None
+    assert twin_in_description("nasib malang sekali, di serang anjing") is None
+    assert twin_in_description("lampu mati di Kec. Dayeuhkolot, Bandung") is None
