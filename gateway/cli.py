@@ -74,6 +74,7 @@ def worker(burst: bool, worker_id: str | None, metrics_bind: str | None, only: s
     runtime = Runtime(settings)
     try:
         runtime.boundaries  # noqa: B018 - a bad borders file stops the worker at start
+        runtime.region_points  # noqa: B018 - and so does a bad centroids file
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     from gateway.serve import freeze_loaded

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     region_boundaries_file: Path | None = None
     region_boundaries_code_property: str = ""
     region_nearest_km: float = Field(default=25, ge=0)
+    # Centroids of regions (CSV: code, lat, lon; any level) for complaints that name a
+    # place but share no location; none shipped (see normalizer/boundaries.py).
+    region_centroids_file: Path | None = None
 
     # SLA in working days (public LAPOR! rules): verified and forwarded after receipt,
     # followed up after disposition, closed after the follow-up when nobody answers.
@@ -210,6 +213,10 @@ MEANINGS = {
     "kdbbps",
     "region_nearest_km": "a location outside every border (at sea, a border drawn short) "
     "gets the nearest kabupaten/kota within this many km, else none",
+    "region_centroids_file": "CSV of region centroids (`code,lat,lon`, any level from "
+    "province to desa, e.g. from BPS or BIG); a complaint whose place is read from text gets "
+    "the point of the most specific region listed (else of its kabupaten/kota's border in "
+    "the boundaries file), its precision recorded. Empty: such a complaint has no point",
     "database_url": "SQLAlchemy URL (`postgresql+psycopg://…` in production); empty: a SQLite "
     "file `<instance_path>/gateway.sqlite`",
     "public_url": "the public base URL; webhook signatures are checked against it (behind "

@@ -82,7 +82,8 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             session.flush()
         boundaries = runtime.boundaries
         locate = boundaries.region_at if boundaries else None
-        if (located := with_region(complaint.document, locate)) is not None:
+        located = with_region(complaint.document, locate, runtime.region_points)
+        if located is not None:
             complaint.document = located
             complaint.region_code = located["location"]["region_code"]
             complaint.region_name = located["location"]["region_name"]

@@ -25,13 +25,14 @@ from forwarder.wakeup import notify_on_commit
 from forwarder.worker import Worker
 from gateway import metrics
 from gateway.config import Settings
-from gateway.db import make_engine, make_session_factory
 from gateway.conversation.draft import DialogConfig
+from gateway.db import make_engine, make_session_factory
 from gateway.group_commit import GroupCommit
 from gateway.login_throttle import LoginThrottle
 from gateway.sla import SlaLimits
 from gateway.updates import SETTINGS_INFO
-from normalizer.boundaries import Boundaries
+from normalizer.boundaries import Boundaries, load_centroids, point_finder
+from normalizer.region import PointOf
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,15 @@ class Runtime:
         return Boundaries.load(
             s.region_boundaries_file, s.region_boundaries_code_property, s.region_nearest_km
         )
+
+    @cached_property
+    def region_points(self) -> PointOf | None:
+        """Points for places read from text: the centroids file, then the borders."""
+        s = self.settings
+        centroids = load_centroids(s.region_centroids_file) if s.region_centroids_file else None
+        if centroids is None and self.boundaries is None:
+            return None
+        return point_finder(centroids, self.boundaries)
 
     @cached_property
     def dialog_config(self) -> DialogConfig:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,79 @@ class Boundaries:
     @property
     def codes(self) -> set[str]:
         return {region.code for region in self.regions}
+
+    def point_of(self, code: str) -> tuple[float, float] | None:
+        """A point for the kabupaten/kota ``code`` (lat, lon): its polygon's centroid,
+        or a point on its surface when the centroid falls outside (a bay, an archipelago)."""
+        if not hasattr(self, "_points"):
+            self._points = {}
+            for region, geometry in zip(self.regions, self.shapes, strict=True):
+                centre = geometry.centroid
+                if not geometry.contains(centre):
+                    centre = geometry.point_on_surface()
+                self._points[region.code] = (round(centre.y, 6), round(centre.x, 6))
+        return self._points.get(code)
+
+
+class CentroidError(ValueError):
+    """The centroids file cannot be used."""
+
+
+def load_centroids(path: Path) -> dict[str, tuple[float, float]]:
+    """An administrator's table of region centroids (CSV with a header naming ``code``
+    and ``lat``/``lon`` — or ``latitude``/``longitude`` — columns), any level: province,
+    kabupaten/kota, kecamatan or desa, the code as Kemendagri writes it (``32.17.01``) or
+    without dots (``321701``). BPS and BIG publish such tables; none is shipped."""
+    import csv
+
+    from lokal.wilayah import get_wilayah, normalize_wilayah_code
+
+    points: dict[str, tuple[float, float]] = {}
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CentroidError(f"{path}: cannot be read ({exc})") from exc
+    for number, row in enumerate(rows, 2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        try:
+            code = normalize_wilayah_code(row.get("code") or row.get("kode") or "")
+            lat = float(row.get("lat") or row.get("latitude") or "")
+            lon = float(row.get("lon") or row.get("longitude") or row.get("lng") or "")
+        except ValueError as exc:
+            raise CentroidError(f"{path}: line {number}: {exc}") from exc
+        if not code or get_wilayah(code) is None:
+            raise CentroidError(f"{path}: line {number}: unknown region code {row.get('code')!r}")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise CentroidError(f"{path}: line {number}: {lat}, {lon} is no place on earth")
+        points[code] = (lat, lon)
+    if not points:
+        raise CentroidError(f"{path}: no rows")
+    return points
+
+
+def point_finder(
+    centroids: dict[str, tuple[float, float]] | None = None,
+    boundaries: Boundaries | None = None,
+) -> Callable[[str], tuple[float, float, str] | None]:
+    """(code → lat, lon, precision) for a place read from text: the centroid of the most
+    specific region the sources know, walking up from desa to kecamatan, kabupaten/kota
+    and province; the precision names the level the point is the centroid of. None when
+    neither source knows any: no point is made up."""
+    from normalizer.region import LEVELS
+
+    def point(code: str) -> tuple[float, float, str] | None:
+        parts = code.split(".")
+        for depth in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:depth])
+            found = (centroids or {}).get(prefix)
+            if found is None and depth == 2 and boundaries is not None:
+                found = boundaries.point_of(prefix)
+            if found is not None:
+                return found[0], found[1], LEVELS[depth]
+        return None
+
+    return point
 
 
 def _lon_shrink(lat: float) -> float:

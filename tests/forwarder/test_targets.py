@@ -171,3 +171,23 @@ def test_webhook_is_signed_and_carries_the_idempotency_key():
             WebhookTarget(f"{server.url}/hook", secret="wrong").deliver(DOC, "idem-1")
     assert receipt.central_id == "C-42"
     assert received["tracking_code"] == "LPR-7K3M9Q2X" and received["key"] == "idem-1"
+
+
+def test_open311_a_point_drawn_from_a_place_goes_with_the_place_and_its_precision():
+    location = {
+        "text": "Sukasari, Kota Bandung, Jawa Barat",
+        "lat": -6.905,
+        "lon": 107.65,
+        "region_code": "32.73",
+        "region_source": "description",
+        "precision": "kabupaten_kota",
+    }
+    form = dict(request_form({**DOC, "location": location}, CODES, ""))
+    assert (form["lat"], form["long"]) == ("-6.905", "107.65")
+    assert form["address_string"] == "Sukasari, Kota Bandung, Jawa Barat"
+    assert form["attribute[location_precision]"] == "kabupaten_kota"
+    assert "attribute[location_text]" not in form
+    device = {**DOC["location"], "precision": "device"}
+    form = dict(request_form({**DOC, "location": device}, CODES, ""))
+    assert form["attribute[location_text]"] == "Jl. Raya Sukamaju" and "address_string" not in form
+    assert form["attribute[location_precision]"] == "device"

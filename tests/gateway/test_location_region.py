@@ -51,3 +51,49 @@ def test_a_worker_refuses_to_start_on_a_broken_borders_file(make_settings, tmp_p
     result = CliRunner().invoke(main, ["worker", "--burst"])
     assert result.exit_code == 1
     assert "no features" in result.output
+
+
+def test_a_one_shot_sms_naming_its_place_only_in_the_text_is_delivered_with_region_and_point(
+    sms, live_gateway, make_settings, central, tmp_path
+):
+    """No LOKASI part: the worker reads the place from the complaint itself and, from the
+    configured borders, gives it the kabupaten/kota's centroid (Open311 servers commonly
+    refuse a request without lat/long), saying how precise that point is."""
+    _, runtime = live_gateway
+    citizen = sms("+6281234500032")
+    citizen.say("LAPOR lampu jalan di Kota Bandung mati semua sudah dua minggu, gelap sekali")
+    worker_runtime = Runtime(
+        make_settings(
+            forward_url=central.url, status_poll_seconds=0, region_boundaries_file=BORDERS
+        )
+    )
+    make_worker(worker_runtime, poll_seconds=0.01).run(max_idle_polls=1)
+    worker_runtime.close()
+    with runtime.sessions() as s:
+        [row] = s.scalars(select(Complaint))
+        assert (row.region_code, row.region_name) == ("32.73", "Kota Bandung")
+        location = row.document["location"]
+        assert (location["region_source"], location["precision"]) == (
+            "description",
+            "kabupaten_kota",
+        )
+    [received] = list_all(open_store(tmp_path / "central.sqlite"))
+    fields = received["fields"]
+    assert fields["attribute[region_code]"] == "32.73"
+    assert (fields["lat"], fields["long"]) == ("-6.905", "107.65")  # the fixture box's centre
+    assert fields["address_string"] == "Kota Bandung, Jawa Barat"
+    assert fields["attribute[location_precision]"] == "kabupaten_kota"
+
+
+def test_without_borders_or_centroids_a_place_read_from_text_gets_no_point(
+    sms, live_gateway, make_settings, central, tmp_path
+):
+    _, runtime = live_gateway
+    sms("+6281234500033").say("LAPOR antrian dukcapil Kota Padang sampai ratusan orang tiap hari")
+    worker_runtime = Runtime(make_settings(forward_url=central.url, status_poll_seconds=0))
+    make_worker(worker_runtime, poll_seconds=0.01).run(max_idle_polls=1)
+    worker_runtime.close()
+    [received] = list_all(open_store(tmp_path / "central.sqlite"))
+    fields = received["fields"]
+    assert fields["attribute[region_code]"] == "13.71"
+    assert fields["address_string"] == "Kota Padang, Sumatera Barat" and "lat" not in fields

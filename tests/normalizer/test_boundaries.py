@@ -83,3 +83,40 @@ def test_the_code_property_can_be_named(tmp_path):
     with pytest.raises(BoundaryError):
         Boundaries.load(path)
     assert Boundaries.load(path, code_property="kab_id").region_at(-6.87, 107.54).code == "32.77"
+
+
+def test_a_place_read_from_text_gets_the_centroid_of_the_most_specific_region_known(tmp_path):
+    from normalizer.boundaries import CentroidError, load_centroids, point_finder
+
+    table = tmp_path / "centroids.csv"
+    table.write_text("code,lat,lon\n32.73.01,-6.88,107.58\n3204,-7.1,107.6\n")
+    centroids = load_centroids(table)
+    assert centroids == {"32.73.01": (-6.88, 107.58), "32.04": (-7.1, 107.6)}
+    point = point_finder(centroids)
+    assert point("32.73.01.1001") == (-6.88, 107.58, "kecamatan")  # the desa is not listed
+    assert point("32.04.05") == (-7.1, 107.6, "kabupaten_kota")
+    assert point("13.71") is None  # nothing known: no point is made up
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,lat,lon\n99.99,1,2\n")
+    with pytest.raises(CentroidError, match="unknown region code"):
+        load_centroids(bad)
+
+
+def test_with_region_draws_a_point_from_the_borders_for_a_place_without_one():
+    point = point_of_fixture()
+    doc = {"description": "jalan berlubang di Kota Bandung", "location": {"text": None}}
+    location = with_region(doc, None, point)["location"]
+    assert (location["lat"], location["lon"], location["precision"]) == (
+        -6.905,
+        107.65,
+        "kabupaten_kota",
+    )
+    shared = {"description": "x", "location": {"text": "Kota Bandung", "lat": -6.9, "lon": 107.6}}
+    location = with_region(shared, None, point)["location"]
+    assert (location["lat"], location["precision"]) == (-6.9, "device")
+
+
+def point_of_fixture():
+    from normalizer.boundaries import point_finder
+
+    return point_finder(None, Boundaries.load(FIXTURE))
