@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -66,6 +67,9 @@ class Settings(BaseSettings):
     sla_forward_working_days: int = Field(default=3, ge=1)
     sla_follow_up_working_days: int = Field(default=5, ge=1)
     sla_close_working_days: int = Field(default=10, ge=1)
+    # The one time zone the console and the public status page show times in (an IANA
+    # name in Indonesia: Asia/Jakarta WIB, Asia/Makassar WITA, Asia/Jayapura WIT).
+    timezone: str = "Asia/Jakarta"
 
     # Call center: submit a confident call draft at once (else an operator does), and
     # follow a caller up by SMS on the number they called from.
@@ -162,6 +166,15 @@ class Settings(BaseSettings):
             raise ValueError(f"forward_target must be one of {', '.join(FORWARD_TARGETS)}")
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from exc
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -244,6 +257,9 @@ MEANINGS = {
     "sla_follow_up_working_days": "SLA: working days from disposition to follow-up",
     "sla_close_working_days": "SLA: working days after the follow-up before closing without "
     "an answer",
+    "timezone": "the time zone every time on the operator console and the public status page "
+    "is shown in, with its abbreviation (`Asia/Jakarta` WIB, `Asia/Makassar` WITA, "
+    "`Asia/Jayapura` WIT)",
     "calls_auto_submit": "submit a confident call draft at once (else it waits in the queue)",
     "calls_notify_sms": "tell callers about progress by SMS on the number they called from",
     "operator_idle_minutes": "a console session ends after this long without a request",

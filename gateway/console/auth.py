@@ -21,6 +21,7 @@ from flask import Flask, Response, abort, current_app, redirect, request, sessio
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
+from gateway.console import labels
 from gateway.models import Operator, Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,6 +107,7 @@ def init_console(app: Flask, settings: Any) -> None:
     login_manager.login_view = "operator.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
     login_manager.session_protection = "basic"
+    labels.register(app)  # Indonesian labels and the deployment's time zone, as filters
 
 
 @login_manager.user_loader

@@ -33,6 +33,7 @@ from forwarder import outbox
 from gateway import metrics, monev
 from gateway.calls import OPEN, DraftError, discard_call, log_call, save_fields, submit_call
 from gateway.complaints import DELIVER_JOB, find_by_code
+from gateway.console import labels
 from gateway.console.auth import (
     ConsoleUser,
     guard,
@@ -44,7 +45,7 @@ from gateway.delivery import dead_letters, retry_dead_letter
 from gateway.models import CallRecord, CallStatus, Complaint, Operator, OutboundMessage, Role
 from gateway.operators import check_login
 from gateway.runtime import Runtime
-from gateway.sla import WIB, complaint_deadlines
+from gateway.sla import complaint_deadlines
 from gateway.updates import console_timeline
 from normalizer.complaint import outbound_document
 from normalizer.phone import to_e164
@@ -62,13 +63,7 @@ bp = Blueprint(
 bp.before_request(guard)
 bp.after_request(security_headers)
 
-REASON_LABELS = {
-    "no_caller_words": "Tidak ada kata-kata penelepon",
-    "too_short": "Laporan terlalu singkat",
-    "no_location": "Lokasi belum ada",
-    "several_issues": "Beberapa masalah berbeda dalam satu panggilan",
-    "incomplete": "Disimpan belum lengkap oleh operator",
-}
+REASON_LABELS = labels.REASON
 PAGE = 50
 # Endpoints that answer with a file or JSON, never a page with the navigation bar.
 NO_PAGE = frozenset({"operator.static", "operator.region_suggestions", "operator.phone_check"})
@@ -135,8 +130,8 @@ def _globals() -> dict[str, Any]:
         "supervisor": Role.SUPERVISOR,
         "queue_size": g.get("queue_size", 0),
         "action_form": ActionForm(),
-        "today": date.today().isoformat(),
-        "wib": WIB,
+        "today": datetime.now(labels.zone()).date().isoformat(),
+        "wib": labels.zone(),  # the deployment's zone (GATEWAY_TIMEZONE), not only WIB
         "stage_labels": STAGE_LABELS,
     }
 
@@ -326,7 +321,10 @@ def review_detail(record_id: int) -> str | Response:
                 }
             form.fill(fields)
         elif record.status not in OPEN:
-            flash(f"Panggilan ini sudah berstatus {record.status}.", "error")
+            flash(
+                f"Draf ini tidak bisa diubah lagi: {labels.CALL_STATUS.get(record.status)}.",
+                "error",
+            )
         elif form.discard.data:
             discard_call(record, by=_user().username)
             db.commit()
@@ -431,7 +429,7 @@ def complaint_detail(code: str) -> str:
 def _period() -> tuple[date, date]:
     """The dashboard's period from ``start`` and ``end`` (YYYY-MM-DD), by default the
     last 30 days; a reversed or unreadable period falls back to the default."""
-    today = datetime.now(WIB).date()
+    today = datetime.now(labels.zone()).date()
     try:
         start = date.fromisoformat(request.args.get("start", ""))
         end = date.fromisoformat(request.args.get("end", ""))
@@ -458,6 +456,7 @@ def dashboard() -> str:
         "operator/dashboard.html",
         report=report,
         groups={k: label for k, (label, _) in monev.GROUPS.items()},
+        group_label=labels.group,
         widest=max((f.received for f in report.groups), default=0),
     )
 

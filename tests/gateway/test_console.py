@@ -244,7 +244,7 @@ def test_review_fix_and_submit_a_call_draft(console):
         assert complaint.document["incident_date"] == "2026-11-10"
         assert (record.status, record.reviewed_by) == ("submitted", "ani")
     again = client.post(f"/operator/review/{record_id}", data={**form, "submit": "1"})
-    assert "sudah berstatus submitted" in again.text
+    assert "tidak bisa diubah lagi: sudah dikirim" in again.text
     with console.extensions["lapor"].sessions() as s:
         assert s.scalar(select(func.count()).select_from(Complaint)) == 1
 
