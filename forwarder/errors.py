@@ -11,11 +11,30 @@ class RetryableError(DeliveryError):
     """Timeouts, refused connections, 5xx, 429: try again after a back-off.
 
     ``retry_after`` (seconds) is the other side's own hint, used when it is longer.
+
+    ``outage``: the target itself failed (no connection, a timeout, a 5xx), as opposed to
+    a wait of the gateway's own (an update waiting for its complaint); outages counted
+    across jobs open the target's circuit (forwarder.circuit).
     """
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, outage: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.outage = outage
+
+
+class TargetRefused(RetryableError):
+    """The target refuses *us*, not the content: a wrong, expired or revoked key
+    (401/403, an Open311 400 that names the api_key). A property of the target: a worker
+    that knows the target pauses it (forwarder.circuit) and the job waits, its retry
+    budget untouched; anywhere else it is simply retried, as before.
+    """
+
+    def __init__(self, message: str, reason: str = "auth") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class PermanentError(DeliveryError):

@@ -5,7 +5,9 @@ A job's life::
 
     pending ──claim──▶ running ──deliver ok──▶ done
        ▲                  │ retryable error, attempts left
-       └──── run_after ◀──┘
+       ├──── run_after ◀──┘
+       │                  │ its target paused (forwarder.circuit): attempt given back
+       └──── release ◀────┘
                           │ permanent error, or retry budget spent
                           ▼
                         dead ──operator retry──▶ pending
@@ -230,6 +232,38 @@ def mark_retry(session: Session, job_id: int, worker_id: str, error: str, delay:
         last_error=error[:2000],
         locked_by=None,
     )
+
+
+def release(session: Session, job_id: int, worker_id: str, error: str, delay: float = 0.0) -> bool:
+    """Put a job this worker holds back to ``pending`` with the claim's attempt given
+    back: it was not tried for its own sake (its target is paused, forwarder.circuit),
+    so it spends none of its retry budget."""
+    return _finish(
+        session,
+        job_id,
+        worker_id,
+        status=JobStatus.PENDING,
+        run_after=utcnow() + timedelta(seconds=delay),
+        attempts=OutboxJob.attempts - 1,
+        last_error=error[:2000],
+        locked_by=None,
+    )
+
+
+def give_back_attempt(session: Session, job_id: int, attempts: int) -> bool:
+    """Undo the attempt of a pending job whose failure turned out to be its target's
+    outage (the one that opened the circuit); only if nothing has claimed it since."""
+    res = session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.id == job_id,
+            OutboxJob.status == JobStatus.PENDING,
+            OutboxJob.attempts == attempts,
+        )
+        .values(attempts=OutboxJob.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
 
 
 def mark_dead(session: Session, job_id: int, worker_id: str, error: str) -> bool:

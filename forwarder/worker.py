@@ -32,8 +32,9 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from forwarder import outbox
-from forwarder.errors import PermanentError, RetryableError
+from forwarder import circuit, outbox
+from forwarder.circuit import CircuitPolicy
+from forwarder.errors import PermanentError, RetryableError, TargetRefused
 from forwarder.outbox import ClaimedJob
 from forwarder.wakeup import Wakeup
 
@@ -84,6 +85,8 @@ class Worker:
         lane: Lane = own_lane,
         wakeup: Wakeup | None = None,
         kinds: Sequence[str] | None = None,
+        gates: Mapping[str, Sequence[str]] | None = None,
+        circuit_policy: CircuitPolicy | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.handlers = dict(handlers)
@@ -103,6 +106,15 @@ class Worker:
         self.wakeup = wakeup
         self.kinds = kinds  # None: every kind of job
         self._pool: ThreadPoolExecutor | None = None
+        # target name -> the kinds of job that deliver to it: paused together when the
+        # target refuses us or fails every request (forwarder.circuit)
+        self.gates = {target: tuple(k) for target, k in (gates or {}).items()}
+        self.gate_of = {kind: target for target, ks in self.gates.items() for kind in ks}
+        self.circuit_policy = circuit_policy or CircuitPolicy()
+        # this process's view of the circuits, refreshed every batch: targets paused, and
+        # targets with failures on record (whose next success must clear them)
+        self._held: set[str] = set()
+        self._streak: set[str] = set()
 
     def run(self, max_idle_polls: int | None = None) -> None:
         """Work until stopped (or, for tests and the demo, until idle that many polls)."""
@@ -149,21 +161,129 @@ class Worker:
                 log.exception("periodic task %s failed", getattr(task, "__name__", task))
 
     def run_once(self) -> int:
-        """Claim one batch and process it; the number of jobs claimed."""
+        """Claim one batch and process it, and try each paused target whose probe is due
+        with one job; the number of jobs claimed."""
         with self.session_factory() as session:
-            jobs = outbox.claim(
-                session, self.worker_id, self.batch_size, self.lease_seconds, kinds=self.kinds
+            kinds = self._claimable(session)
+            jobs = (
+                outbox.claim(
+                    session, self.worker_id, self.batch_size, self.lease_seconds, kinds=kinds
+                )
+                if kinds is None or kinds
+                else []
             )
+            session.commit()
+        probes = self._probe_jobs()
         self._process_all(jobs)
-        return len(jobs)
+        for job in probes:
+            self._process(job, probe=True)
+        return len(jobs) + len(probes)
 
     def run_ids(self, ids: list[int]) -> int:
         """Claim and process just these jobs, if they are still due (another worker may
-        have been quicker); the number processed."""
+        have been quicker) and their target is not paused; the number processed."""
         with self.session_factory() as session:
-            jobs = outbox.claim(session, self.worker_id, len(ids), self.lease_seconds, ids=ids)
+            kinds = self._claimable(session)
+            jobs = (
+                outbox.claim(
+                    session, self.worker_id, len(ids), self.lease_seconds, ids=ids, kinds=kinds
+                )
+                if kinds is None or kinds
+                else []
+            )
+            session.commit()
         self._process_all(jobs)
         return len(jobs)
+
+    # -- paused targets (forwarder.circuit) ---------------------------------------------
+    def _claimable(self, session: Session) -> Sequence[str] | None:
+        """Read the gated targets' circuits; the kinds this worker may claim now (None:
+        every kind), without those of paused targets."""
+        if not self.gates:
+            return self.kinds
+        held, streak = set(), set()
+        for target in self.gates:
+            gate = circuit.read(session, target)
+            if gate.open:
+                held.add(target)
+            if gate.open or gate.failures:
+                streak.add(target)
+        self._held, self._streak = held, streak
+        if not held:
+            return self.kinds
+        blocked = {kind for target in held for kind in self.gates[target]}
+        every = self.kinds if self.kinds is not None else [*self.handlers, *self.gate_of]
+        return [kind for kind in dict.fromkeys(every) if kind not in blocked]
+
+    def _probe_jobs(self) -> list[ClaimedJob]:
+        """For each paused target whose probe is due and not taken by another worker,
+        one of its jobs to try (the one due first; a failed probe sends it to the back)."""
+        probes: list[ClaimedJob] = []
+        for target in sorted(self._held):
+            kinds = [k for k in self.gates[target] if self.kinds is None or k in self.kinds]
+            if not kinds:
+                continue
+            with self.session_factory() as session:
+                won = circuit.take_probe(session, target, self.worker_id, self.lease_seconds)
+                session.commit()
+                if not won:
+                    continue
+                jobs = outbox.claim(session, self.worker_id, 1, self.lease_seconds, kinds=kinds)
+                if not jobs:  # nothing waits: look again at the next probe time
+                    circuit.probe_over(session, target, self.circuit_policy)
+                    session.commit()
+            probes += jobs
+        return probes
+
+    def _release(self, job: ClaimedJob, target: str) -> None:
+        """A job of a target paused while it waited in this worker's batch: back to
+        pending untried, its attempt given back."""
+        with self.session_factory() as session:
+            outbox.release(session, job.id, self.worker_id, f"paused: {target} is paused")
+            session.commit()
+
+    def _record(self, target: str, job: ClaimedJob, outcome: str, detail: str, probe: bool) -> None:
+        """What a delivery said about its target, in the shared circuit: one WARNING when
+        this worker's answer paused the target, one INFO when it resumed it."""
+        policy = self.circuit_policy
+        detail = " ".join(detail.split())[:500]  # one line in the log, however it came
+        with self.session_factory() as session:
+            if outcome == "answered":
+                if not (probe or target in self._streak or target in self._held):
+                    return  # nothing on record to clear: no write on every delivery
+                if circuit.answered(session, target):
+                    log.info("deliveries to %s resume: it answered job %s", target, job.id)
+                self._held.discard(target)
+                self._streak.discard(target)
+            elif probe:
+                reason = circuit.AUTH if outcome == "refused" else None
+                circuit.probe_over(session, target, policy, detail, reason)
+            elif outcome == "refused":
+                self._held.add(target)
+                if circuit.refused(session, target, detail, policy):
+                    log.warning(
+                        "deliveries to %s paused: it refuses our credentials (%s); jobs wait, "
+                        "probing every %gs",
+                        target,
+                        detail,
+                        policy.probe_seconds,
+                    )
+            elif outcome == "outage":
+                self._streak.add(target)
+                if circuit.failed(session, target, job.id, detail, policy):
+                    self._held.add(target)
+                    outbox.give_back_attempt(session, job.id, job.attempts)
+                    log.warning(
+                        "deliveries to %s paused: %d failures in a row (%s); jobs wait, "
+                        "probing every %gs",
+                        target,
+                        policy.failures,
+                        detail,
+                        policy.probe_seconds,
+                    )
+            else:
+                return
+            session.commit()
 
     def close(self) -> None:
         """Stop the threads that run jobs side by side (the next batch starts new ones)
@@ -193,12 +313,22 @@ class Worker:
         for job in jobs:
             self._process(job)
 
-    def _process(self, job: ClaimedJob) -> None:
+    def _process(self, job: ClaimedJob, probe: bool = False) -> None:
+        target = self.gate_of.get(job.kind)
+        if target is not None and target in self._held and not probe:
+            self._release(job, target)
+            return
         with self.session_factory() as session:
-            self._attempt(session, job)
+            outcome, detail = self._attempt(session, job, gated=target is not None, probe=probe)
             session.commit()
+        if target is not None:
+            self._record(target, job, outcome, detail, probe)
 
-    def _attempt(self, session: Session, job: ClaimedJob) -> None:
+    def _attempt(
+        self, session: Session, job: ClaimedJob, gated: bool = False, probe: bool = False
+    ) -> tuple[str, str]:
+        """Run the job and record its outcome in ``session``; what it said about the
+        target: ``answered``, ``refused`` (our credentials), ``outage`` or ``other``."""
         handler = self.handlers.get(job.kind)
         try:
             if handler is None:
@@ -207,15 +337,26 @@ class Worker:
             if not outbox.mark_done(session, job.id, self.worker_id, result):
                 log.warning("job %s: lease lost before recording; another worker owns it", job.id)
                 session.rollback()
+            return "answered", ""
         except PermanentError as exc:
             if not exc.keep_writes:
                 session.rollback()
             log.error("job %s (%s) dead: %s", job.id, job.kind, exc)
             self._bury(session, job, f"permanent: {exc}")
+            return "answered", str(exc)
         except DBAPIError:
             raise  # the database itself failed: the lease runs out and it is tried again
         except Exception as exc:  # noqa: BLE001 - unknown errors are retried, not lost
             session.rollback()
+            refused = isinstance(exc, TargetRefused)
+            outage = isinstance(exc, RetryableError) and exc.outage
+            outcome = "refused" if refused else "outage" if outage else "other"
+            if gated and (refused or probe):
+                # the target's fault, not the job's: it waits, its budget untouched (a
+                # failed probe goes to the back, so the next probe tries another job)
+                delay = self.circuit_policy.probe_seconds if probe else 0.0
+                outbox.release(session, job.id, self.worker_id, str(exc), delay)
+                return outcome, str(exc)
             hint = exc.retry_after if isinstance(exc, RetryableError) else None
             if not isinstance(exc, RetryableError):
                 log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
@@ -235,6 +376,7 @@ class Worker:
                     exc,
                 )
                 outbox.mark_retry(session, job.id, self.worker_id, str(exc), delay)
+            return outcome, str(exc)
 
     def _bury(self, session: Session, job: ClaimedJob, reason: str) -> None:
         if outbox.mark_dead(session, job.id, self.worker_id, reason) and (

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from forwarder import outbox
+from forwarder import circuit, outbox
 from forwarder.errors import PermanentError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,6 +123,41 @@ class OutboxCollector(Collector):
         yield oldest
 
 
+class TargetCollector(Collector):
+    """Whether each central system is paused, and why, from the shared circuit state
+    (forwarder.circuit): ``lapor_target_paused{target, reason}`` is 1 for the reason it
+    is paused (``auth``: it refuses our key; ``outage``: it failed every request), 0
+    otherwise; and since when."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        paused = GaugeMetricFamily(
+            "lapor_target_paused",
+            "1 while deliveries to the target are paused for this reason (auth, outage)",
+            labels=["target", "reason"],
+        )
+        since = GaugeMetricFamily(
+            "lapor_target_paused_since_seconds",
+            "Unix time the target was paused (absent when it is not)",
+            labels=["target", "reason"],
+        )
+        try:
+            with self.sessions() as session:
+                gates = circuit.gates(session)
+        except SQLAlchemyError:
+            return
+        for gate in gates:
+            for reason in circuit.REASONS:
+                on = gate.open and gate.reason == reason
+                paused.add_metric([gate.target, reason], 1.0 if on else 0.0)
+                if on and gate.opened_at is not None:
+                    since.add_metric([gate.target, reason], gate.opened_at.timestamp())
+        yield paused
+        yield since
+
+
 class _ThisProcess(Collector):
     """Everything this process registered in prometheus_client's default registry."""
 
@@ -139,6 +174,7 @@ def registry_for(sessions: sessionmaker[Session]) -> CollectorRegistry:
     else:
         registry.register(_ThisProcess())
     registry.register(OutboxCollector(sessions))
+    registry.register(TargetCollector(sessions))
     return registry
 
 

@@ -3,9 +3,11 @@ handlers and its periodic status pull."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import os
+from collections.abc import Hashable, Mapping
 from typing import Any
 
+from forwarder.circuit import CircuitPolicy
 from forwarder.outbox import ClaimedJob
 from forwarder.wakeup import Wakeup
 from forwarder.worker import RetryPolicy, Worker, own_lane
@@ -31,6 +33,20 @@ def lane(job: ClaimedJob) -> Hashable:
 
 # what ``lapor-gateway worker --only`` takes
 ONLY = {"messages": (SEND_JOB,), "complaints": (DELIVER_JOB, DELIVER_UPDATE_JOB)}
+# The jobs that go to the central system: paused together when it refuses our key or
+# fails every request (forwarder.circuit). Messages to citizens are never held by it.
+CENTRAL_JOBS = (DELIVER_JOB, DELIVER_UPDATE_JOB)
+
+
+def circuit_policy(environ: Mapping[str, str] = os.environ) -> CircuitPolicy:
+    """The paused-target policy: ``GATEWAY_TARGET_PROBE_SECONDS`` (60),
+    ``GATEWAY_TARGET_CIRCUIT_FAILURES`` (5), ``GATEWAY_TARGET_CIRCUIT_SECONDS`` (300)."""
+    default = CircuitPolicy()
+    return CircuitPolicy(
+        probe_seconds=float(environ.get("GATEWAY_TARGET_PROBE_SECONDS", default.probe_seconds)),
+        failures=max(1, int(environ.get("GATEWAY_TARGET_CIRCUIT_FAILURES", default.failures))),
+        window_seconds=float(environ.get("GATEWAY_TARGET_CIRCUIT_SECONDS", default.window_seconds)),
+    )
 
 
 def make_worker(runtime: Runtime, only: str | None = None, **overrides: Any) -> Worker:
@@ -51,6 +67,8 @@ def make_worker(runtime: Runtime, only: str | None = None, **overrides: Any) -> 
         "concurrency": s.worker_concurrency,
         "lane": lane,
         "kinds": ONLY[only] if only else None,
+        "gates": {s.forward_target: CENTRAL_JOBS},
+        "circuit_policy": circuit_policy(),
     }
     if runtime.wakes_workers:
         options["wakeup"] = Wakeup(runtime.engine)

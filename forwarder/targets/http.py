@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import requests
 
-from forwarder.errors import PermanentError, RetryableError
+from forwarder.errors import PermanentError, RetryableError, TargetRefused
 from forwarder.targets import OutgoingRequest
 
 # The other side refused the content itself; sending it again cannot succeed.
 PERMANENT_STATUSES = frozenset({400, 404, 405, 410, 413, 415, 422})
+# The other side does not accept our credentials: whatever we send, until the key is fixed.
+REFUSED_STATUSES = frozenset({401, 403})
+# An answer that refuses the key although its status says otherwise (Open311's 400).
+KeyRefused = Callable[[requests.Response], bool]
 # Credentials a target may take in a query string (Open311's api_key on reads, where a
 # server insists): the errors below quote URLs and answers, and end up in logs and in
 # the outbox's last_error.
@@ -32,26 +37,50 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 def request(
-    session: requests.Session, method: str, url: str, *, timeout: float, **kwargs: Any
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    key_refused: KeyRefused | None = None,
+    **kwargs: Any,
 ) -> requests.Response:
-    """``session.request`` that returns only a 2xx response, else raises a DeliveryError."""
+    """``session.request`` that returns only a 2xx response, else raises a DeliveryError:
+    TargetRefused for 401/403 (and for an answer ``key_refused`` recognises), a
+    RetryableError marked ``outage`` when the target failed (no connection, a timeout,
+    a 5xx), PermanentError when it refused the content."""
     try:
         response = session.request(method, url, timeout=timeout, **kwargs)
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise RetryableError(redact(f"{method} {url}: {type(exc).__name__}: {exc}")) from None
+        raise RetryableError(
+            redact(f"{method} {url}: {type(exc).__name__}: {exc}"), outage=True
+        ) from None
     except requests.RequestException as exc:
         raise PermanentError(redact(f"{method} {url}: {exc}")) from None
     if 200 <= response.status_code < 300:
         return response
-    detail = redact(f"{method} {url}: HTTP {response.status_code}: {response.text[:300]}")
-    if response.status_code in PERMANENT_STATUSES:
+    status = response.status_code
+    detail = redact(f"{method} {url}: HTTP {status}: {response.text[:300]}")
+    if status in REFUSED_STATUSES or (key_refused is not None and key_refused(response)):
+        raise TargetRefused(detail)
+    if status in PERMANENT_STATUSES:
         raise PermanentError(detail)
-    raise RetryableError(detail, retry_after=_retry_after(response))
+    raise RetryableError(detail, retry_after=_retry_after(response), outage=status >= 500)
 
 
 def post(
-    session: requests.Session, outgoing: OutgoingRequest, *, timeout: float
+    session: requests.Session,
+    outgoing: OutgoingRequest,
+    *,
+    timeout: float,
+    key_refused: KeyRefused | None = None,
 ) -> requests.Response:
     return request(
-        session, "POST", outgoing.url, timeout=timeout, data=outgoing.body, headers=outgoing.headers
+        session,
+        "POST",
+        outgoing.url,
+        timeout=timeout,
+        key_refused=key_refused,
+        data=outgoing.body,
+        headers=outgoing.headers,
     )

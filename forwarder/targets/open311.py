@@ -146,6 +146,47 @@ def read_update_id(response: requests.Response) -> str | None:
 NO_UPDATES = re.compile(r"HTTP (404|405|501):")
 # A read refused for want of the api_key.
 KEY_REFUSED = re.compile(r"HTTP (401|403):")
+# What a GeoReport v2 error says when the api_key is the problem: the standard gives no
+# code of its own for it, so servers answer 400 (or 401/403) with an error list
+# ``[{"code": 400, "description": "Invalid api_key"}]`` (XML: ``<errors><error>
+# <code/><description/></error></errors>``) naming the key.
+API_KEY_WORDS = re.compile(r"api[\s_-]?key", re.IGNORECASE)
+REFUSAL_WORDS = re.compile(
+    r"invalid|wrong|missing|not\s+(?:provided|valid|found|recogni[sz]ed|authori[sz]ed)|"
+    r"unknown|expired|revoked|disabled|denied|unauthori[sz]ed|required|tidak\s+valid",
+    re.IGNORECASE,
+)
+
+
+def error_descriptions(response: requests.Response) -> list[str]:
+    """The descriptions of a GeoReport v2 error answer, JSON or XML; the whole text when
+    it has neither shape."""
+    text = response.text[:4000]
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if body is not None:
+        items = body if isinstance(body, list) else [body]
+        found = [
+            str(item.get("description") or item.get("message") or "")
+            for item in items
+            if isinstance(item, dict)
+        ]
+        return [d for d in found if d] or [text]
+    found = re.findall(r"<description>(.*?)</description>", text, re.DOTALL | re.IGNORECASE)
+    return found or [text]
+
+
+def refuses_key(response: requests.Response) -> bool:
+    """Whether a 400 is the server refusing our api_key rather than the complaint (a
+    wrong service_code, no description): an error description that names the api_key
+    and says it is invalid, missing, expired…"""
+    if response.status_code != 400:
+        return False
+    return any(
+        API_KEY_WORDS.search(d) and REFUSAL_WORDS.search(d) for d in error_descriptions(response)
+    )
 
 
 # Open311 has open/closed; FixMyStreet-style servers say more in extended_status.
@@ -219,7 +260,12 @@ class Open311Target:
         )
 
     def deliver(self, document: dict[str, Any], idempotency_key: str) -> DeliveryReceipt:
-        response = post(self.http, self.encode(document, idempotency_key), timeout=self.timeout)
+        response = post(
+            self.http,
+            self.encode(document, idempotency_key),
+            timeout=self.timeout,
+            key_refused=refuses_key,
+        )
         try:
             body = response.json()
             item = body[0] if isinstance(body, list) else body
@@ -255,7 +301,7 @@ class Open311Target:
         A server without the endpoint (404, 405, 501) raises UpdatesNotSupported."""
         outgoing = self.encode_update(central_id, update, idempotency_key)
         try:
-            response = post(self.http, outgoing, timeout=self.timeout)
+            response = post(self.http, outgoing, timeout=self.timeout, key_refused=refuses_key)
         except (PermanentError, RetryableError) as exc:
             if NO_UPDATES.search(str(exc)):
                 raise UpdatesNotSupported(str(exc)) from exc

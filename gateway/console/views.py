@@ -29,7 +29,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forwarder import outbox
+from forwarder import circuit, outbox
 from gateway import metrics, monev
 from gateway.calls import OPEN, DraftError, discard_call, log_call, save_fields, submit_call
 from gateway.complaints import DELIVER_JOB, find_by_code
@@ -479,7 +479,9 @@ def dead_letter_list() -> str:
     with _runtime().sessions() as db:
         jobs = dead_letters(db)
         codes = _tracking_codes(db, jobs)
-        return render_template("operator/dead_letters.html", jobs=jobs, codes=codes)
+        return render_template(
+            "operator/dead_letters.html", jobs=jobs, codes=codes, paused=circuit.paused(db)
+        )
 
 
 def _tracking_codes(db: Session, jobs: list[outbox.OutboxJob]) -> dict[int, str]:
