@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask, Response
@@ -37,6 +41,13 @@ from tests.fakes.central import FlakyCentral
 from tests.fakes.lapor import FakeLapor
 from tests.forwarder.test_delivery import submit
 from tests.forwarder.test_targets import DOC
+from tests.forwarder.test_worker_processes import (
+    ROOT,
+    done_count,
+    queue_complaints,
+    stop,
+    wait_for,
+)
 
 KEY = "the-right-key"
 PROBE = 0.3  # seconds between probes here (60 in production)
@@ -304,3 +315,66 @@ def test_lapor_and_webhook_auth_errors_are_refusals(wire_format):
         fake.script.append(403)
         with pytest.raises(TargetRefused):
             hook.deliver(DOC, "k")
+
+
+def start_logging_worker(database_url: str, central_url: str, name: str, log: Path, **env: str):
+    """``lapor-gateway worker`` as in test_worker_processes, its log lines kept in ``log``."""
+    environment = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": database_url,
+        "GATEWAY_FORWARD_TARGET": "open311",
+        "GATEWAY_FORWARD_URL": central_url,
+        "GATEWAY_NOTIFY_ON_SUBMITTED": "false",
+        "GATEWAY_WORKER_POLL_SECONDS": "0.05",
+        "GATEWAY_WORKER_BATCH_SIZE": "10",
+        "GATEWAY_LOG_FORMAT": "json",
+        **env,
+    }
+    with log.open("w") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "worker", "--worker-id", name],
+            env=environment,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+
+
+def test_worker_processes_share_the_pause_and_resume_together(runtime, database_url, tmp_path):
+    """Two ``lapor-gateway worker`` processes on one database: one of them pauses the
+    target for both, a handful of POSTs reach a central that refuses the key instead of
+    one per job, one WARNING between them, and both resume when the key is accepted."""
+    queue_complaints(runtime, 40)
+    port = free_port()
+    central_url = f"http://127.0.0.1:{port}"
+    store = tmp_path / "central.sqlite"
+    logs = [tmp_path / f"w{i}.log" for i in range(2)]
+    env = {
+        "GATEWAY_FORWARD_API_KEY": "a-revoked-key",
+        "GATEWAY_TARGET_PROBE_SECONDS": str(PROBE),
+        "GATEWAY_WORKER_CONCURRENCY": "4",
+    }
+    workers = []
+    try:
+        refusing = create_central_app(store, api_key=KEY)
+        with ServerThread(refusing, port=port):
+            for i, log in enumerate(logs):
+                workers.append(start_logging_worker(database_url, central_url, f"w{i}", log, **env))
+            wait_for(lambda: gate(runtime).open, timeout=60)
+            time.sleep(5 * PROBE)  # both keep polling (and probing) while paused
+            posts = central_stats(refusing.extensions["central_engine"])["posts"]
+            # the POSTs in flight when it paused (4 threads a worker), then the probes
+            assert posts <= 2 * 4 + 5 + 2
+            with runtime.sessions() as s:
+                rows = s.execute(select(OutboxJob.status, OutboxJob.attempts)).all()
+            assert {tuple(r) for r in rows} == {("pending", 0)}
+        accepting = create_central_app(store, api_key="a-revoked-key")
+        with ServerThread(accepting, port=port):
+            wait_for(lambda: done_count(runtime) == 40, timeout=120)
+    finally:
+        stop(workers)
+    assert central_stats(accepting.extensions["central_engine"])["requests"] == 40
+    lines = [json.loads(line) for log in logs for line in log.read_text().splitlines()]
+    mine = [line for line in lines if line.get("logger") == "forwarder.worker"]
+    assert len([x for x in mine if x["level"] == "WARNING" and "paused" in x["message"]]) == 1
+    assert len([x for x in mine if x["level"] == "INFO" and "resume" in x["message"]]) == 1
