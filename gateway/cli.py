@@ -197,20 +197,50 @@ def outbox() -> None:
 
 
 @outbox.command("dead")
-def outbox_dead() -> None:
-    """List dead letters: deliveries that gave up."""
-    from gateway.delivery import dead_letters
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, for scripts.")
+def outbox_dead(as_json: bool) -> None:
+    """List dead letters: deliveries that gave up. One line each (id, kind, key,
+    attempts, reason with its HTTP status and the server's message), or ``--json``."""
+    import json
+
+    from forwarder import circuit
+    from gateway.delivery import dead_letters, error_summary, http_status
     from gateway.runtime import Runtime
 
     runtime = Runtime(load_settings())
     with runtime.sessions() as session:
         jobs = dead_letters(session)
-        for job in jobs:
-            click.echo(
-                f"{job.id}\t{job.kind}\t{job.idempotency_key}\t{job.attempts}\t"
-                f"{(job.last_error or '')[:120]}"
-            )
+        paused = circuit.paused(session)
+        rows = [
+            {
+                "id": job.id,
+                "kind": job.kind,
+                "idempotency_key": job.idempotency_key,
+                "complaint_id": (job.payload or {}).get("complaint_id"),
+                "attempts": job.attempts,
+                "max_attempts": job.max_attempts,
+                "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+                "http_status": http_status(job.last_error),
+                "summary": error_summary(job.last_error),
+                "error": job.last_error,
+            }
+            for job in jobs
+        ]
+    runtime.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for row in rows:
+            key = " ".join(str(row["idempotency_key"]).split())
+            click.echo(f"{row['id']}\t{row['kind']}\t{key}\t{row['attempts']}\t{row['summary']}")
     click.echo(f"{len(jobs)} dead letter(s)", err=True)
+    for gate in paused:
+        why = "refuses our key" if gate.reason == circuit.AUTH else "fails every request"
+        click.echo(
+            f"deliveries to {gate.target} are paused since {gate.since}: it {why}; its jobs "
+            "wait (pending, not dead letters) and resume by themselves",
+            err=True,
+        )
 
 
 @outbox.command("retry")
