@@ -164,13 +164,14 @@ def _inert(value: Any) -> None:
     text.encode("utf-8")  # raises on a lone surrogate
 
 
-@pytest.mark.parametrize("poison", POISONS)
-@pytest.mark.parametrize("channel", CHANNELS)
+# A Twilio form is bytes: no UTF-8 carries a lone surrogate (its would-be bytes are
+# invalid), so that pair is not a case.
+POISONED = [(c, p) for c in CHANNELS for p in POISONS if (c, p) != ("twilio", "surrogate")]
+
+
+@pytest.mark.parametrize(("channel", "poison"), POISONED)
 def test_poison_characters_are_stored_inert_and_redelivery_is_no_500(gateway, channel, poison):
     client, runtime = gateway
-    if channel == "twilio" and poison == "surrogate":
-        # a form is bytes; no UTF-8 carries a surrogate (its would-be bytes are invalid)
-        pytest.skip("a form cannot carry a lone surrogate")
     text = f"LAPOR jalan rusak{POISONS[poison]} di depan sekolah{POISONS[poison]}"
     ident = {
         "twilio": f"SM{next(_seq):032d}",
