@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 WHATSAPP_PREFIX = "whatsapp:"
 MAX_MEDIA = 10  # Twilio sends at most 10 media items per message
 SEND_TIMEOUT = 10.0
+# Twilio error 21610: the recipient replied STOP (opted out). The contact is blocked, as
+# for Telegram's 403, until they write again (intake lifts the block; should Twilio still
+# refuse, as it does until START, the next send blocks them again).
+OPTED_OUT = 21610
 # Twilio's ids: a two-letter kind and 32 hex digits (MessageSid SM…/MM…, AccountSid AC…).
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
@@ -241,7 +245,10 @@ class TwilioAdapter:
         except TwilioRestException as exc:
             retryable = exc.status == 429 or exc.status >= 500
             raise SendError(
-                f"Twilio {exc.status} {exc.code}: {exc.msg}", permanent=not retryable
+                f"Twilio {exc.status} {exc.code}: {exc.msg}",
+                permanent=not retryable,
+                # 21610: the recipient opted out (STOP); nothing more until they write again
+                blocked=exc.code == OPTED_OUT,
             ) from exc
         except requests.RequestException as exc:
             raise SendError(f"Twilio unreachable: {exc}", permanent=False) from exc
