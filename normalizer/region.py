@@ -286,6 +286,12 @@ def _path(code: str) -> str | None:
     return found.path if found else None
 
 
+def place_text(place: Place) -> str:
+    """A place as the register writes it, most specific first ("Ngaglik, Kabupaten
+    Sleman, Daerah Istimewa Yogyakarta")."""
+    return _path(place.code) or place.region.name
+
+
 def suggest_regions(query: str, limit: int = 8) -> list[Region]:
     """Regions whose name starts like ``query`` (province to kecamatan), with their full
     path ("Kabupaten Bandung Barat, Jawa Barat") as the name: for a form's suggestions."""

@@ -15,12 +15,15 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from normalizer.build import _LEAD as _GREETING_LEAD
+from normalizer.build import sentences
 from normalizer.calls.model import Call, Speaker, Turn
-from normalizer.categories import FALLBACK_CODE, guess_category, load_taxonomy
+from normalizer.categories import FALLBACK_CODE, category_scores, guess_category, load_taxonomy
 from normalizer.complaint import Category, Privacy
 from normalizer.dates import mentioned_dates
 from normalizer.language import complaint_language, detect_language
 from normalizer.phone import to_e164
+from normalizer.region import place_in_description, place_text, resolve_place
 
 
 class ReviewReason(StrEnum):
@@ -39,7 +42,51 @@ _FILLER = frozenset(
     """ya iya iyah yaa yah betul benar bener baik oke ok okay halo hallo hai pagi siang sore
     malam selamat terima kasih makasih sama pak bu mas mbak bapak ibu sip siap hmm eh em
     ehm mm nggih inggih yes no thanks thank you hello hi good morning afternoon evening bye
-    dah sudah cukup itu saja aja tidak ada gak enggak nggak sure right great fine""".split()
+    dah sudah cukup itu saja aja tidak ada gak enggak nggak sure right great fine jadi gini
+    begini nih dong assalamualaikum waalaikumsalam permisi admin min kak dik""".split()
+)
+# A self-introduction: "saya Hendra Gunawan", "nama saya Dewi", "dengan Bu Sri", "ini
+# Wati dari Desa Cihanjuang", "my name is …". The name is capitalised, or the
+# introduction is all the sentence holds ("saya hendra gunawan."); "dari …" after it is
+# where the caller is from.
+_HONORIFIC = r"(?:(?:bapak|ibu|pak|bu|mas|mbak|kak|sdr|saudara|mr|mrs|ms)\.?\s+)?"
+_INTRO = re.compile(
+    r"(?:^|(?<=[\s,]))(?i:nama\s+saya|saya|dengan|ini|my\s+name\s+is|this\s+is|i\s+am|i'm)\s+"
+    + f"(?i:{_HONORIFIC})"
+    + r"(?P<name>[A-Z][a-zA-Z']*(?:\s+[A-Z][a-zA-Z']*){0,3})\b"
+    r"(?:\s+(?i:dari|from)\s+(?P<origin>.*))?",
+)
+# Where a caller's "dari …" stops being a place: a comma before anything but a place.
+_PLACE_WORD = re.compile(
+    r"^(?:kec|kecamatan|kab|kabupaten|kota|kel|kelurahan|desa|ds|rt|rw|jl|jln|jalan|gg|"
+    r"provinsi|prov|dusun|kampung|kp|perum|perumahan)\b",
+    re.IGNORECASE,
+)
+_INTRO_ALONE = re.compile(
+    r"^(?:nama\s+saya|saya|dengan|ini|my\s+name\s+is|this\s+is)\s+"
+    + _HONORIFIC
+    + r"(?P<name>[a-z']+(?:\s+[a-z']+){0,2})(?:\s+(?:dari|from)\s+(?P<origin>.*))?$",
+    re.IGNORECASE,
+)
+# Words that follow "saya"/"ini"/"dengan" in a complaint, never a name.
+_NOT_NAMES = frozenset(
+    """mau ingin akan sudah sdh belum blm tidak tdk lapor melapor melaporkan mohon minta
+    warga dari di ke yang punya sangat sedang lagi juga hanya cuma baru pernah bisa harus
+    kira rasa pikir tanya bertanya the a an i not want would like to sudah udah sih kan
+    pak bu mas mbak bapak ibu""".split()
+)
+# "Jadi gini pak, ada dua hal." — announces several problems; not one itself.
+_SEVERAL = re.compile(
+    r"\b(?:ada\s+(?:dua|tiga|beberapa)\s+(?:hal|masalah|keluhan|laporan)|satu\s+lagi|"
+    r"yang\s+kedua|kedua(?:nya)?,|selain\s+itu|terus\s+(?:yang\s+)?(?:kedua|juga)|"
+    r"one\s+more\s+thing|another\s+(?:thing|problem|issue)|second(?:ly)?,)",
+    re.IGNORECASE,
+)
+_ANNOUNCEMENT = re.compile(
+    r"^(?:(?:jadi\s+)?(?:gini|begini)\b[\s,]*(?:pak|bu|mas|mbak|min|kak)?[\s,]*)?"
+    r"(?:saya\s+)?(?:mau\s+(?:lapor|melapor|melaporkan|tanya)\s*)?"
+    r"(?:ada\s+(?:dua|tiga|beberapa)\s+(?:hal|masalah|keluhan|laporan))?[\s.,!:]*$",
+    re.IGNORECASE,
 )
 _ASKS_PLACE = re.compile(
     r"\b(mana|lokasi\w*|alamat\w*|tempat\w*|daerah\w*|where|location|address)\b",
@@ -136,22 +183,73 @@ def _answers(turns: list[Turn], question: re.Pattern[str]) -> set[int]:
     return found
 
 
+_ABBREVIATED = re.compile(r"\b(jl|jln|kec|kab|kel|no|rt|rw|gg|ds|dsn|kp|prov)\.", re.IGNORECASE)
+_DOT = "\u2024"  # one dot leader: an abbreviation's dot while a place phrase is read
+_TRAILING_ADDRESS = re.compile(r"(?:[\s,]+(?:pak|bu|mas|mbak|kak|min|ya|yah|sir|ma'am))+$", re.I)
+
+
 def _place_from_answer(text: str) -> str:
-    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].rstrip(".!? ")
-    return _ANSWER_LEAD.sub("", first, count=1)[:200].strip()
+    first = sentences(text.strip())[0].rstrip(".!? ") if text.strip() else ""
+    place = _ANSWER_LEAD.sub("", first, count=1)[:200].strip()
+    return _TRAILING_ADDRESS.sub("", place).strip(" ,")
 
 
 def _place_in(text: str) -> str | None:
-    match = _PLACE.search(text)
+    match = _PLACE.search(_ABBREVIATED.sub(lambda m: m.group(1) + _DOT, text))
     if match is None:
         return None
-    return _PLACE_END.sub("", match.group(1)).strip(" ,")[:200] or None
+    parts = _PLACE_END.sub("", match.group(1)).split(", ")
+    place = ", ".join([parts[0], *_leading_places(parts[1:])]).strip(" ,")[:200]
+    place = place.replace(_DOT, ".")
+    return _TRAILING_ADDRESS.sub("", place).strip(" ,") or None
+
+
+def introduction(sentence: str) -> tuple[str, str | None, str] | None:
+    """A self-introduction in ``sentence``: (name, where from, the sentence without it),
+    None when it holds none. Greetings before it go too ("Pagi mbak, saya Hendra.")."""
+    text = sentence.strip()
+    for pattern in (_INTRO, _INTRO_ALONE):
+        match = pattern.search(text)
+        if match is None:
+            continue
+        words = match["name"].rstrip(".").split()
+        if not words or words[0].lower() in _NOT_NAMES:
+            continue
+        words = [w for w in words if w.lower() not in _NOT_NAMES]
+        if not words or any(w.lower() in _FILLER for w in words):
+            words = [w for w in words if w.lower() not in _FILLER]
+        if not words:
+            continue
+        name = " ".join(w.strip(".") for w in words).title()
+        end = match.end("name")
+        origin = None
+        if match["origin"]:
+            parts = match["origin"].split(", ")
+            kept = [parts[0], *_leading_places(parts[1:])]
+            origin = ", ".join(kept).strip(" ,.") or None
+            end = match.start("origin") + len(", ".join(kept))
+        rest = (text[: match.start()] + " " + text[end:]).strip(" ,.")
+        if is_filler(rest) or _ANNOUNCEMENT.match(rest):
+            rest = ""
+        return name, origin, rest
+    return None
+
+
+def _leading_places(parts: list[str]) -> list[str]:
+    kept = []
+    for part in parts:
+        if not _PLACE_WORD.match(part.strip()):
+            break
+        kept.append(part)
+    return kept
 
 
 def _name_from(text: str) -> str | None:
     """The name in an answer to "dengan bapak siapa?", unless the caller declined."""
     if _ANONYMOUS.search(text):
         return None
+    if (intro := introduction(text)) is not None:
+        return intro[0]
     match = _NAME.search(text)
     words = match.group(1).rstrip(".").split() if match else text.strip(" .!").split()
     words = [w for w in words if w.lower() not in _FILLER]
@@ -159,13 +257,43 @@ def _name_from(text: str) -> str | None:
 
 
 def _issues(turns: list[Turn]) -> set[str]:
-    """Categories the caller's turns are each clearly about."""
-    codes = set()
-    for turn in turns:
-        guess = guess_category(turn.text)
+    """Categories the caller's turns are each clearly about; when the caller announces
+    several things ("ada dua hal", "satu lagi", "selain itu"), each sentence counts."""
+    pieces = [t.text for t in turns]
+    if any(_SEVERAL.search(p) for p in pieces):
+        pieces = [s for p in pieces for s in sentences(p)]
+    strong: dict[str, set[int]] = {}
+    touched: dict[str, set[int]] = {}
+    for n, piece in enumerate(pieces):
+        guess = guess_category(piece)
         if guess.code != FALLBACK_CODE and guess.confidence >= 0.5:
-            codes.add(guess.code)
+            strong.setdefault(guess.code, set()).add(n)
+        for score, category in category_scores(piece):
+            if score > 0:
+                touched.setdefault(category.code, set()).add(n)
+    # Two problems are unrelated when neither is mentioned where the other is stated: a
+    # blocked drain that floods the street ("… mampet, jadi banjir") is one problem.
+    codes = set(strong)
+    for a in strong:
+        for b in strong:
+            if a != b and (touched.get(b, set()) & strong[a] or touched.get(a, set()) & strong[b]):
+                codes.discard(b if len(strong[b]) <= len(strong[a]) else a)
     return codes
+
+
+def _cleaned(text: str) -> tuple[str, str | None, str | None]:
+    """A caller's turn without greetings, pleasantries, announcements and the caller's
+    self-introduction, wherever they are: (what is left, the name, where from)."""
+    kept: list[str] = []
+    name = origin = None
+    for sentence in sentences(text):
+        intro = introduction(sentence)
+        if intro is not None:
+            name, origin, sentence = name or intro[0], origin or intro[1], intro[2]
+        if not sentence or is_filler(sentence) or _ANNOUNCEMENT.match(sentence):
+            continue
+        kept.append(_GREETING_LEAD.sub("", sentence) or sentence)
+    return " ".join(kept), name, origin
 
 
 def category_for(code: str) -> Category | None:
@@ -179,11 +307,22 @@ def draft_from_call(call: Call, *, default_privacy: str = Privacy.CONFIDENTIAL) 
     name_answers = _answers(turns, _ASKS_NAME)
     identity_answers = name_answers | _answers(turns, _ASKS_NUMBER)
     place_answers = _answers(turns, _ASKS_PLACE) - identity_answers
-    caller = [
-        (i, t)
-        for i, t in enumerate(turns)
-        if t.speaker == Speaker.CALLER and not is_filler(t.text) and i not in identity_answers
-    ]
+    caller = []
+    introduced: str | None = None
+    origins: list[str] = []
+    for i, t in enumerate(turns):
+        if t.speaker != Speaker.CALLER or is_filler(t.text):
+            continue
+        text, name, origin = _cleaned(t.text)
+        if i in name_answers and origin:
+            origins.append(origin)
+        if i in identity_answers:
+            continue
+        introduced = introduced or name
+        if origin:
+            origins.append(origin)
+        if text:
+            caller.append((i, t.model_copy(update={"text": text})))
     spoken = " ".join(t.text for _, t in caller)
     description = spoken or (call.summary or "")
     if call.summary and len(_words(spoken)) < MIN_WORDS:
@@ -201,6 +340,13 @@ def draft_from_call(call: Call, *, default_privacy: str = Privacy.CONFIDENTIAL) 
         location_text = _place_from_answer(turns[min(place_answers)].text) or None
     if not location_text:
         location_text = next((p for _, t in caller if (p := _place_in(t.text))), None)
+    if not location_text:
+        # "saya Dewi dari Kec. Waru, Kab. Sidoarjo": where the caller is from, when it
+        # names a region and nothing else says where
+        location_text = next((o for o in origins if resolve_place(o)), None)
+    if not location_text and (place := place_in_description(spoken)):
+        # "… di depan ruko Jl. Daan Mogot No. 12 Jakarta Barat": the region it names
+        location_text = place_text(place)
     lat = location.lat if location else None
     lon = location.lon if location else None
     if not location_text and lat is None:
@@ -212,6 +358,8 @@ def draft_from_call(call: Call, *, default_privacy: str = Privacy.CONFIDENTIAL) 
     name = call.caller_name
     if name is None and name_answers:
         name = _name_from(turns[min(name_answers)].text)
+    if name is None and introduced and not _ANONYMOUS.search(spoken):
+        name = introduced
 
     privacy = call.privacy or default_privacy
     everything = " ".join(t.text for t in call.caller_turns())

@@ -182,3 +182,87 @@ def test_call_validation():
             started_at="2026-11-20T10:00:00Z",
             ended_at="2026-11-20T09:00:00Z",
         )
+
+
+def call_of(*turns: tuple[str, str]) -> Call:
+    return Call(call_id="t-1", turns=[{"speaker": s, "text": t} for s, t in turns])
+
+
+@pytest.mark.parametrize(
+    "said, name",
+    [
+        ("Pagi mbak, saya Hendra Gunawan.", "Hendra Gunawan"),
+        ("Halo, selamat siang, ini Bu Sri dari RT 3.", "Sri"),
+        ("Siang bu, dengan Yusuf.", "Yusuf"),
+        ("Iya mas, nama saya Agus.", "Agus"),
+        ("Selamat malam pak, ini Wati dari Desa Cihanjuang.", "Wati"),
+    ],
+)
+def test_a_self_introduction_is_the_callers_name_and_not_the_complaint(said, name):
+    problem = "Lampu jalan di Gang Mawar mati semua sejak sebulan lalu, jadi gelap."
+    draft = draft_from_call(
+        call_of(
+            ("agent", "Call center, selamat pagi."),
+            ("caller", said),
+            ("caller", f"Jadi gini pak. {problem}"),
+        )
+    )
+    assert draft.name == name
+    assert draft.description == problem  # greetings, lead-ins and the name all gone
+
+
+def test_an_introduction_inside_the_complaint_turn_and_where_the_caller_is_from():
+    draft = draft_from_call(
+        call_of(
+            (
+                "caller",
+                "Selamat pagi mbak. Nama saya Dewi Lestari dari Kec. Waru, Kab. Sidoarjo. "
+                "Air PDAM di rumah saya sudah lima hari tidak keluar sama sekali.",
+            ),
+        )
+    )
+    assert draft.name == "Dewi Lestari" and "Dewi" not in draft.description
+    assert draft.description.startswith("Air PDAM di rumah saya")
+    assert draft.location_text == "Kec. Waru, Kab. Sidoarjo"
+
+
+def test_saya_before_a_verb_is_no_name():
+    draft = draft_from_call(call_of(("caller", "Saya mau lapor jalan rusak di Kota Padang.")))
+    assert draft.name is None and draft.description.startswith("Saya mau lapor jalan rusak")
+
+
+def test_two_unrelated_problems_are_held_one_problem_told_twice_is_not():
+    several = draft_from_call(
+        call_of(
+            (
+                "caller",
+                "Jadi gini pak, ada dua hal. Pertama jalan di depan SD Kelurahan Oebobo "
+                "rusak parah dan berlubang.",
+            ),
+            ("caller", "Terus yang kedua, bantuan sosial PKH ibu saya tidak cair tiga bulan."),
+            ("caller", "Di Kota Kupang pak."),
+        )
+    )
+    assert "several_issues" in several.reasons
+    one = draft_from_call(
+        call_of(
+            ("caller", "Saluran air di perumahan kami mampet, setiap hujan jadi banjir."),
+            ("agent", "Di mana bu?"),
+            ("caller", "Perumahan Griya Asri, Kecamatan Dayeuhkolot."),
+            ("caller", "Sudah tiga kali banjir sejak tanggal 2 November."),
+        )
+    )
+    assert "several_issues" not in one.reasons
+
+
+def test_a_place_phrase_goes_past_abbreviations_and_stops_at_the_complaint():
+    draft = draft_from_call(
+        call_of(
+            (
+                "caller",
+                "Mau lapor ada pohon tumbang di Jl. MT Haryono Balikpapan, menutup "
+                "separuh jalan dan kabel ikut putus.",
+            )
+        )
+    )
+    assert draft.location_text == "Jl. MT Haryono Balikpapan"

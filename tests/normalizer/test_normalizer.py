@@ -253,3 +253,37 @@ def test_a_time_no_complaint_can_have_is_a_field_error(received_at):
     assert [e.field for e in validate_complaint(document)] == ["received_at"]
     document["received_at"] = "2026-11-30T10:00:00+07:00"
     assert validate_complaint(document) == []
+
+
+@pytest.mark.parametrize(
+    "description, title",
+    [
+        (
+            "Jln rusak berlubang di Jl. Kaliurang No. 12 RT. 03. Sudah lama.",
+            "Jln rusak berlubang di Jl. Kaliurang No. 12 RT. 03.",
+        ),
+        (
+            "Pagi mbak, saya Hendra Gunawan. Jadi gini mbak, ada dua hal. Jalan di Kec. Ngaglik "
+            "rusak. Lampu mati.",
+            "Jalan di Kec. Ngaglik rusak.",
+        ),
+        (
+            "Selamat siang admin. Ibu saya pasien BPJS ditolak di RSUD.",
+            "Ibu saya pasien BPJS ditolak di RSUD.",
+        ),
+        (
+            "Halo, saya mau melaporkan pohon tumbang di Jl. Gatot Subroto. Tolong.",
+            "Pohon tumbang di Jl. Gatot Subroto.",
+        ),
+        (
+            "Perihal: Pengaduan pungutan liar. Dengan hormat, pada tanggal 4 November …",
+            "Pengaduan pungutan liar.",
+        ),
+        (
+            "Dengan hormat, kami warga Desa Oelnasi menyampaikan bahwa sumur warga kering.",
+            "Sumur warga kering.",
+        ),
+    ],
+)
+def test_the_title_is_the_sentence_that_states_the_problem(description, title):
+    assert make_title(description) == title
