@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import api, console, ops, webhooks
 from gateway.config import Settings, load_settings
+from gateway.console import public
 from gateway.logs import REQUEST_ID, configure_logging, request_id_from
 from gateway.runtime import Runtime
 from normalizer.warm import warm_up
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(ops.bp)
     console.init_console(app, settings)  # sessions: the secret key, cookies, CSRF
     app.register_blueprint(console.bp)
+    app.register_blueprint(public.bp)  # /lapor/<code>: the citizen's status page
 
     @app.before_request
     def _request_id() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import phonenumbers
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -48,9 +49,25 @@ class ActionForm(FlaskForm):
     """A button that changes something (log out, retry, discard): only its CSRF token."""
 
 
+def console_phone(text: str) -> str | None:
+    """The caller's number in E.164 when it is a whole Indonesian (or foreign) number:
+    the right length for its prefix (phonenumbers' metadata), so "0812 34" or seventeen
+    digits are refused rather than stored as +62081234."""
+    number = to_e164(text)
+    if number is None:
+        return None
+    try:
+        parsed = phonenumbers.parse(number, "ID")
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(parsed) else None
+
+
 def _phone(form: FlaskForm, field: StringField) -> None:
-    if field.data and to_e164(field.data) is None:
-        raise ValidationError("Nomor telepon tidak valid (contoh: 0812 3456 7890).")
+    if field.data and console_phone(field.data) is None:
+        raise ValidationError(
+            "Nomor telepon tidak valid: periksa panjang dan awalannya (contoh: 0812 3456 7890)."
+        )
 
 
 def _not_future(form: FlaskForm, field: DateField) -> None:
@@ -97,7 +114,7 @@ class CallForm(FlaskForm):
     def fields(self) -> dict[str, Any]:
         """The draft fields (normalizer.calls.CallDraft.to_fields shape)."""
         return {
-            "phone": to_e164(self.phone.data) if self.phone.data else None,
+            "phone": console_phone(self.phone.data) if self.phone.data else None,
             "name": (self.name.data or "").strip() or None,
             "description": (self.description.data or "").strip(),
             "location_text": (self.location_text.data or "").strip() or None,

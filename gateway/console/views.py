@@ -40,7 +40,7 @@ from gateway.console.auth import (
     requires,
     security_headers,
 )
-from gateway.console.forms import ActionForm, CallForm, LoginForm, SearchForm
+from gateway.console.forms import ActionForm, CallForm, LoginForm, SearchForm, console_phone
 from gateway.delivery import dead_letters, retry_dead_letter
 from gateway.models import CallRecord, CallStatus, Complaint, Operator, OutboundMessage, Role
 from gateway.operators import check_login
@@ -524,7 +524,7 @@ def region_suggestions() -> Response:
 
 @bp.get("/api/phone")
 def phone_check() -> Response:
-    number = to_e164(request.args.get("number", "")[:40])
+    number = console_phone(request.args.get("number", "")[:40])
     return jsonify({"valid": number is not None, "e164": number})
 
 

@@ -16,6 +16,8 @@ function mark(fieldId, message) {
   if (message) {
     const note = document.createElement("small");
     note.className = "error live";
+    note.id = "live-" + fieldId;
+    note.setAttribute("role", "alert");  // read out by a screen reader as it appears
     note.textContent = message;
     box.appendChild(note);
   }
@@ -35,7 +37,7 @@ async function checkPhone(api, input) {
   if (!res.ok) return;
   const body = await res.json();
   if (body.valid) { mark("phone", ""); input.title = body.e164; }
-  else mark("phone", "Nomor telepon tidak valid (contoh: 0812 3456 7890).");
+  else mark("phone", "Nomor telepon tidak valid: periksa panjang dan awalannya (contoh: 0812 3456 7890).");
 }
 
 async function suggestRegions(api, input) {
@@ -60,7 +62,11 @@ document.addEventListener("DOMContentLoaded", () => {
   const phone = form.querySelector("#phone");
   const description = form.querySelector("#description");
   const location = form.querySelector("#location_text");
-  if (phone) phone.addEventListener("blur", () => checkPhone(api, phone));
+  if (phone) {
+    // red while typed (after a pause), settled when the operator leaves the field
+    phone.addEventListener("input", debounce(() => checkPhone(api, phone), 500));
+    phone.addEventListener("blur", () => checkPhone(api, phone));
+  }
   if (description) description.addEventListener("input", () => checkDescription(description));
   if (location) location.addEventListener("input", debounce(() => suggestRegions(api, location), 250));
 });
