@@ -18,26 +18,74 @@ CHANNELS = {"sms", "whatsapp", "telegram"}
 SPLITS = {"tune", "heldout"}
 LANGUAGES = {"id", "en", "jv", "su"}
 KINDS = {
-    "ask_complaint", "need_more", "ask_location", "ask_media", "ask_privacy", "ask_category",
-    "ask_region", "ask_date", "summary", "submitted", "followup_ack", "feedback_ack",
-    "reopen_ack", "thanks_ack", "silent", "status", "status_list", "status_none", "help",
-    "cancelled", "not_understood", "service_info", "human", "already_reported", "notice", "any",
+    "ask_complaint",
+    "need_more",
+    "ask_location",
+    "ask_media",
+    "ask_privacy",
+    "ask_category",
+    "ask_region",
+    "ask_date",
+    "summary",
+    "submitted",
+    "followup_ack",
+    "feedback_ack",
+    "reopen_ack",
+    "thanks_ack",
+    "silent",
+    "status",
+    "status_list",
+    "status_none",
+    "help",
+    "cancelled",
+    "not_understood",
+    "service_info",
+    "human",
+    "already_reported",
+    "notice",
+    "any",
 }
 CHAT_ONLY_KINDS = {"ask_media", "ask_category", "ask_region", "ask_date"}
 CONVERSATION_KEYS = {"id", "channel", "split", "language", "tags", "turns", "complaints"}
 COMPLAINT_KEYS = {
-    "description_has", "description_lacks", "location_has", "location", "privacy", "category",
-    "incident_days_ago", "followups", "followups_has", "feedback", "reopen",
+    "description_has",
+    "description_lacks",
+    "location_has",
+    "location",
+    "privacy",
+    "category",
+    "incident_days_ago",
+    "followups",
+    "followups_has",
+    "feedback",
+    "reopen",
 }
 PRIVACY = {"public", "confidential", "anonymous"}
 CATEGORIES = {
-    "infrastruktur", "kesehatan", "pendidikan", "bantuan_sosial", "kependudukan", "lingkungan",
-    "ketertiban", "perhubungan", "air_bersih", "listrik", "pelayanan_publik", "lainnya",
+    "infrastruktur",
+    "kesehatan",
+    "pendidikan",
+    "bantuan_sosial",
+    "kependudukan",
+    "lingkungan",
+    "ketertiban",
+    "perhubungan",
+    "air_bersih",
+    "listrik",
+    "pelayanan_publik",
+    "lainnya",
 }
 FEEDBACK = {"satisfied", "not_fixed", "text"}
 CENTRAL_STATUSES = {
-    "received", "queued", "submitted", "verified", "dispositioned", "in_progress",
-    "awaiting_feedback", "closed", "on_hold",
+    "received",
+    "queued",
+    "submitted",
+    "verified",
+    "dispositioned",
+    "in_progress",
+    "awaiting_feedback",
+    "closed",
+    "on_hold",
 }
 RESOLUTIONS = {"resolved", "duplicate", "not_authority", "archived", "withdrawn"}
 
@@ -79,7 +127,9 @@ def check_turn(where: str, conv: dict, turn: dict, errors: list[str]) -> None:
         if not isinstance(c, dict) or c.get("status") not in CENTRAL_STATUSES:
             errors.append(f"{where}: central needs a known status")
         elif set(c) - {"status", "resolution", "note"}:
-            errors.append(f"{where}: unknown central keys {sorted(set(c) - {'status', 'resolution', 'note'})}")
+            errors.append(
+                f"{where}: unknown central keys {sorted(set(c) - {'status', 'resolution', 'note'})}"
+            )
         elif c.get("resolution") is not None and c["resolution"] not in RESOLUTIONS:
             errors.append(f"{where}: unknown resolution {c['resolution']!r}")
 
@@ -89,7 +139,9 @@ def check_complaint(where: str, c: dict, errors: list[str]) -> None:
     if extra:
         errors.append(f"{where}: unknown complaint keys {sorted(extra)}")
     for key in ("description_has", "description_lacks", "followups_has"):
-        if key in c and not (isinstance(c[key], list) and all(isinstance(s, str) and s for s in c[key])):
+        if key in c and not (
+            isinstance(c[key], list) and all(isinstance(s, str) and s for s in c[key])
+        ):
             errors.append(f"{where}: {key} must be a list of strings")
     if "location" in c and c["location"] is not None:
         errors.append(f"{where}: location may only be null (use location_has)")
@@ -139,7 +191,9 @@ def main() -> int:
                 errors.append(f"{where}: unknown split")
             if conv["language"] not in LANGUAGES:
                 errors.append(f"{where}: unknown language")
-            if not (isinstance(conv["tags"], list) and all(isinstance(t, str) for t in conv["tags"])):
+            if not (
+                isinstance(conv["tags"], list) and all(isinstance(t, str) for t in conv["tags"])
+            ):
                 errors.append(f"{where}: tags must be a list of strings")
             if not (isinstance(conv["turns"], list) and conv["turns"]):
                 errors.append(f"{where}: turns must be a non-empty list")
