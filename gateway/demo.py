@@ -28,7 +28,7 @@ from gateway.db import make_engine, make_session_factory, upgrade
 from gateway.models import Complaint, ComplaintStatus, InboundRecord, OutboundMessage
 from gateway.sandbox import social_events as social
 from gateway.sandbox import telegram_updates as tg
-from gateway.sandbox.central import central_stats, create_central_app
+from gateway.sandbox.central import central_stats, create_central_app, list_citizen_updates
 from gateway.sandbox.meta_api import FakeGraphAPI
 from gateway.sandbox.server import ServerThread
 from gateway.sandbox.telegram_api import FakeBotAPI
@@ -327,6 +327,10 @@ def play(gateway: str) -> dict[str, Any]:
     siti.say("Jl. Raya Sukamaju km 4, Kab. Bandung Barat")
     siti.say("2")
     siti.say("KIRIM")
+    print("   … and after filing: thanks (no SMS back), one more detail, a question")
+    siti.say("makasih pak")
+    siti.say("tambahan pak, lubangnya sekarang ada 3, yang paling besar hampir 1 meter")
+    siti.say("kapan diperbaiki?")
 
     print("\n2. SMS, one shot (one SMS, one reply)")
     budi = Citizen(gateway, "081234567002")
@@ -611,6 +615,8 @@ def _report(
     stats = central_stats(central_app.extensions["central_engine"])
     print(f"\nInbound messages stored: {inbound}")
     print(f"Central system: {stats['requests']} service requests from {stats['posts']} POSTs")
+    updates = list_citizen_updates(central_app.extensions["central_engine"])
+    print(f"Citizens' follow-ups delivered as updates of their complaints: {len(updates)}")
 
     def forwarded(texts: list[str]) -> int:
         return sum("SP4N-LAPOR" in t and ("diterima" in t or "received" in t) for t in texts)
