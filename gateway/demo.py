@@ -672,6 +672,7 @@ def _report(
         and not pending
         and len(rows) == 10
         and stats["requests"] == 10
+        and len(updates) == 1
         and rejected["forged signature"] == 403
         and rejected["malformed"] == 400
     )

@@ -111,6 +111,7 @@ def test_demo_runs_the_whole_pipeline_from_a_fresh_directory(tmp_path):
     out = result.stdout
     assert "Demo succeeded" in out
     assert "Central system: 10 service requests from 10 POSTs" in out
+    assert "follow-ups delivered as updates of their complaints: 1" in out
     assert "forged signature -> HTTP 403" in out and "malformed request -> HTTP 400" in out
     assert out.count("submitted") >= 10 and "same bytes" in out
     assert "callcenter" in out and "1 draft(s) waiting for review" in out
