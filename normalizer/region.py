@@ -247,9 +247,11 @@ def with_region(
         return None
     source = "location"
     place = resolve_place(location.get("text"))
-    if place is None:
-        source = "description"
-        place = place_in_description(document.get("description"))
+    if place is None or place.level == "provinsi":
+        # nothing, or only the province: the description may name the place inside it
+        found = place_in_description(document.get("description"))
+        if found is not None and (place is None or found.code.startswith(place.code + ".")):
+            source, place = "description", found
     region = place.region if place else None
     if (
         region is None

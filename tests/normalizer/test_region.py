@@ -164,3 +164,14 @@ def test_a_twin_named_in_the_description_is_asked_about():
     assert twin_in_description("jalan di kota Bogor rusak") is None
     assert twin_in_description("nasib malang sekali, di serang anjing") is None
     assert twin_in_description("lampu mati di Kec. Dayeuhkolot, Bandung") is None
+
+
+def test_a_province_as_the_location_is_narrowed_by_the_description():
+    from normalizer.region import with_region
+
+    doc = {"description": "jalan rusak di Kab. Sleman", "location": {"text": "DIY"}}
+    located = with_region(doc)["location"]
+    assert (located["region_code"], located["region_source"]) == ("34.04", "description")
+    assert located["text"] == "DIY"  # what the citizen wrote stays
+    doc = {"description": "jalan rusak di Kota Padang", "location": {"text": "DIY"}}
+    assert with_region(doc)["location"]["region_code"] == "34"  # elsewhere: not taken
