@@ -116,6 +116,9 @@ def spell_places(text: str) -> str:
             key = _squash("".join(t.group(0) for t in span))
             target = aliases.get(key) or spelled.get(key)
             if target and target.lower() != " ".join(t.group(0).lower() for t in span):
+                written = text[span[0].start() : span[-1].end()]
+                # in the case it was written in: lower case stays lower case
+                target = target.lower() if written.islower() else target
                 out.append(text[last : span[0].start()] + target)
                 last = span[-1].end()
                 i += n
@@ -164,6 +167,34 @@ def _named(name: str, squashed_words: list[str]) -> bool:
     return False
 
 
+_LEAD_WORDS = r"(?:di|ke|dari|daerah|wilayah|sekitar|kawasan|kota|kab|kabupaten|in|at|near)"
+
+
+@lru_cache(maxsize=1)
+def _everyday_words() -> frozenset[str]:
+    """Indonesian root words (Sastrawi's dictionary): "batu bara" is coal before it is
+    Kabupaten Batu Bara, "tanah datar" flat land."""
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return frozenset(StemmerFactory().get_words())
+
+
+def _as_a_place(text: str, base: str) -> bool:
+    """Whether ``base`` is written as a place: capitalised, or after "di", "ke", "dari",
+    "kota"…; a name made of everyday words ("batubara", "tanah datar") written in lower
+    case anywhere else is the words."""
+    words = base.lower().replace("-", " ").split()
+    everyday = _everyday_words()
+    if not all(w in everyday for w in words) and _squash(base) not in everyday:
+        return True
+    name = r"[\s-]*".join(re.escape(w) for w in words)
+    for match in re.finditer(rf"\b{name}\b", text, re.IGNORECASE):
+        before = text[: match.start()]
+        if match.group(0)[0].isupper() or re.search(rf"\b{_LEAD_WORDS}\W*$", before, re.I):
+            return True
+    return False
+
+
 def _qualified(text: str, base: str) -> bool:
     """Whether the text says "Kota X" or "Kabupaten X" (Kab., Kab, Kabupaten)."""
     name = r"\W*".join(re.escape(w) for w in base.lower().split())
@@ -202,7 +233,7 @@ def _named_place(spelled: str) -> Place | None:
     kec_unique = kec_named and _register()["kecamatan"][_squash(kec.name)] == 1
     if kabkota is not None:
         base = _base_name(kabkota.name)
-        named = _named(base, words) or _named(kabkota.name, words)
+        named = (_named(base, words) or _named(kabkota.name, words)) and _as_a_place(spelled, base)
         if not (named or kec_unique):
             return None
         if base.lower() in TWIN_NAMES and not (_qualified(spelled, base) or kec_named):

@@ -118,6 +118,7 @@ def test_the_most_specific_place_a_description_names_is_kept():
         "jembatan desa Karangsari ambruk sejak banjir kmrn",  # a desa name found in many places
         "lampu jalan mati di Bandung",  # Kota or Kabupaten Bandung: the dialog asks
         "tolong jalan kampung kami diperbaiki, rusak parah",
+        "truk batubara lewat jalan desa tiap malam",  # coal, not Kabupaten Batu Bara
     ],
 )
 def test_a_description_that_does_not_name_a_region_gets_none(text):
@@ -131,7 +132,7 @@ def test_spellings_are_read_as_the_register_writes_them(tmp_path):
 
     assert spell_places("got di Tanjungpinang mampet") == "got di Tanjung Pinang mampet"
     assert spell_places("air di Pekan Baru") == "air di Pekanbaru"
-    assert spell_places("di jaksel, dki") == "di Jakarta Selatan, Jakarta"
+    assert spell_places("di jaksel, DKI") == "di jakarta selatan, Jakarta"  # case kept
     assert spell_places("Kota Batu dingin") == "Kota Batu dingin"
     assert load_aliases()["ujungpandang"] == "Makassar"
     extra = tmp_path / "aliases.toml"
