@@ -99,6 +99,7 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int
     max_attempts: int
+    last_error: str | None = None  # why the previous attempt failed, if one did
 
 
 def enqueue(
@@ -182,6 +183,7 @@ def claim(
             OutboxJob.payload,
             OutboxJob.attempts,
             OutboxJob.max_attempts,
+            OutboxJob.last_error,
         )
         .execution_options(synchronize_session=False)
     )
@@ -234,10 +236,14 @@ def mark_retry(session: Session, job_id: int, worker_id: str, error: str, delay:
     )
 
 
-def release(session: Session, job_id: int, worker_id: str, error: str, delay: float = 0.0) -> bool:
+def release(
+    session: Session, job_id: int, worker_id: str, error: str | None = None, delay: float = 0.0
+) -> bool:
     """Put a job this worker holds back to ``pending`` with the claim's attempt given
     back: it was not tried for its own sake (its target is paused, forwarder.circuit),
-    so it spends none of its retry budget."""
+    so it spends none of its retry budget. ``error`` None: not tried at all, the reason
+    of its last try stands."""
+    values: dict[str, Any] = {"last_error": error[:2000]} if error is not None else {}
     return _finish(
         session,
         job_id,
@@ -245,8 +251,8 @@ def release(session: Session, job_id: int, worker_id: str, error: str, delay: fl
         status=JobStatus.PENDING,
         run_after=utcnow() + timedelta(seconds=delay),
         attempts=OutboxJob.attempts - 1,
-        last_error=error[:2000],
         locked_by=None,
+        **values,
     )
 
 

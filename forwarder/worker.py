@@ -47,6 +47,10 @@ DeadHandler = Callable[[Session, ClaimedJob, str], None]
 Lane = Callable[[ClaimedJob], Hashable]
 
 
+# How the reason of a job given back after a refusal of our credentials begins.
+REFUSED = "refused: "
+
+
 def own_lane(job: ClaimedJob) -> Hashable:
     return job.id
 
@@ -183,16 +187,15 @@ class Worker:
         """Claim and process just these jobs, if they are still due (another worker may
         have been quicker) and their target is not paused; the number processed."""
         with self.session_factory() as session:
-            kinds = self._claimable(session)
-            jobs = (
-                outbox.claim(
-                    session, self.worker_id, len(ids), self.lease_seconds, ids=ids, kinds=kinds
-                )
-                if kinds is None or kinds
-                else []
+            jobs = outbox.claim(
+                session, self.worker_id, len(ids), self.lease_seconds, ids=ids, kinds=self.kinds
             )
-            session.commit()
-        self._process_all(jobs)
+            # the circuits are read only when a claimed job goes to a gated target (the
+            # web process sends its citizens' replies this way, none of them gated)
+            if any(job.kind in self.gate_of for job in jobs):
+                self._claimable(session)
+                session.commit()
+        self._process_all(jobs)  # a job of a paused target goes back untried
         return len(jobs)
 
     # -- paused targets (forwarder.circuit) ---------------------------------------------
@@ -236,10 +239,10 @@ class Worker:
         return probes
 
     def _release(self, job: ClaimedJob, target: str) -> None:
-        """A job of a target paused while it waited in this worker's batch: back to
-        pending untried, its attempt given back."""
+        """A job of ``target``, paused while the job waited in this worker's batch: back
+        to pending untried, its attempt given back, the reason of its last try kept."""
         with self.session_factory() as session:
-            outbox.release(session, job.id, self.worker_id, f"paused: {target} is paused")
+            outbox.release(session, job.id, self.worker_id)
             session.commit()
 
     def _record(self, target: str, job: ClaimedJob, outcome: str, detail: str, probe: bool) -> None:
@@ -349,13 +352,20 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - unknown errors are retried, not lost
             session.rollback()
             refused = isinstance(exc, TargetRefused)
+            if refused and not probe and (job.last_error or "").startswith(REFUSED):
+                # refused before, and the target has answered others since (it was not
+                # paused when this was claimed): a refusal of this job's own (a 403 for
+                # one service), retried and given up like any failure, pausing nothing
+                refused = False
             outage = isinstance(exc, RetryableError) and exc.outage
             outcome = "refused" if refused else "outage" if outage else "other"
+            # a refusal stays marked as one in the job's reason, however it was handled
+            error = f"{REFUSED}{exc}" if isinstance(exc, TargetRefused) else str(exc)
             if gated and (refused or probe):
                 # the target's fault, not the job's: it waits, its budget untouched (a
                 # failed probe goes to the back, so the next probe tries another job)
                 delay = self.circuit_policy.probe_seconds if probe else 0.0
-                outbox.release(session, job.id, self.worker_id, str(exc), delay)
+                outbox.release(session, job.id, self.worker_id, error, delay)
                 return outcome, str(exc)
             hint = exc.retry_after if isinstance(exc, RetryableError) else None
             if not isinstance(exc, RetryableError):
@@ -375,7 +385,7 @@ class Worker:
                     delay,
                     exc,
                 )
-                outbox.mark_retry(session, job.id, self.worker_id, str(exc), delay)
+                outbox.mark_retry(session, job.id, self.worker_id, error, delay)
             return outcome, str(exc)
 
     def _bury(self, session: Session, job: ClaimedJob, reason: str) -> None:

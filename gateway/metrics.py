@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from forwarder import circuit, outbox
-from forwarder.errors import PermanentError
+from forwarder.errors import PermanentError, TargetRefused
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,7 +64,7 @@ STATUS_UPDATES = Counter(
 
 def timed(target: Callable[[], str], attempt: Callable[..., Any]) -> Callable[..., Any]:
     """``attempt`` counted and timed under ``target()`` and its result: ok, permanent
-    (a dead letter) or retry."""
+    (a dead letter), refused (the target refuses our key) or retry."""
 
     def run(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -73,6 +73,9 @@ def timed(target: Callable[[], str], attempt: Callable[..., Any]) -> Callable[..
             return attempt(*args, **kwargs)
         except PermanentError:
             result = "permanent"
+            raise
+        except TargetRefused:
+            result = "refused"  # our key: the target is paused (forwarder.circuit)
             raise
         except Exception:
             result = "retry"

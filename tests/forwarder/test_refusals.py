@@ -5,6 +5,7 @@ same circuit. Real HTTP stand-ins on 127.0.0.1, real databases."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -378,3 +379,65 @@ def test_worker_processes_share_the_pause_and_resume_together(runtime, database_
     mine = [line for line in lines if line.get("logger") == "forwarder.worker"]
     assert len([x for x in mine if x["level"] == "WARNING" and "paused" in x["message"]]) == 1
     assert len([x for x in mine if x["level"] == "INFO" and "resume" in x["message"]]) == 1
+
+
+def test_a_job_sent_by_id_to_a_paused_target_goes_back_untried(make_settings, central):
+    """The web process sends what it just queued by id (Runtime.dispatch): a delivery to a
+    paused target is given back, untried, its budget untouched."""
+    runtime = Runtime(make_settings(forward_url=central.url))
+    queue_complaints(runtime, 1)
+    with runtime.sessions() as s:
+        circuit.refused(s, "open311", "POST …: HTTP 401: revoked", CircuitPolicy())
+        s.commit()
+    [job] = jobs_of(runtime)
+    assert worker_for(runtime).run_ids([job.id]) == 1
+    [job] = jobs_of(runtime)
+    assert (job.status, job.attempts) == (JobStatus.PENDING, 0)
+    assert job.last_error is None  # not tried: nothing to say about it
+    assert central_stats(central.server.app.extensions["central_engine"])["posts"] == 0
+    runtime.close()
+
+
+class RefusesOne:
+    """WSGI middleware before the sandbox central: a 403 for complaints whose text has
+    ``word`` (a service this key may not file under), the rest passed on."""
+
+    def __init__(self, inner, word: str) -> None:
+        self.inner = inner
+        self.word = word.encode()
+
+    def __call__(self, environ, start_response):
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size) if size else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        if self.word in body:
+            answer = json.dumps([{"code": 403, "description": "not allowed for this key"}])
+            return Response(answer, status=403, content_type="application/json")(
+                environ, start_response
+            )
+        return self.inner(environ, start_response)
+
+
+def test_a_refusal_of_one_complaint_alone_ends_as_its_dead_letter(make_settings, tmp_path, caplog):
+    """A 403 that only one complaint meets (the target answers the others) is that
+    complaint's: it pauses the target once, the probe finds the target answering, and
+    from then on the complaint spends its own budget and becomes a dead letter instead
+    of pausing the target again and again."""
+    caplog.set_level(logging.INFO, logger="forwarder.worker")
+    inner = create_central_app(tmp_path / "c.sqlite")
+    with ServerThread(RefusesOne(inner, "nomor+0")) as server:
+        runtime = Runtime(make_settings(forward_url=server.url, notify_on_submitted=False))
+        queue_complaints(runtime, 3)
+        worker = worker_for(runtime)
+        until(
+            lambda: all(j.status in ("done", "dead") for j in jobs_of(runtime)),
+            worker.run_once,
+            timeout=30,
+        )
+    first, *others = jobs_of(runtime)
+    assert first.status == JobStatus.DEAD and first.attempts == first.max_attempts
+    assert "HTTP 403" in first.last_error
+    assert [j.status for j in others] == [JobStatus.DONE] * 2
+    assert len(pause_lines(caplog, logging.WARNING, "paused")) == 1
+    assert not gate(runtime).open
+    runtime.close()
