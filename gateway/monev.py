@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -166,18 +166,56 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def to_csv(report: Report) -> str:
+# The CSV's headers, in Indonesian: the file is read by supervisors in a spreadsheet.
+CSV_HEADERS = {
+    "period_start": "Awal periode",
+    "period_end": "Akhir periode",
+    "by": "Menurut",
+    "group": "Kelompok",
+    "received": "Diterima",
+    "delivered_pct": "Terkirim ke pusat (%)",
+    "forwarded_pct": "Diteruskan (%)",
+    "followed_up_pct": "Ditindaklanjuti (%)",
+    "completed_pct": "Selesai (%)",
+    "mean_days_to_follow_up": "Rata-rata hari sampai tindak lanjut",
+    "median_days_to_follow_up": "Median hari sampai tindak lanjut",
+    "overdue": "Melewati tenggat SLA",
+}
+
+
+def to_csv(
+    report: Report,
+    *,
+    separator: str = ",",
+    decimal: str = ".",
+    group_name: Callable[[str, str], str] | None = None,
+) -> str:
+    """The report as CSV with Indonesian headers; ``separator=";"`` and ``decimal=","``
+    for a spreadsheet set to Indonesian, where the comma is the decimal mark.
+    ``group_name`` names a group's key (a channel's or category's label)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=("period_start", "period_end", "by", *CSV_COLUMNS))
-    writer.writeheader()
+    names = ("period_start", "period_end", "by", *CSV_COLUMNS)
+    writer = csv.writer(out, delimiter=separator)
+    writer.writerow([CSV_HEADERS[n] for n in names])
     figures: Iterable[Figures] = [*report.groups, report.total]
+
+    def cell(value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return str(value).replace(".", decimal)
+        return csv_cell(value)
+
     for f in figures:
+        row = f.as_row()
+        if group_name is not None and f is not report.total:
+            row["group"] = group_name(report.by, row["group"])
         writer.writerow(
-            {
-                "period_start": report.start.isoformat(),
-                "period_end": report.end.isoformat(),
-                "by": report.by,
-                **{k: "" if v is None else csv_cell(v) for k, v in f.as_row().items()},
-            }
+            [
+                report.start.isoformat(),
+                report.end.isoformat(),
+                GROUPS[report.by][0],
+                *(cell(row[k]) for k in CSV_COLUMNS),
+            ]
         )
     return out.getvalue()

@@ -466,8 +466,15 @@ def dashboard() -> str:
 def dashboard_csv() -> Response:
     report = _report()
     name = f"monev-{report.by}-{report.start}-{report.end}.csv"
+    # "excel": ';' between cells and a decimal comma, as a spreadsheet set to Indonesian
+    excel = request.args.get("format") == "excel"
     return Response(
-        monev.to_csv(report),
+        monev.to_csv(
+            report,
+            separator=";" if excel else ",",
+            decimal="," if excel else ".",
+            group_name=labels.group,
+        ),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -33,7 +33,7 @@ def test_supervisor_reads_the_month_and_exports_it(page: Page, console, make_set
     with page.expect_download() as download:
         page.click("#csv-link")
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
-    assert [r["group"] for r in rows][-1] == "Semua" and rows[-1]["received"] == "4"
+    assert [r["Kelompok"] for r in rows][-1] == "Semua" and rows[-1]["Diterima"] == "4"
 
 
 def test_operators_do_not_see_the_dashboard(page: Page, console):

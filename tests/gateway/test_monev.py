@@ -80,14 +80,21 @@ def test_dashboard_page_and_csv_for_supervisors_only(seeded, app):
     assert exported.mimetype == "text/csv"
     assert "attachment" in exported.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert [r["group"] for r in rows] == [
+    assert [r["Kelompok"] for r in rows] == [
         "(belum diketahui)",
         "Dinas Kesehatan",
         "Dinas PUPR",
         "Semua",
     ]
-    assert rows[-1]["received"] == "4" and rows[-1]["overdue"] == "2"
-    assert rows[1]["mean_days_to_follow_up"] == "6.0"
+    assert rows[-1]["Diterima"] == "4" and rows[-1]["Melewati tenggat SLA"] == "2"
+    assert rows[1]["Rata-rata hari sampai tindak lanjut"] == "6.0"
+    assert rows[1]["Menurut"] == "Instansi"
+    excel = client.get(
+        "/operator/dashboard.csv?start=2026-11-01&end=2026-11-30&by=agency&format=excel"
+    )
+    rows = list(csv.DictReader(io.StringIO(excel.text), delimiter=";"))
+    assert rows[1]["Rata-rata hari sampai tindak lanjut"] == "6,0"
+    assert rows[-1]["Selesai (%)"] == "25,0"
     operator = app.test_client()
     login(operator, "ani")
     assert operator.get("/operator/dashboard").status_code == 403

@@ -76,7 +76,7 @@ def test_the_csv_export_never_hands_a_spreadsheet_a_formula(delivering):
             for cell in row:
                 assert not cell or cell[0] not in "=+-@\t\r", (by, cell)
     exported = client.get("/operator/dashboard.csv?start=2026-11-01&end=2026-11-30&by=agency")
-    groups = {r["group"] for r in csv.DictReader(io.StringIO(exported.text))}
+    groups = {r["Kelompok"] for r in csv.DictReader(io.StringIO(exported.text))}
     # kept readable: the apostrophe tells the spreadsheet it is text, nothing is lost
     assert groups >= {"'" + a for a in agencies}
 
@@ -125,7 +125,7 @@ def test_an_anonymous_callers_identity_shows_only_while_the_call_is_drafted(cons
     }
     assert client.post(f"/operator/review/{ids['a-1']}", data=form).status_code == 302
     after = client.get(f"/operator/review/{ids['a-1']}").text
-    assert "status <strong>submitted" in after
+    assert "status <strong>sudah dikirim" in after
     assert "6281299998888" not in after and "Budi Santoso" not in after
 
 

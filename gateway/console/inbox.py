@@ -1,0 +1,224 @@
+"""The conversations inbox (issue 20): citizens' chat and SMS dialogs by channel and state
+— active, stuck in a step, asking for a person ("bicara dengan petugas"), or not
+understood several times in a row — each with its messages in and out. An operator
+answers on the citizen's channel through the outbox (the same send jobs and channel rules
+as the dialog's replies, the operator's name kept on the message) or closes the draft
+(the dialog's own reset: the citizen starts over). The dialog (gateway.conversation)
+keeps the state; this module only reads it, and on close writes what its reset writes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from forwarder.sqltypes import utcnow
+from gateway.conversation.draft import Draft, Memory
+from gateway.delivery import queue_outbound
+from gateway.models import Conversation, DialogStep, InboundRecord, OutboundMessage
+from gateway.runtime import Runtime
+
+log = logging.getLogger(__name__)
+PAGE = 50
+# A dialog waiting on the same step this long is stuck; misunderstood this many times in
+# a row, the citizen needs a person.
+STUCK_AFTER = timedelta(minutes=30)
+MISREAD_AT = 2
+# What one operator message may hold: an SMS of three segments costs the citizen little;
+# chat channels take a long message.
+MAX_TEXT = {"sms": 459}
+MAX_TEXT_DEFAULT = 2000
+STATES = {
+    "": "Semua yang aktif",
+    "human": "Minta bicara dengan petugas",
+    "misread": "Tidak dipahami berulang kali",
+    "stuck": "Macet di satu langkah",
+}
+
+
+def _flags(conv: Conversation, now: datetime) -> list[str]:
+    draft = conv.draft or {}
+    flags = []
+    if draft.get("human"):
+        flags.append("human")
+    if int(draft.get("misread") or 0) >= MISREAD_AT:
+        flags.append("misread")
+    if conv.step != DialogStep.IDLE and now - conv.updated_at > STUCK_AFTER:
+        flags.append("stuck")
+    return flags
+
+
+def _where(state: str, now: datetime) -> Any:
+    # JSON flags are read in Python (the same code on SQLite and PostgreSQL); the SQL
+    # narrows what it can.
+    if state == "stuck":
+        return and_(
+            Conversation.step != DialogStep.IDLE, Conversation.updated_at < now - STUCK_AFTER
+        )
+    return Conversation.id.is_not(None)
+
+
+def register(bp: Any, runtime_of: Any) -> None:
+    """The inbox's routes on the console's blueprint (its login, role and CSRF guard)."""
+
+    def _runtime() -> Runtime:
+        return runtime_of()
+
+    @bp.get("/inbox")
+    def inbox() -> str:
+        channel = request.args.get("kanal", "")[:20]
+        state = request.args.get("keadaan", "")
+        state = state if state in STATES else ""
+        now = utcnow()
+        with _runtime().sessions() as db:
+            query = select(Conversation).where(_where(state, now))
+            if channel:
+                query = query.where(Conversation.channel == channel)
+            rows = db.scalars(query.order_by(Conversation.updated_at.desc()).limit(PAGE * 4)).all()
+            channels = db.scalars(select(Conversation.channel).distinct()).all()
+            items = []
+            for conv in rows:
+                flags = _flags(conv, now)
+                if conv.step == DialogStep.IDLE and not flags:
+                    continue  # nothing in progress, nobody waiting
+                if state and state not in flags:
+                    continue
+                last_in = db.scalar(
+                    select(InboundRecord.text)
+                    .where(InboundRecord.channel == conv.channel)
+                    .where(InboundRecord.sender == conv.sender)
+                    .order_by(InboundRecord.received_at.desc(), InboundRecord.id.desc())
+                    .limit(1)
+                )
+                items.append({"c": conv, "flags": flags, "last": (last_in or "")[:120]})
+                if len(items) >= PAGE:
+                    break
+            db.expunge_all()
+        return render_template(
+            "operator/inbox.html",
+            items=items,
+            states=STATES,
+            state=state,
+            channel=channel,
+            channels=sorted(channels),
+        )
+
+    def _conversation(db: Session, conv_id: int) -> Conversation:
+        conv = db.get(Conversation, conv_id)
+        if conv is None:
+            abort(404)
+        return conv
+
+    @bp.get("/inbox/<int:conv_id>")
+    def conversation(conv_id: int) -> str:
+        now = utcnow()
+        with _runtime().sessions() as db:
+            conv = _conversation(db, conv_id)
+            thread = _thread(db, conv)
+            memory = Memory.load(conv.draft)
+            flags = _flags(conv, now)
+            db.expunge_all()
+        return render_template(
+            "operator/conversation.html",
+            c=conv,
+            thread=thread,
+            draft=memory.draft,
+            filed=memory.filed,
+            misread=memory.misread,
+            flags=flags,
+            states=STATES,
+            limit=MAX_TEXT.get(conv.channel, MAX_TEXT_DEFAULT),
+        )
+
+    @bp.post("/inbox/<int:conv_id>/reply")
+    def conversation_reply(conv_id: int) -> Any:
+        text = (request.form.get("text") or "").strip()
+        with _runtime().sessions() as db:
+            conv = _conversation(db, conv_id)
+            limit = MAX_TEXT.get(conv.channel, MAX_TEXT_DEFAULT)
+            if not text:
+                flash("Tulis balasan terlebih dahulu.", "error")
+            elif len(text) > limit:
+                flash(f"Balasan terlalu panjang ({len(text)} dari {limit} karakter).", "error")
+            elif conv.blocked_at is not None:
+                flash("Warga ini memblokir kanal kita: balasan tidak bisa dikirim.", "error")
+            else:
+                # answered from the address the citizen wrote to, as the dialog answers
+                ours = db.scalar(
+                    select(OutboundMessage.sender)
+                    .where(OutboundMessage.channel == conv.channel)
+                    .where(OutboundMessage.recipient == conv.sender)
+                    .order_by(OutboundMessage.id.desc())
+                    .limit(1)
+                )
+                message = OutboundMessage(
+                    channel=conv.channel,
+                    recipient=conv.sender,
+                    sender=ours,
+                    text=text,
+                    options={"language": conv.language, "operator": current_user.username},
+                )
+                count = db.scalar(
+                    select(func.count())
+                    .select_from(OutboundMessage)
+                    .where(OutboundMessage.recipient == conv.sender)
+                )
+                queue_outbound(
+                    db, _runtime(), message, f"operator:{conv.id}:{count}:{utcnow().timestamp()}"
+                )
+                db.commit()
+                log.info("operator %s answered conversation %s", current_user.username, conv.id)
+                flash("Balasan masuk antrean pengiriman.", "info")
+        return redirect(url_for("operator.conversation", conv_id=conv_id))
+
+    @bp.post("/inbox/<int:conv_id>/close")
+    def conversation_close(conv_id: int) -> Any:
+        with _runtime().sessions() as db:
+            conv = _conversation(db, conv_id)
+            memory = Memory.load(conv.draft)
+            # what the dialog's own reset does, and the flags the inbox shows answered
+            memory.draft = Draft()
+            memory.misread = 0
+            memory.wants_human = False
+            conv.draft = memory.dump()
+            conv.step = DialogStep.IDLE
+            conv.updated_at = utcnow()
+            db.commit()
+            log.info("operator %s closed conversation %s", current_user.username, conv.id)
+        flash("Percakapan ditutup: draf dihapus, warga mulai dari awal bila menulis lagi.", "info")
+        return redirect(url_for("operator.inbox"))
+
+
+def _thread(db: Session, conv: Conversation) -> list[dict[str, Any]]:
+    """Messages in (with the dialog's reply kept on them) and out, by time."""
+    entries: list[tuple[datetime, int, dict[str, Any]]] = []
+    for m in db.scalars(
+        select(InboundRecord)
+        .where(InboundRecord.channel == conv.channel, InboundRecord.sender == conv.sender)
+        .order_by(InboundRecord.received_at.desc())
+        .limit(100)
+    ):
+        entries.append((m.received_at, 0, {"dir": "in", "at": m.received_at, "text": m.text}))
+        if m.reply:  # answered in the webhook's own response (TwiML), not the outbox
+            entries.append((m.received_at, 1, {"dir": "out", "at": m.received_at, "text": m.reply}))
+    for m in db.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.channel == conv.channel, OutboundMessage.recipient == conv.sender)
+        .order_by(OutboundMessage.id.desc())
+        .limit(100)
+    ):
+        by = (m.options or {}).get("operator")
+        entries.append(
+            (
+                m.created_at,
+                1,
+                {"dir": "out", "at": m.created_at, "text": m.text, "by": by, "status": m.status},
+            )
+        )
+    entries.sort(key=lambda e: (e[0], e[1]))
+    return [e for _, _, e in entries]

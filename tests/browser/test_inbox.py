@@ -1,0 +1,54 @@
+"""The conversations inbox end to end: a WhatsApp citizen (the real Twilio webhook and
+dialog) starts a complaint and asks for a person; an operator finds them in the inbox,
+reads the conversation, answers through the outbox and closes the draft."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from gateway.models import Conversation, OutboundMessage
+from tests.browser.conftest import login
+from tests.browser.test_pages import AXE, _check, page  # noqa: F401 (the axe-ready page)
+
+
+def test_operator_answers_a_citizen_who_asked_for_a_person(page: Page, console, sms):  # noqa: F811
+    url, runtime = console
+    citizen = sms("+6281355500011", whatsapp=True)
+    citizen.say("Jalan di depan SDN 2 Sukamaju rusak parah, berlubang besar sudah sebulan")
+    told = citizen.say("bisa bicara dengan petugas?")
+    assert told, "the dialog answers a request for a person"
+    with runtime.sessions() as s:
+        conv = s.scalars(select(Conversation)).one()
+        assert conv.draft.get("human") is True
+
+    login(page, url, "ani")
+    page.click("header >> text=Kotak masuk")
+    page.select_option("select[name=keadaan]", "human")
+    page.click("#inbox-filter button")
+    item = page.locator("#inbox li")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("WhatsApp")
+    expect(item).to_contain_text("Minta bicara dengan petugas")
+    _check(page, "kotak-masuk", AXE.read_text(), logged_in=True, times=True)
+    item.locator("a").click()
+    expect(page.locator("#thread")).to_contain_text("SDN 2 Sukamaju")
+    expect(page.locator("#thread")).to_contain_text("bicara dengan petugas")
+    expect(page.locator("#draft")).to_contain_text("berlubang")
+    page.fill("#reply-text", "Selamat siang, saya Ani dari call center. Lokasinya di desa mana?")
+    page.click("#reply-form button")
+    expect(page.locator(".flash")).to_contain_text("antrean pengiriman")
+    expect(page.locator("#thread li.out").last).to_contain_text("Petugas ani")
+    expect(page.locator("#thread li.out").last).to_contain_text("menunggu dikirim")
+    _check(page, "percakapan", AXE.read_text(), logged_in=True, times=True)
+    with runtime.sessions() as s:
+        sent = s.scalars(select(OutboundMessage).order_by(OutboundMessage.id.desc())).first()
+        assert sent.channel == "whatsapp" and sent.options["operator"] == "ani"
+        assert sent.text.startswith("Selamat siang, saya Ani")
+
+    page.click("#close-conversation")
+    expect(page.locator(".flash")).to_contain_text("Percakapan ditutup")
+    expect(page.locator("#inbox-empty")).to_be_visible()
+    with runtime.sessions() as s:
+        conv = s.scalars(select(Conversation)).one()
+        assert conv.step == "idle" and "human" not in conv.draft and "d" not in conv.draft
