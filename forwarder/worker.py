@@ -112,7 +112,12 @@ class Worker:
         self._pool: ThreadPoolExecutor | None = None
         # target name -> the kinds of job that deliver to it: paused together when the
         # target refuses us or fails every request (forwarder.circuit)
-        self.gates = {target: tuple(k) for target, k in (gates or {}).items()}
+        # (a worker kept to other kinds, e.g. citizens' messages, reads no circuit at all)
+        self.gates = {
+            target: kept
+            for target, ks in (gates or {}).items()
+            if (kept := tuple(k for k in ks if kinds is None or k in kinds))
+        }
         self.gate_of = {kind: target for target, ks in self.gates.items() for kind in ks}
         self.circuit_policy = circuit_policy or CircuitPolicy()
         # this process's view of the circuits, refreshed every batch: targets paused, and

@@ -441,3 +441,12 @@ def test_a_refusal_of_one_complaint_alone_ends_as_its_dead_letter(make_settings,
     assert len(pause_lines(caplog, logging.WARNING, "paused")) == 1
     assert not gate(runtime).open
     runtime.close()
+
+
+def test_a_messages_only_worker_reads_no_circuit(make_settings):
+    runtime = Runtime(make_settings())
+    assert make_worker(runtime, only="messages").gates == {}
+    assert make_worker(runtime, only="complaints").gates == {
+        "open311": ("deliver_complaint", "deliver_update")
+    }
+    runtime.close()
