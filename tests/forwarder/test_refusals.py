@@ -254,6 +254,23 @@ def test_one_complaint_failing_alone_does_not_open_the_circuit(make_settings):
     runtime.close()
 
 
+def test_one_complaint_failing_for_the_whole_window_opens_the_circuit(make_settings):
+    """A quiet office with a single complaint during a long outage: its failures over
+    ``window_seconds`` open the circuit before it spends its whole budget."""
+    policy = CircuitPolicy(probe_seconds=PROBE, failures=3, window_seconds=0.3)
+    runtime = Runtime(make_settings())
+    with runtime.sessions() as s:
+        for _ in range(3):
+            assert not circuit.failed(s, "open311", 7, "HTTP 503", policy)
+        s.commit()
+    time.sleep(0.3)
+    with runtime.sessions() as s:
+        assert circuit.failed(s, "open311", 7, "HTTP 503", policy)
+        s.commit()
+    assert gate(runtime).reason == "outage"
+    runtime.close()
+
+
 def georeport_error(status: int, description: str, xml: bool = False) -> Flask:
     app = Flask(__name__)
 
