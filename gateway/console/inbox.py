@@ -222,3 +222,44 @@ def _thread(db: Session, conv: Conversation) -> list[dict[str, Any]]:
         )
     entries.sort(key=lambda e: (e[0], e[1]))
     return [e for _, _, e in entries]
+
+
+def draft_fields(db: Session, conv_id: int) -> dict[str, Any] | None:
+    """A citizen's draft as the call form's fields, for an operator to finish it there."""
+    from gateway.console.forms import console_phone
+
+    conv = db.get(Conversation, conv_id)
+    if conv is None:
+        return None
+    draft = Memory.load(conv.draft).draft
+    phone = None
+    if conv.channel in ("sms", "whatsapp"):
+        phone = console_phone(conv.sender.removeprefix("whatsapp:"))
+    return {
+        "phone": phone,
+        "description": draft.description or draft.partial,
+        "location_text": draft.location_text,
+        "lat": draft.lat,
+        "lon": draft.lon,
+        "category": draft.category[0] if draft.category else None,
+        "privacy": draft.privacy,
+        "incident_date": draft.incident_date,
+    }
+
+
+def finish(db: Session, conv_id: int, complaint_id: str | None, by: str) -> None:
+    """The citizen's draft became a complaint through the call form: the dialog starts
+    over, and follow-ups go to that complaint."""
+    conv = db.get(Conversation, conv_id)
+    if conv is None:
+        return
+    memory = Memory.load(conv.draft)
+    memory.draft = Draft()
+    memory.misread = 0
+    memory.wants_human = False
+    if complaint_id:
+        memory.filed = complaint_id
+    conv.draft = memory.dump()
+    conv.step = DialogStep.IDLE
+    conv.updated_at = utcnow()
+    log.info("operator %s filed conversation %s as complaint %s", by, conv.id, complaint_id)

@@ -33,7 +33,7 @@ from forwarder import circuit, outbox
 from gateway import metrics, monev
 from gateway.calls import OPEN, DraftError, discard_call, log_call, save_fields, submit_call
 from gateway.complaints import DELIVER_JOB, find_by_code
-from gateway.console import labels
+from gateway.console import inbox, labels
 from gateway.console.auth import (
     ConsoleUser,
     guard,
@@ -249,6 +249,14 @@ def index() -> Response:
 @bp.route("/calls/new", methods=["GET", "POST"])
 def call_new() -> str | Response:
     form = CallForm()
+    # a citizen's chat draft finished here (the inbox's "Jadikan laporan")
+    conversation = request.args.get("percakapan", type=int)
+    if request.method == "GET" and conversation:
+        with _runtime().sessions() as db:
+            drafted = inbox.draft_fields(db, conversation)
+        if drafted is None:
+            abort(404)
+        form.fill(drafted)
     if request.method == "POST":
         submitting = not form.save.data
         valid = form.validate_for_submit() if submitting else form.validate()
@@ -258,13 +266,17 @@ def call_new() -> str | Response:
                     record = log_call(
                         db, _runtime(), form.fields(), by=_user().username, submit=submitting
                     )
+                    if conversation and submitting:
+                        inbox.finish(db, conversation, record.complaint_id, _user().username)
                     db.commit()
                     metrics.count_created(db, "call")
                     return redirect(url_for("operator.call_logged", record_id=record.id))
                 except DraftError as exc:
                     db.rollback()
                     _show_errors(form, exc)
-    return render_template("operator/call_form.html", form=form, record=None)
+    return render_template(
+        "operator/call_form.html", form=form, record=None, conversation=conversation
+    )
 
 
 def _show_errors(form: CallForm, exc: DraftError) -> None:

@@ -4,6 +4,8 @@ reads the conversation, answers through the outbox and closes the draft."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -46,9 +48,27 @@ def test_operator_answers_a_citizen_who_asked_for_a_person(page: Page, console, 
         assert sent.channel == "whatsapp" and sent.options["operator"] == "ani"
         assert sent.text.startswith("Selamat siang, saya Ani")
 
-    page.click("#close-conversation")
-    expect(page.locator(".flash")).to_contain_text("Percakapan ditutup")
-    expect(page.locator("#inbox-empty")).to_be_visible()
+    # the operator finishes the draft in the call form: a complaint, and the dialog over
+    page.click("#file-draft")
+    expect(page.locator("#from-conversation")).to_be_visible()
+    expect(page.locator("#description")).to_have_value(re.compile("SDN 2 Sukamaju"))
+    expect(page.locator("#phone")).to_have_value("+6281355500011")
+    page.fill("#location_text", "Desa Sukamaju, Kabupaten Cianjur")
+    page.click("button[name=submit]")
+    expect(page.locator("h1")).to_have_text(re.compile("Laporan terkirim|Draf disimpan"))
     with runtime.sessions() as s:
         conv = s.scalars(select(Conversation)).one()
+        assert conv.step == "idle" and "human" not in conv.draft and "d" not in conv.draft
+
+    # another citizen, misunderstood and asking for a person: the operator closes it
+    other = sms("+6281355500012")
+    other.say("Sampah menumpuk di pasar sudah seminggu tidak diangkut petugas kebersihan")
+    other.say("mau bicara dengan petugas")
+    page.goto(f"{url}/operator/inbox?keadaan=human")
+    page.locator("#inbox li a").first.click()
+    expect(page.locator("h1")).to_contain_text("SMS")
+    page.click("#close-conversation")
+    expect(page.locator(".flash")).to_contain_text("Percakapan ditutup")
+    with runtime.sessions() as s:
+        conv = s.scalars(select(Conversation).where(Conversation.channel == "sms")).one()
         assert conv.step == "idle" and "human" not in conv.draft and "d" not in conv.draft
