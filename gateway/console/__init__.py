@@ -4,10 +4,11 @@ supervisor routes say so. Every form carries a CSRF token."""
 
 from flask import current_app
 
-from gateway.console import inbox
+from gateway.console import drill, inbox
 from gateway.console.auth import init_console
-from gateway.console.views import bp
+from gateway.console.views import _period, bp
 
 inbox.register(bp, lambda: current_app.extensions["lapor"])
+drill.register(bp, lambda: current_app.extensions["lapor"], _period)
 
 __all__ = ["bp", "init_console"]

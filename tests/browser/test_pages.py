@@ -138,6 +138,15 @@ def test_every_page_at_desktop_and_phone_width(page: Page, console, make_setting
     page.goto(f"{url}/operator/dashboard?start=2026-11-01&end=2026-11-30&by=category")
     expect(page.locator("#monev")).to_contain_text("Infrastruktur / Jalan")
     _check(page, "monev", axe, logged_in=True, times=False)
+    # each figure leads to the complaints it counts
+    page.click("#totals a:has(#total-overdue)")
+    expect(page.locator("#drill tbody tr")).to_have_count(2)
+    expect(page.locator("#drill-scope")).to_contain_text("1 November 2026 – 30 November 2026")
+    _check(page, "monev-laporan", axe, logged_in=True, times=True)
+    page.go_back()
+    page.locator("#monev tr", has_text="Kesehatan").locator(".followed a").click()
+    expect(page.locator("#drill tbody tr")).to_have_count(1)
+    expect(page.locator("#drill-scope")).to_contain_text("Kategori: Kesehatan")
     page.goto(f"{url}/operator/dead-letters")
     _check(page, "pengiriman-gagal", axe, logged_in=True, times=False)
 

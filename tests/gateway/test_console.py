@@ -22,6 +22,7 @@ TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SUPERVISOR_ONLY = {
     "operator.dashboard",
     "operator.dashboard_csv",
+    "operator.dashboard_complaints",
     "operator.dead_letter_list",
     "operator.dead_letter_retry",
     "operator.dead_letter_retry_all",
