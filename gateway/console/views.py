@@ -33,7 +33,7 @@ from forwarder import circuit, outbox
 from gateway import metrics, monev
 from gateway.calls import OPEN, DraftError, discard_call, log_call, save_fields, submit_call
 from gateway.complaints import DELIVER_JOB, find_by_code
-from gateway.console import inbox, labels
+from gateway.console import inbox, labels, trend
 from gateway.console.auth import (
     ConsoleUser,
     guard,
@@ -464,9 +464,14 @@ def _report() -> monev.Report:
 @requires(Role.SUPERVISOR)
 def dashboard() -> str:
     report = _report()
+    first, after = monev.period_bounds(report.start, report.end)
+    with _runtime().sessions() as db:
+        weeks = trend.weekly(db, first, after, labels.zone())
     return render_template(
         "operator/dashboard.html",
         report=report,
+        weeks=weeks,
+        trend=trend,
         groups={k: label for k, (label, _) in monev.GROUPS.items()},
         group_label=labels.group,
         widest=max((f.received for f in report.groups), default=0),

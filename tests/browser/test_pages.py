@@ -141,6 +141,11 @@ def test_every_page_at_desktop_and_phone_width(page: Page, console, make_setting
     _check(page, "laporan", axe, logged_in=True, times=True)
     page.goto(f"{url}/operator/dashboard?start=2026-11-01&end=2026-11-30&by=category")
     expect(page.locator("#monev")).to_contain_text("Infrastruktur / Jalan")
+    # the weekly trend, in SQL: the four complaints came in the week of Monday 2 November
+    expect(page.locator("#trend tbody tr")).to_have_count(1)
+    cells = page.locator("#trend tbody td").all_inner_texts()
+    assert cells == ["2 November 2026", "4", "2", "1", "4.5"], cells
+    expect(page.locator("svg#trend-counts polyline")).to_have_count(3)
     _check(page, "monev", axe, logged_in=True, times=False)
     # each figure leads to the complaints it counts
     page.click("#totals a:has(#total-overdue)")
