@@ -28,7 +28,13 @@ SUPERVISOR_ONLY = {
     "operator.dead_letter_retry_all",
 }
 PUBLIC = {"operator.login", "operator.static"}
-ARGS = {"record_id": 1, "job_id": 1, "conv_id": 1, "code": "LPR-00000000", "filename": "console.css"}
+ARGS = {
+    "record_id": 1,
+    "job_id": 1,
+    "conv_id": 1,
+    "code": "LPR-00000000",
+    "filename": "console.css",
+}
 
 
 def add(app: Flask, username: str, role: str) -> None:

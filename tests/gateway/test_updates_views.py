@@ -55,7 +55,9 @@ def test_console_timeline_shows_updates_with_their_delivery_state(app):
     followup = timeline.index("Tindak lanjut dari pelapor")
     feedback = timeline.index("Umpan balik pelapor: tidak puas")
     reopen = timeline.index("Permintaan buka kembali")
-    assert timeline.index("Dalam antrean pengiriman") < followup < feedback < reopen  # by time, among events
+    assert (
+        timeline.index("Dalam antrean pengiriman") < followup < feedback < reopen
+    )  # by time, among events
     assert "(terkirim)" in timeline[followup:feedback]
     assert "(menunggu)" in timeline[feedback:reopen]
     assert "(disimpan untuk petugas)" in timeline[reopen:]
