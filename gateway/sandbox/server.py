@@ -25,7 +25,11 @@ class ServerThread:
         self.server.daemon_threads = True
         self.port = self.server.server_port
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for the loop's next poll: at the default 0.5 s every stand-in's
+        # stop took half a second, a large part of the test suite's time
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> ServerThread:
         self._thread.start()
