@@ -205,16 +205,19 @@ class Stage:
         if not complaint:
             return ["(no complaint to change)"]
         before = citizen.mark()
-        body = json.dumps(
-            {
-                "event_id": f"corpus-{next(self._events)}",
-                "tracking_code": complaint[0].tracking_code,
-                "status": event["status"],
-                "resolution": event.get("resolution"),
-                "note": event.get("note"),
-                "agency": event.get("agency"),
-            }
-        ).encode()
+        response = self.push_status(
+            complaint[0].tracking_code,
+            f"corpus-{next(self._events)}",
+            **{k: event.get(k) for k in ("status", "resolution", "note", "agency")},
+        )
+        if response.status_code >= 300:
+            return [f"(central event refused: {response.status_code} {response.text[:200]})"]
+        return citizen.since(before)
+
+    def push_status(self, code: str, event_id: str, **event: Any) -> requests.Response:
+        """A signed status event as the central system pushes it; the worker then runs
+        what it queued (the notice to the citizen)."""
+        body = json.dumps({"event_id": event_id, "tracking_code": code, **event}).encode()
         signature = "sha256=" + hmac.new(EVENTS_SECRET.encode(), body, hashlib.sha256).hexdigest()
         response = requests.post(
             f"{self.url}/api/v1/central/events",
@@ -222,10 +225,8 @@ class Stage:
             headers={"Content-Type": "application/json", "X-Gateway-Signature": signature},
             timeout=10,
         )
-        if response.status_code >= 300:
-            return [f"(central event refused: {response.status_code} {response.text[:200]})"]
         self.drain()
-        return citizen.since(before)
+        return response
 
     # -- time passing ------------------------------------------------------------------
     def _age(self, citizen: _Citizen, hours: float) -> None:
@@ -462,6 +463,27 @@ def stage(database_url: str | None = None) -> Iterator[Stage]:
         played = Stage(database_url, runtime, url, bot, twilio)
         played.twilio_url = twilio_server.url
         played.central_url = central.url
+        yield played
+
+
+@contextmanager
+def stage_on(backend: str, request: Any) -> Iterator[Stage]:
+    """A stage on ``backend`` ("sqlite": a new file; "postgresql": the migrated test
+    database of tests/conftest.py, emptied), for a fixture's ``request``."""
+    if backend != "postgresql":
+        with stage() as played:
+            yield played
+        return
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import TABLES
+
+    url = request.getfixturevalue("pg_schema")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)}, complaint_updates CASCADE"))
+    engine.dispose()
+    with stage(url) as played:
         yield played
 
 

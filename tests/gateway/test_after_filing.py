@@ -9,27 +9,18 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from gateway.models import Complaint, ComplaintUpdate
 from normalizer.gsm import is_gsm7, segments
-from tests.conftest import BACKENDS, TABLES
-from tests.conversations import Stage, stage
+from tests.conftest import BACKENDS
+from tests.conversations import Stage, stage_on
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def played(request: pytest.FixtureRequest) -> Iterator[Stage]:
-    if request.param == "postgresql":
-        url = request.getfixturevalue("pg_schema")
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)}, complaint_updates CASCADE"))
-        engine.dispose()
-        with stage(url) as s:
-            yield s
-    else:
-        with stage() as s:
-            yield s
+    with stage_on(request.param, request) as s:
+        yield s
 
 
 def say(played: Stage, number: str, body: str, whatsapp: bool = False) -> list[str]:
@@ -46,30 +37,9 @@ def central_updates(played: Stage) -> list[dict]:
 
 
 def push(played: Stage, code: str, status: str, event: str, note: str | None = None) -> None:
-    import hashlib
-    import hmac
-    import json
-
-    from tests.conversations import EVENTS_SECRET
-
-    body = json.dumps(
-        {
-            "event_id": event,
-            "tracking_code": code,
-            "status": status,
-            "note": note,
-            "resolution": "resolved" if status == "closed" else None,
-        }
-    ).encode()
-    sig = "sha256=" + hmac.new(EVENTS_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    answer = requests.post(
-        f"{played.url}/api/v1/central/events",
-        data=body,
-        headers={"Content-Type": "application/json", "X-Gateway-Signature": sig},
-        timeout=5,
-    )
+    resolution = "resolved" if status == "closed" else None
+    answer = played.push_status(code, event, status=status, note=note, resolution=resolution)
     assert answer.status_code == 200, answer.text
-    played.drain()
 
 
 def sms_to(played: Stage, number: str) -> list[str]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import BACKENDS, TABLES
-from tests.conversations import Stage, load_corpus, stage
+from tests.conftest import BACKENDS
+from tests.conversations import Stage, load_corpus, stage_on
 
 TUNE = load_corpus("tune")
 HELD_OUT = load_corpus("heldout")
@@ -34,17 +33,8 @@ HELD_OUT_FLOOR = 0.80
 
 @pytest.fixture(scope="module")
 def corpus_stage(request: pytest.FixtureRequest) -> Iterator[Stage]:
-    if request.param == "postgresql":
-        url = request.getfixturevalue("pg_schema")
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)}, complaint_updates CASCADE"))
-        engine.dispose()
-        with stage(url) as played:
-            yield played
-    else:
-        with stage() as played:
-            yield played
+    with stage_on(request.param, request) as played:
+        yield played
 
 
 @pytest.mark.slow

@@ -9,30 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from gateway.conversation.draft import DESCRIPTION_MAX
 from gateway.models import Complaint
 from gateway.sandbox import telegram_updates as updates
-from tests.conftest import BACKENDS, TABLES
-from tests.conversations import TELEGRAM_SECRET, Stage, stage
+from tests.conftest import BACKENDS
+from tests.conversations import TELEGRAM_SECRET, Stage, stage_on
 
 CHAT = 880001
 
 
 @pytest.fixture(params=BACKENDS)
 def played(request: pytest.FixtureRequest) -> Iterator[Stage]:
-    if request.param == "postgresql":
-        url = request.getfixturevalue("pg_schema")
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)}, complaint_updates CASCADE"))
-        engine.dispose()
-        with stage(url) as s:
-            yield s
-    else:
-        with stage() as s:
-            yield s
+    with stage_on(request.param, request) as s:
+        yield s
 
 
 def send(played: Stage, value: str) -> list[str]:
