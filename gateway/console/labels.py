@@ -78,6 +78,7 @@ REASON = {
     "no_location": "Lokasi belum ada",
     "several_issues": "Beberapa masalah berbeda dalam satu panggilan",
     "incomplete": "Disimpan belum lengkap oleh operator",
+    "not_a_complaint_yet": "Draf belum dapat menjadi laporan (mis. terlalu panjang)",
 }
 OUTBOUND = {
     "queued": "menunggu dikirim",

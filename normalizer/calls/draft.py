@@ -33,6 +33,9 @@ class ReviewReason(StrEnum):
     SEVERAL_ISSUES = "several_issues"
     # An operator saved the call unfinished (the caller hung up, details to follow).
     INCOMPLETE = "incomplete"
+    # The draft cannot be a complaint as it stands (an hour-long call's text is longer
+    # than a complaint may be): an operator shortens it.
+    NOT_A_COMPLAINT_YET = "not_a_complaint_yet"
 
 
 # Fewer content words than this and an operator should look before it goes out.

@@ -253,10 +253,10 @@ def test_a_worker_that_lost_its_listening_connection_listens_again(workers_reply
 
 def test_english_user_gets_english_buttons(telegram):
     telegram.say(updates.text(CHAT, "hello", language="en"))
-    # a bridge and a flood: the keywords cannot tell, so the citizen is asked
+    # the words name no kind of problem: the citizen is asked which it is
     [ask_category] = telegram.say(
         updates.text(
-            CHAT, "The bridge in our village collapsed after the flood yesterday", language="en"
+            CHAT, "Nobody here helps us, it has been like this since yesterday", language="en"
         )
     )
     assert ask_category["text"].startswith("What is your complaint about?")

@@ -141,6 +141,9 @@ def test_english_whatsapp_dialog_with_location_and_photo(sms, live_gateway):
         "lon": 110.3658,
         "region_code": None,
         "region_name": None,
+        # read when the complaint is delivered, off the intake path
+        "region_source": None,
+        "precision": None,
     }
     assert doc["attachments"] == [
         {
