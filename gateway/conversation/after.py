@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from gateway import complaints, texts
-from gateway.conversation.status import progress_reply
+from gateway.conversation.status import progress_reply, same_reporter
 from gateway.conversation.turn import Turn
 from gateway.models import Complaint, ComplaintStatus
 from gateway.updates import Rating, UpdateKind, record_update
@@ -51,14 +51,9 @@ def open_complaint(turn: Turn) -> Complaint | None:
         complaint = turn.session.get(Complaint, turn.memory.filed)
         if complaint is not None and complaint.updated_at >= since:
             return complaint
-    msg = turn.msg
-    same = (Complaint.reply_to == msg.sender) & (
-        func.coalesce(Complaint.reply_channel, Complaint.channel) == msg.channel
-    )
-    who = or_(same, Complaint.reporter_phone == msg.phone) if msg.phone else same
     return turn.session.scalar(
         select(Complaint)
-        .where(who, Complaint.updated_at >= since)
+        .where(same_reporter(turn.msg), Complaint.updated_at >= since)
         .order_by(Complaint.received_at.desc())
         .limit(1)
     )

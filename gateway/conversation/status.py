@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from gateway import complaints, texts
 from gateway.conversation.turn import Turn
 from gateway.models import Complaint, ComplaintEvent, ComplaintStatus
-from normalizer.message import Reply
+from normalizer.message import InboundMessage, Reply
 from normalizer.tracking import normalize_tracking_code
 
 # Timeline lines a chat channel shows after STATUS (an SMS shows the status alone).
@@ -69,11 +69,7 @@ def progress_reply(turn: Turn, complaint: Complaint) -> Reply:
 
 def own_complaints(turn: Turn) -> Reply:
     """The sender's open complaints, newest first, within one SMS."""
-    msg = turn.msg
-    same = (Complaint.reply_to == msg.sender) & (
-        func.coalesce(Complaint.reply_channel, Complaint.channel) == msg.channel
-    )
-    who = or_(same, Complaint.reporter_phone == msg.phone) if msg.phone else same
+    who = same_reporter(turn.msg)
     rows = turn.session.execute(
         select(Complaint.tracking_code, Complaint.status, Complaint.updated_at)
         .where(who, Complaint.status != ComplaintStatus.CLOSED)
@@ -90,6 +86,15 @@ def own_complaints(turn: Turn) -> Reply:
         if not turn.sms or len(lines) == 1 or texts.fits_one_sms(reply.text):
             return reply
         lines.pop()
+
+
+def same_reporter(msg: InboundMessage) -> ColumnElement[bool]:
+    """Complaints filed by this contact on this channel, or by the same phone number on
+    any (a call followed up by SMS, SMS and WhatsApp on one number)."""
+    same = (Complaint.reply_to == msg.sender) & (
+        func.coalesce(Complaint.reply_channel, Complaint.channel) == msg.channel
+    )
+    return or_(same, Complaint.reporter_phone == msg.phone) if msg.phone else same
 
 
 def _owner(turn: Turn, complaint: Complaint) -> bool:
