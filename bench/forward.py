@@ -1,7 +1,7 @@
 """Forwarding benchmark: a backlog of complaints drained to a local receiver.
 
-    python bench/forward.py [--databases sqlite,postgresql] [--count 20000] [--workers 2]
-                            [--threads 4] [--latency-ms 0]
+    python bench/forward.py [--databases sqlite,postgresql] [--count 2000] [--runs 3]
+                            [--workers 2] [--threads 4] [--latency-ms 0]
 
 For each database it fills the outbox with ``--count`` complaints (each with a place to
 read as a region, as citizens write them), starts ``--workers`` ``lapor-gateway worker
@@ -12,6 +12,14 @@ the same receiver, from the same number of processes and threads. ``--latency-ms
 the receiver answer that late, as a central system across the country would (for both).
 The receiver counts every POST and every distinct idempotency key, so a complaint
 delivered twice shows as a duplicate. Loopback only; bounded by --count.
+
+The yardstick is "POST + 1 durable insert": each POST followed by one committed insert on
+the same database, the least a delivery that is recorded exactly once can cost. The
+drain is timed from each worker's first claim (its start-up, loading the region tables,
+is not delivering), and the CPU per delivery is the workers' process CPU over that span
+(psutil) divided by the complaints; the ceilings' CPU per request likewise. With
+``--runs`` above 1 each database is measured that many times afresh and the medians are
+printed.
 """
 
 from __future__ import annotations
@@ -20,7 +28,9 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +38,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,11 +46,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import psutil  # noqa: E402
 import requests  # noqa: E402
-from sqlalchemy import Engine, func, insert, select  # noqa: E402
+from sqlalchemy import Engine, create_engine, func, insert, select  # noqa: E402
 
 from bench.ceiling import bench_rows, prepare  # noqa: E402
 from bench.intake import fresh_database, pg_default  # noqa: E402
+from forwarder.outbox import OutboxJob  # noqa: E402
 from gateway.complaints import store_complaint  # noqa: E402
 from gateway.db import make_engine, make_session_factory  # noqa: E402
 from gateway.models import Complaint, ComplaintStatus  # noqa: E402
@@ -224,54 +237,112 @@ def _post_share(args: tuple[str, int, int, bytes, str | None]) -> int:
     return n
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def ceiling(
     receiver: Receiver, count: int, processes: int, threads: int, database_url: str | None = None
-) -> float:
+) -> tuple[float, float]:
     """Raw ``requests`` POSTs of a complaint-sized body per second; with ``database_url``,
     each POST followed by one durable insert there (what recording a delivery costs at
-    the least)."""
+    the least). Also the CPU milliseconds the posting processes spent per request."""
     body = json.dumps({"description": "x" * 600, "reporter": {"phone": "+6281234567890"}})
     if database_url:
         prepare(database_url)
+    cpu = _children_cpu()
     started = time.perf_counter()
-    with multiprocessing.Pool(processes) as pool:
-        shares = [
-            (receiver.url, n, threads, body.encode(), database_url)
-            for n in _split(count, processes)
-        ]
-        pool.map(_post_share, shares)
-    return count / (time.perf_counter() - started)
+    pool = multiprocessing.Pool(processes)
+    shares = [
+        (receiver.url, n, threads, body.encode(), database_url) for n in _split(count, processes)
+    ]
+    pool.map(_post_share, shares)
+    seconds = time.perf_counter() - started
+    pool.close()
+    pool.join()  # reaped: their CPU is in this process's children's usage now
+    return count / seconds, (_children_cpu() - cpu) * 1000 / count
 
 
-def drain(url: str, receiver: Receiver, workers: int, threads: int, workdir: Path) -> float:
+@dataclass
+class Drain:
+    seconds: float  # from the first claim to the last worker's exit
+    cpu_ms: float  # the workers' CPU per complaint over that span
+    start_cpu_s: float  # a worker's CPU before its first claim (start-up), the mean
+
+
+def _first_claims(url: str, names: set[str]) -> set[str]:
+    """Which of the workers ``names`` have claimed a job (the claim writes its name)."""
+    # a plain engine: the gateway's takes SQLite's writer lock for every transaction
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            seen = conn.scalars(
+                select(OutboxJob.locked_by).where(OutboxJob.locked_by.in_(names)).distinct()
+            )
+            return set(seen)
+    finally:
+        engine.dispose()
+
+
+def drain(
+    url: str, count: int, receiver: Receiver, workers: int, threads: int, workdir: Path
+) -> Drain:
     env = delivering_env(url, workdir, receiver, worker_concurrency=threads)
-    started = time.perf_counter()
-    procs = [
-        subprocess.Popen(
+    procs = {
+        f"b{i}": psutil.Popen(
             [sys.executable, "-m", "gateway.cli", "worker", "--burst", "--worker-id", f"b{i}"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         for i in range(workers)
-    ]
-    for proc in procs:
-        if proc.wait(timeout=3600) != 0:
+    }
+    # each worker's CPU at its first claim: what it spent before is start-up
+    at_start: dict[str, float] = {}
+    started: float | None = None
+    while len(at_start) < workers:
+        waiting = set(procs) - set(at_start)
+        for name in _first_claims(url, waiting) | {
+            n for n in waiting if procs[n].poll() is not None
+        }:
+            times = procs[name].cpu_times()
+            at_start[name] = times.user + times.system
+            started = started or time.perf_counter()
+        time.sleep(0.01)
+    cpu = 0.0
+    for name, proc in procs.items():
+        # its CPU read as it exits, before it is reaped
+        os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        times = proc.cpu_times()
+        cpu += times.user + times.system - at_start[name]
+        if proc.wait() != 0:
             raise SystemExit(f"a worker exited with {proc.returncode}: no figure to report")
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - (started or 0.0)
+    return Drain(seconds, cpu * 1000 / count, statistics.mean(at_start.values()))
 
 
-def run(kind: str, args: argparse.Namespace, workdir: Path, receiver: Receiver) -> None:
+@dataclass
+class Figures:
+    raw: float
+    raw_cpu_ms: float
+    durable: float
+    durable_cpu_ms: float
+    rate: float
+    cpu_ms: float
+
+
+def run(kind: str, args: argparse.Namespace, workdir: Path, receiver: Receiver) -> Figures:
     url = fresh_database(kind, workdir, args.pg_url)
     t0 = time.perf_counter()
     fill(url, args.count)
     print(f"\n{kind}: {args.count} complaints queued in {time.perf_counter() - t0:.1f} s")
     ceiling_count = min(args.count, args.ceiling_count)
     receiver.reset()
-    raw = ceiling(receiver, ceiling_count, args.workers, args.threads)
-    durable = ceiling(receiver, ceiling_count, args.workers, args.threads, url)
+    raw, raw_cpu = ceiling(receiver, ceiling_count, args.workers, args.threads)
+    durable, durable_cpu = ceiling(receiver, ceiling_count, args.workers, args.threads, url)
     receiver.reset()
-    seconds = drain(url, receiver, args.workers, args.threads, workdir)
+    drained = drain(url, args.count, receiver, args.workers, args.threads, workdir)
     engine = make_engine(url)
     with engine.connect() as conn:
         submitted = conn.scalar(
@@ -280,26 +351,50 @@ def run(kind: str, args: argparse.Namespace, workdir: Path, receiver: Receiver) 
             .where(Complaint.status == ComplaintStatus.SUBMITTED)
         )
     engine.dispose()
-    rate = args.count / seconds
+    rate = args.count / drained.seconds
     duplicates = receiver.posts - len(receiver.keys)
     clients = f"{args.workers} processes x {args.threads} threads"
-    print(f"  raw requests POST ceiling ({clients})  {raw:8.0f} req/s")
-    print(f"  POST + 1 durable insert ({clients})    {durable:8.0f} req/s = {durable / raw:.0%}")
+    print(f"  raw requests POST ceiling ({clients})  {raw:8.0f} req/s, {raw_cpu:.2f} ms CPU each")
+    print(
+        f"  POST + 1 durable insert ({clients})    {durable:8.0f} req/s = {durable / raw:.0%}, "
+        f"{durable_cpu:.2f} ms CPU each"
+    )
     print(
         f"  lapor-gateway worker ({clients})       {rate:8.0f} complaints/s "
         f"= {rate / raw:.0%} of the ceiling, {rate / durable:.0%} of POST + insert "
-        f"({seconds:.1f} s)"
+        f"({drained.seconds:.1f} s from the first claim)"
+    )
+    print(
+        f"  worker CPU per delivery {drained.cpu_ms:.2f} ms (all worker processes; "
+        f"start-up before the first claim {drained.start_cpu_s:.2f} s of CPU each, not counted)"
     )
     print(
         f"  receiver: {receiver.posts} POSTs, {len(receiver.keys)} distinct keys, "
         f"{duplicates} duplicates; {submitted} of {args.count} complaints submitted"
+    )
+    if duplicates or submitted != args.count:
+        raise SystemExit("a complaint was delivered twice or not at all: no figure to report")
+    return Figures(raw, raw_cpu, durable, durable_cpu, rate, drained.cpu_ms)
+
+
+def medians(kind: str, runs: list[Figures]) -> str:
+    """One row of the README's table: the medians of ``runs``."""
+
+    def med(name: str) -> float:
+        return statistics.median(getattr(f, name) for f in runs)
+
+    share = statistics.median(f.rate / f.durable for f in runs)
+    return (
+        f"| {kind} | {med('raw'):,.0f}/s | {med('durable'):,.0f}/s | {med('rate'):,.0f}/s "
+        f"| **{share:.0%}** | {med('cpu_ms'):.2f} ms | {med('durable_cpu_ms'):.2f} ms |"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--count", type=int, default=20000)
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=1, help="each database afresh; medians")
     parser.add_argument("--ceiling-count", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="jobs a worker runs at once")
@@ -312,9 +407,18 @@ def main() -> int:
     print(f"receiver on 127.0.0.1, answering after {args.latency_ms:.0f} ms")
     # what no delivery can skip: the complaint's region decides which agency it goes to
     print(f"reading a place as a region: {region_cost():.2f} ms of CPU per complaint")
+    rows = []
     with tempfile.TemporaryDirectory(prefix="lapor-forward-") as tmp:
         for kind in args.databases.split(","):
-            run(kind.strip(), args, Path(tmp), receiver)
+            runs = [run(kind.strip(), args, Path(tmp), receiver) for _ in range(args.runs)]
+            rows.append(medians(kind.strip(), runs))
+    print(f"\nmedians of {args.runs} run(s), {args.count} complaints each:")
+    print(
+        "| database | raw POST | POST + 1 insert | gateway | of POST + insert "
+        "| worker CPU per delivery | POST + insert CPU per request |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
     return 0
 
 
