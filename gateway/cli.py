@@ -383,15 +383,32 @@ _CENTRAL_DB = click.option(
     help="A plain GeoReport v2 server: no servicerequestupdates (404), so the gateway "
     "keeps reporters' updates for operators.",
 )
+@click.option(
+    "--require-point",
+    is_flag=True,
+    help="Refuse a request without lat/long (400), as many Open311 servers do.",
+)
 def sandbox_central_serve(
-    db_path: Path, host: str, port: int, api_key: str, delay: float, no_updates: bool
+    db_path: Path,
+    host: str,
+    port: int,
+    api_key: str,
+    delay: float,
+    no_updates: bool,
+    require_point: bool,
 ) -> None:
     """Serve the sandbox central system."""
     from werkzeug.serving import run_simple
 
     from gateway.sandbox.central import create_central_app
 
-    app = create_central_app(db_path, api_key=api_key, delay=delay, offer_updates=not no_updates)
+    app = create_central_app(
+        db_path,
+        api_key=api_key,
+        delay=delay,
+        offer_updates=not no_updates,
+        require_point=require_point,
+    )
     click.echo(f"sandbox central (Open311 GeoReport v2) at http://{host}:{port}")
     run_simple(host, port, app, threaded=True)
 

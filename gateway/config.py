@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     region_boundaries_code_property: str = ""
     region_nearest_km: float = Field(default=25, ge=0)
     # Centroids of regions (CSV: code, lat, lon; any level) for complaints that name a
-    # place but share no location; none shipped (see normalizer/boundaries.py).
+    # place but share no location; they win over normalizer/data/region_centroids.csv.
     region_centroids_file: Path | None = None
 
     # SLA in working days (public LAPOR! rules): verified and forwarded after receipt,
@@ -228,8 +228,10 @@ MEANINGS = {
     "gets the nearest kabupaten/kota within this many km, else none",
     "region_centroids_file": "CSV of region centroids (`code,lat,lon`, any level from "
     "province to desa, e.g. from BPS or BIG); a complaint whose place is read from text gets "
-    "the point of the most specific region listed (else of its kabupaten/kota's border in "
-    "the boundaries file), its precision recorded. Empty: such a complaint has no point",
+    "the point of the most specific region known, its precision recorded: at each level this "
+    "file first, then the centre of the kabupaten/kota's border in the boundaries file, then "
+    "the shipped table (the seat of every province, kabupaten/kota and kecamatan). Empty: "
+    "the boundaries file and the shipped table",
     "database_url": "SQLAlchemy URL (`postgresql+psycopg://…` in production); empty: a SQLite "
     "file `<instance_path>/gateway.sqlite`",
     "public_url": "the public base URL; webhook signatures are checked against it (behind "

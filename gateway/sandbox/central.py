@@ -12,7 +12,8 @@ It takes the reporter's updates too, as FixMyStreet's Open311 extension does
 (``POST servicerequestupdates.json``: service_request_id, update_id, status,
 updated_datetime, description, …), keeping each once per (request, update_id) and
 counting repeats; ``offer_updates=False`` makes it a plain GeoReport v2 server that
-answers 404 there.
+answers 404 there. ``require_point=True`` refuses a request without lat/long (400), as
+many Open311 servers do although the standard lets ``address_string`` stand alone.
 """
 
 from __future__ import annotations
@@ -180,6 +181,7 @@ def create_central_app(
     delay: float = 0.0,
     services: Mapping[str, str] | None = None,
     offer_updates: bool = True,
+    require_point: bool = False,
 ) -> Flask:
     services = dict(services or DEFAULT_SERVICES)
     engine = open_store(db_path)
@@ -221,6 +223,8 @@ def create_central_app(
             return error(400, f"service_code {form.get('service_code')!r} not found")
         if not (form.get("description") or form.get("media_url")):
             return error(400, "description is required")
+        if require_point and not (form.get("lat") and form.get("long")):
+            return error(400, "lat and long are required")
         fields = {k: v for k, v in form.items() if k not in ("api_key", "description")}
         now = _now()
         with lock, engine.begin() as conn:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from gateway.cli import main
 from gateway.models import Complaint
 from gateway.runtime import Runtime
-from gateway.sandbox.central import list_all, open_store
+from gateway.sandbox.central import create_central_app, list_all, open_store
+from gateway.sandbox.server import ServerThread
 from gateway.worker import make_worker
 
 BORDERS = Path(__file__).parents[1] / "data" / "boundaries-bandung.geojson"
@@ -85,7 +87,7 @@ def test_a_one_shot_sms_naming_its_place_only_in_the_text_is_delivered_with_regi
     assert fields["attribute[location_precision]"] == "kabupaten_kota"
 
 
-def test_without_borders_or_centroids_a_place_read_from_text_gets_no_point(
+def test_without_borders_or_centroids_a_place_read_from_text_gets_the_shipped_point(
     sms, live_gateway, make_settings, central, tmp_path
 ):
     _, runtime = live_gateway
@@ -96,4 +98,41 @@ def test_without_borders_or_centroids_a_place_read_from_text_gets_no_point(
     [received] = list_all(open_store(tmp_path / "central.sqlite"))
     fields = received["fields"]
     assert fields["attribute[region_code]"] == "13.71"
-    assert fields["address_string"] == "Kota Padang, Sumatera Barat" and "lat" not in fields
+    assert fields["address_string"] == "Kota Padang, Sumatera Barat"
+    # normalizer/data/region_centroids.csv: the kota's seat
+    assert (fields["lat"], fields["long"]) == ("-0.87588", "100.38729")
+    assert fields["attribute[location_precision]"] == "kabupaten_kota"
+
+
+def test_a_one_shot_sms_naming_its_kecamatan_reaches_a_server_that_requires_lat_long(
+    sms, live_gateway, make_settings, tmp_path
+):
+    """The independent Open311 server that refused every SMS complaint (no lat/long) is
+    played by the sandbox with require_point: the kecamatan named only in the text gives
+    the complaint its kabupaten's code and the kecamatan's point from the shipped table."""
+    strict = create_central_app(tmp_path / "strict.sqlite", require_point=True)
+    with ServerThread(strict) as server:
+        refused = httpx.post(
+            f"{server.url}/requests.json",
+            data={"service_code": "INFRA", "description": "x", "address_string": "y"},
+        )
+        assert refused.status_code == 400 and "lat and long" in refused.text
+        _, runtime = live_gateway
+        sms("+6281234500034").say(
+            "LAPOR jalan rusak parah di kec. ngaglik kab sleman sudah 3 bulan"
+        )
+        worker_runtime = Runtime(make_settings(forward_url=server.url, status_poll_seconds=0))
+        make_worker(worker_runtime, poll_seconds=0.01).run(max_idle_polls=1)
+        worker_runtime.close()
+    with runtime.sessions() as s:
+        [row] = s.scalars(select(Complaint))
+        assert (row.region_code, row.region_name) == ("34.04", "Kabupaten Sleman")
+        assert row.status == "submitted" and row.central_id
+        location = row.document["location"]
+        assert (location["region_source"], location["precision"]) == ("description", "kecamatan")
+    [received] = list_all(open_store(tmp_path / "strict.sqlite"))
+    fields = received["fields"]
+    assert fields["attribute[region_code]"] == "34.04"
+    assert fields["address_string"] == "Ngaglik, Kabupaten Sleman, Daerah Istimewa Yogyakarta"
+    assert (fields["lat"], fields["long"]) == ("-7.71186", "110.39923")  # Ngaglik's point
+    assert fields["attribute[location_precision]"] == "kecamatan"

