@@ -558,7 +558,19 @@ def run_demo() -> int:
                     proc.kill()
             log.close()
     print(f"\n(database and logs are in {workdir}; the next demo starts afresh)")
+    print(NEXT_STEPS.format(db=db_url))
     return 0 if ok else 1
+
+
+# The demo's servers are gone when it ends: what a newcomer runs next to keep one up.
+NEXT_STEPS = """
+Run it yourself (every setting: docs/configuration.md; production: docs/operations.md):
+  export GATEWAY_DATABASE_URL={db} GATEWAY_FORWARD_TARGET=open311 \\
+         GATEWAY_FORWARD_URL=http://127.0.0.1:8311
+  lapor-gateway sandbox-central serve &                         # a central system to try
+  lapor-gateway operator add admin --role supervisor            # the console's first account
+  lapor-gateway serve --bind 127.0.0.1:8000 & lapor-gateway worker
+then open http://127.0.0.1:8000/operator/ and log in as admin."""
 
 
 def _report(

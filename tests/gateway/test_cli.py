@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,22 @@ def test_demo_runs_the_whole_pipeline_from_a_fresh_directory(tmp_path):
     assert out.count("submitted") >= 10 and "same bytes" in out
     assert "callcenter" in out and "1 draft(s) waiting for review" in out
     assert (tmp_path / "instance" / "demo" / "gateway.sqlite").exists()
+    # it ends with what to run next, since its own servers are gone by then
+    assert out.rstrip().endswith("log in as admin.")
+    assert "lapor-gateway operator add admin" in out
+
+
+def test_the_demos_next_steps_name_commands_that_exist():
+    from gateway.cli import main
+    from gateway.demo import NEXT_STEPS
+
+    runner = CliRunner()
+    commands = re.findall(r"lapor-gateway ([a-z-]+(?: [a-z][a-z-]*)*)", NEXT_STEPS)
+    assert {"sandbox-central serve", "operator add admin", "serve", "worker"} <= set(commands)
+    for command in commands:
+        words = [w for w in command.split() if w != "admin"]
+        result = runner.invoke(main, [*words, "--help"])
+        assert result.exit_code == 0, (command, result.output)
 
 
 def test_forward_preview_shows_the_wire_body_with_secrets_masked(monkeypatch):
