@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from gateway.app import create_app
@@ -28,7 +28,17 @@ from gateway.sandbox.server import ServerThread
 from gateway.sandbox.twilio_api import FakeTwilio
 from tests.fakes.twilio import TwilioSender
 
-PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
+BASE_PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
+# Each pytest-xdist worker gets a database of its own beside the configured one, since
+# the session's first fixture drops and migrates the schema.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+PG_URL = (
+    make_url(BASE_PG_URL)
+    .set(database=f"{make_url(BASE_PG_URL).database}_{WORKER}")
+    .render_as_string(hide_password=False)
+    if BASE_PG_URL and WORKER
+    else BASE_PG_URL
+)
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 TWILIO_TOKEN = "test-auth-token"
 TWILIO_SID = "AC" + "0" * 32
@@ -59,9 +69,20 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def create_database(admin_url: str, name: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_schema() -> str:
     """Migrate the PostgreSQL test database from scratch once per run."""
+    if PG_URL != BASE_PG_URL:
+        create_database(BASE_PG_URL, make_url(PG_URL).database or "")
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -244,7 +244,8 @@ def test_a_worker_that_lost_its_listening_connection_listens_again(workers_reply
     bot.say(updates.text(CHAT, "halo"))
     with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
         cut = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = %s",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE query = %s AND datname = current_database()",
             (f"LISTEN {CHANNEL}",),
         ).fetchall()
     assert cut == [(True,)]
