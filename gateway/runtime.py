@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 from sqlalchemy import Engine
@@ -125,7 +126,10 @@ class Runtime:
     def sla_limits(self) -> SlaLimits:
         s = self.settings
         return SlaLimits(
-            s.sla_forward_working_days, s.sla_follow_up_working_days, s.sla_close_working_days
+            s.sla_forward_working_days,
+            s.sla_follow_up_working_days,
+            s.sla_close_working_days,
+            ZoneInfo(s.timezone),
         )
 
     @cached_property

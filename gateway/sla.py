@@ -5,7 +5,8 @@ receipt, followed up within 5 working days of that disposition, and closed 10 wo
 days after the follow-up when the reporter does not answer. Working days skip weekends
 and Indonesian public holidays including cuti bersama (python-holidays' ``public`` and
 ``government`` categories for Indonesia, which follow the yearly SKB 3 Menteri); a
-deadline ends at midnight in Jakarta on its last working day. The limits are settings.
+deadline ends at midnight on its last working day in the deployment's time zone
+(``GATEWAY_TIMEZONE``: WIB, WITA or WIT). The limits and the zone are settings.
 """
 
 from __future__ import annotations
@@ -66,20 +67,23 @@ class SlaLimits:
     forward_days: int = 3
     follow_up_days: int = 5
     close_days: int = 10
+    # The deployment's zone: a day, and so a deadline, ends at its midnight.
+    zone: ZoneInfo = WIB
 
 
 @dataclass(frozen=True)
 class Deadline:
     stage: str  # forward, follow_up, close
     started_at: datetime
-    due: date  # the last working day, in Jakarta
+    due: date  # the last working day, in the deployment's zone
     done_at: datetime | None
     overdue: bool
+    zone: ZoneInfo = WIB
 
     @property
     def due_at(self) -> datetime:
-        """The first instant past the deadline (midnight after ``due``, Jakarta time)."""
-        return datetime.combine(self.due + timedelta(days=1), time(0), WIB).astimezone(UTC)
+        """The first instant past the deadline (midnight after ``due`` in the zone)."""
+        return datetime.combine(self.due + timedelta(days=1), time(0), self.zone).astimezone(UTC)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -97,12 +101,24 @@ def _first(events: Sequence[tuple[str, datetime]], statuses: Iterable[str]) -> d
 
 
 def _deadline(
-    stage: str, start: datetime, days: int, done: datetime | None, now: datetime
+    stage: str, start: datetime, days: int, done: datetime | None, now: datetime, zone: ZoneInfo
 ) -> Deadline:
-    due = add_working_days(start.astimezone(WIB).date(), days)
-    draft = Deadline(stage, start, due, done, False)
+    due = add_working_days(start.astimezone(zone).date(), days)
+    draft = Deadline(stage, start, due, done, False, zone)
     late = (done or now) >= draft.due_at
-    return Deadline(stage, start, due, done, late)
+    return Deadline(stage, start, due, done, late, zone)
+
+
+def started_before(days: int, now: datetime, zone: ZoneInfo) -> datetime:
+    """The instant before which a stage of ``days`` working days that is still not done
+    is overdue at ``now``: the deadline grows with the start day, so one cut-off serves
+    every complaint and the dashboard filters for "overdue" in SQL."""
+    today = now.astimezone(zone).date()
+    # overdue when the last working day is before today
+    day = today - timedelta(days=1)
+    while add_working_days(day, days) >= today:
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
 
 
 def deadlines(
@@ -116,16 +132,18 @@ def deadlines(
     now = now or datetime.now(UTC)
     out = []
     forwarded = _first(events, FORWARDED)
-    out.append(_deadline("forward", received_at, limits.forward_days, forwarded, now))
+    out.append(_deadline("forward", received_at, limits.forward_days, forwarded, now, limits.zone))
     if forwarded is None:
         return out
     followed = _first(events, FOLLOWED_UP)
     dispositioned = _first(events, {S.DISPOSITIONED}) or forwarded
-    out.append(_deadline("follow_up", dispositioned, limits.follow_up_days, followed, now))
+    out.append(
+        _deadline("follow_up", dispositioned, limits.follow_up_days, followed, now, limits.zone)
+    )
     awaiting = _first(events, {S.AWAITING_FEEDBACK})
     if awaiting is not None:
         closed = _first([(s, at) for s, at in events if at >= awaiting], CLOSED)
-        out.append(_deadline("close", awaiting, limits.close_days, closed, now))
+        out.append(_deadline("close", awaiting, limits.close_days, closed, now, limits.zone))
     return out
 
 

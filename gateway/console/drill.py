@@ -1,22 +1,21 @@
 """From a monev figure to the complaints it counts (issue 20): the dashboard's numbers are
 links to ``/operator/dashboard/laporan``, the same period, grouping and group, one figure,
 paginated. The stage columns are filtered in SQL with the dashboard's own definitions
-(gateway.monev); only "overdue" needs the SLA calendar, read per row as the dashboard
-reads it."""
+(gateway.monev), "overdue" too (the SLA calendar gives one cut-off instant per stage)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from flask import render_template, request
 from sqlalchemy import func, select
 
+from forwarder.sqltypes import utcnow
 from gateway import monev
 from gateway.console import labels
 from gateway.console.auth import requires
 from gateway.models import Complaint, Role
-from gateway.sla import complaint_deadlines
 
 PAGE = 50
 FIGURES = {
@@ -41,7 +40,7 @@ def register(bp: Any, runtime_of: Any, period: Any) -> None:
         figure = request.args.get("figure", "received")
         figure = figure if figure in FIGURES else "received"
         page = max(request.args.get("page", 1, type=int) or 1, 1)
-        first, after = monev.period_bounds(start, end)
+        first, after = monev.period_bounds(start, end, runtime.sla_limits.zone)
         query = select(Complaint).where(
             Complaint.received_at >= first, Complaint.received_at < after
         )
@@ -53,23 +52,12 @@ def register(bp: Any, runtime_of: Any, period: Any) -> None:
         stage = FIGURES[figure][1]
         if stage is not None:
             query = query.where(stage.is_not(None))
+        if figure == "overdue":
+            query = query.where(monev.overdue_clause(runtime.sla_limits, utcnow()))
         query = query.order_by(Complaint.received_at.desc(), Complaint.id)
         with runtime.sessions() as db:
-            if figure == "overdue":
-                now = datetime.now(UTC)
-                rows = [
-                    c
-                    for c in db.scalars(query)
-                    if any(
-                        d.overdue and d.done_at is None
-                        for d in complaint_deadlines(c, runtime.sla_limits, now)
-                    )
-                ]
-                total = len(rows)
-                rows = rows[(page - 1) * PAGE : page * PAGE]
-            else:
-                total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-                rows = list(db.scalars(query.offset((page - 1) * PAGE).limit(PAGE)))
+            total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = list(db.scalars(query.offset((page - 1) * PAGE).limit(PAGE)))
             db.expunge_all()
         return render_template(
             "operator/dashboard_complaints.html",

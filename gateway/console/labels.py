@@ -174,6 +174,16 @@ def event_note(note: str | None) -> str:
     return note
 
 
+def number(value: float | int | None, digits: int = 1) -> str:
+    """``4,5``: Indonesian writes the decimal comma (and a dot between thousands)."""
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
 def zone() -> ZoneInfo:
     name = DEFAULT_ZONE
     if has_app_context():
@@ -229,6 +239,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda c: STEP.get(c or "", c or "-"), "step_id")
     app.add_template_filter(category, "category_id")
     app.add_template_filter(event_note, "event_note")
+    app.add_template_filter(number, "num")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
     app.add_template_global(zone_abbreviation, "zone_abbreviation")

@@ -464,7 +464,7 @@ def _report() -> monev.Report:
 @requires(Role.SUPERVISOR)
 def dashboard() -> str:
     report = _report()
-    first, after = monev.period_bounds(report.start, report.end)
+    first, after = monev.period_bounds(report.start, report.end, _runtime().sla_limits.zone)
     with _runtime().sessions() as db:
         weeks = trend.weekly(db, first, after, labels.zone())
     return render_template(

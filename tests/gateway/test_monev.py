@@ -74,7 +74,7 @@ def test_dashboard_page_and_csv_for_supervisors_only(seeded, app):
     page = client.get("/operator/dashboard?start=2026-11-01&end=2026-11-30&by=channel")
     assert page.status_code == 200
     assert 'id="total-received">4<' in page.text and 'id="total-overdue">2<' in page.text
-    assert 'id="total-forwarded">75.0 %<' in page.text
+    assert 'id="total-forwarded">75,0 %<' in page.text
     assert page.text.count("<svg") >= 3 * 5  # a bar per group and figure
     exported = client.get("/operator/dashboard.csv?start=2026-11-01&end=2026-11-30&by=agency")
     assert exported.mimetype == "text/csv"
