@@ -134,6 +134,12 @@ class Settings(BaseSettings):
     forward_max_attempts: int = Field(default=10, ge=1)
     forward_backoff_base_seconds: float = 2.0
     forward_backoff_max_seconds: float = 3600.0
+    # A target that refuses our key, or fails every request, is paused (forwarder.circuit):
+    # one of its jobs is tried this often, and this many outage failures in a row (or one
+    # job failing this long) pause it.
+    target_probe_seconds: float = Field(default=60.0, gt=0)
+    target_circuit_failures: int = Field(default=5, ge=1)
+    target_circuit_seconds: float = Field(default=300.0, gt=0)
     open311_service_codes: dict[str, str] = Field(default_factory=dict)
     # SP4N-LAPOR!: field mapping file, and its wire format ("" = as the file says)
     lapor_config_file: Path | None = None
@@ -311,6 +317,12 @@ MEANINGS = {
     "forward_max_attempts": "attempts before a delivery becomes a dead letter",
     "forward_backoff_base_seconds": "first retry delay (exponential, with jitter)",
     "forward_backoff_max_seconds": "longest retry delay",
+    "target_probe_seconds": "while the central system is paused (it refused our key, or failed "
+    "every request), one worker tries one of its jobs this often; the first answer resumes "
+    "deliveries (docs/operations.md)",
+    "target_circuit_failures": "outage failures in a row (no connection, a timeout, a 5xx), from "
+    "at least two jobs, that pause the central system",
+    "target_circuit_seconds": "…or one job failing that way for this long",
     "open311_service_codes": "Open311 `service_code` of each category",
     "lapor_config_file": "the LAPOR! field mapping file (default `config/lapor.toml`)",
     "lapor_wire_format": "`xml` or `json` (empty: as the mapping file says)",

@@ -3,8 +3,7 @@ handlers and its periodic status pull."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from typing import Any
 
 from forwarder.circuit import CircuitPolicy
@@ -12,6 +11,7 @@ from forwarder.outbox import ClaimedJob
 from forwarder.wakeup import Wakeup
 from forwarder.worker import RetryPolicy, Worker, own_lane
 from gateway.complaints import DELIVER_JOB, SEND_JOB
+from gateway.config import Settings
 from gateway.delivery import complaint_failed, make_handlers
 from gateway.runtime import Runtime
 from gateway.status import pull_statuses
@@ -38,14 +38,13 @@ ONLY = {"messages": (SEND_JOB,), "complaints": (DELIVER_JOB, DELIVER_UPDATE_JOB)
 CENTRAL_JOBS = (DELIVER_JOB, DELIVER_UPDATE_JOB)
 
 
-def circuit_policy(environ: Mapping[str, str] = os.environ) -> CircuitPolicy:
-    """The paused-target policy: ``GATEWAY_TARGET_PROBE_SECONDS`` (60),
-    ``GATEWAY_TARGET_CIRCUIT_FAILURES`` (5), ``GATEWAY_TARGET_CIRCUIT_SECONDS`` (300)."""
-    default = CircuitPolicy()
+def circuit_policy(settings: Settings) -> CircuitPolicy:
+    """The paused-target policy (``GATEWAY_TARGET_PROBE_SECONDS``,
+    ``GATEWAY_TARGET_CIRCUIT_FAILURES``, ``GATEWAY_TARGET_CIRCUIT_SECONDS``)."""
     return CircuitPolicy(
-        probe_seconds=float(environ.get("GATEWAY_TARGET_PROBE_SECONDS", default.probe_seconds)),
-        failures=max(1, int(environ.get("GATEWAY_TARGET_CIRCUIT_FAILURES", default.failures))),
-        window_seconds=float(environ.get("GATEWAY_TARGET_CIRCUIT_SECONDS", default.window_seconds)),
+        probe_seconds=settings.target_probe_seconds,
+        failures=settings.target_circuit_failures,
+        window_seconds=settings.target_circuit_seconds,
     )
 
 
@@ -68,7 +67,7 @@ def make_worker(runtime: Runtime, only: str | None = None, **overrides: Any) -> 
         "lane": lane,
         "kinds": ONLY[only] if only else None,
         "gates": {s.forward_target: CENTRAL_JOBS},
-        "circuit_policy": circuit_policy(),
+        "circuit_policy": circuit_policy(s),
     }
     if runtime.wakes_workers:
         options["wakeup"] = Wakeup(runtime.engine)

@@ -467,3 +467,21 @@ def test_a_messages_only_worker_reads_no_circuit(make_settings):
         "open311": ("deliver_complaint", "deliver_update")
     }
     runtime.close()
+
+
+def test_the_circuit_policy_comes_from_the_settings(make_settings, monkeypatch):
+    """``GATEWAY_TARGET_*`` are settings like the others: read from the environment,
+    shown in the configuration reference, and a nonsense value stops the start."""
+    monkeypatch.setenv("GATEWAY_TARGET_PROBE_SECONDS", "7.5")
+    monkeypatch.setenv("GATEWAY_TARGET_CIRCUIT_FAILURES", "9")
+    monkeypatch.setenv("GATEWAY_TARGET_CIRCUIT_SECONDS", "42")
+    runtime = Runtime(make_settings())
+    try:
+        assert make_worker(runtime).circuit_policy == CircuitPolicy(
+            probe_seconds=7.5, failures=9, window_seconds=42
+        )
+    finally:
+        runtime.close()
+    monkeypatch.setenv("GATEWAY_TARGET_CIRCUIT_FAILURES", "0")
+    with pytest.raises(ValueError, match="target_circuit_failures"):
+        make_settings()
