@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flask import Flask, Response, request  # noqa: E402
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, insert  # noqa: E402
 
-from gateway.db import make_engine  # noqa: E402
-from gateway.serve import WSGIServer, gunicorn_options  # noqa: E402
+from gateway.store.db import make_engine  # noqa: E402
+from gateway.web.serve import WSGIServer, gunicorn_options  # noqa: E402
 
 TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>ok</Message></Response>'
 metadata = MetaData()

@@ -50,8 +50,8 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 from bench.forward import Receiver, delivering_env  # noqa: E402
 from bench.intake import free_port, fresh_database, pg_default, wait_port  # noqa: E402
 from forwarder.outbox import OutboxJob  # noqa: E402
-from gateway.db import make_engine  # noqa: E402
-from gateway.models import Complaint, InboundRecord  # noqa: E402
+from gateway.store.db import make_engine  # noqa: E402
+from gateway.store.models import Complaint, InboundRecord  # noqa: E402
 
 TOKEN = "faults-auth-token"
 LOCK = threading.Lock()

@@ -53,9 +53,9 @@ from sqlalchemy import Engine, create_engine, func, insert, select  # noqa: E402
 from bench.ceiling import bench_rows, prepare  # noqa: E402
 from bench.intake import fresh_database, pg_default  # noqa: E402
 from forwarder.outbox import OutboxJob  # noqa: E402
-from gateway.complaints import store_complaint  # noqa: E402
-from gateway.db import make_engine, make_session_factory  # noqa: E402
-from gateway.models import Complaint, ComplaintStatus  # noqa: E402
+from gateway.complaints.records import store_complaint  # noqa: E402
+from gateway.store.db import make_engine, make_session_factory  # noqa: E402
+from gateway.store.models import Complaint, ComplaintStatus  # noqa: E402
 from normalizer.build import build_complaint  # noqa: E402
 from normalizer.region import resolve_region  # noqa: E402
 from normalizer.tracking import new_tracking_code  # noqa: E402

@@ -51,22 +51,22 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from forwarder.outbox import JobStatus, OutboxJob  # noqa: E402
-from gateway.complaints import SEND_JOB  # noqa: E402
-from gateway.db import upgrade  # noqa: E402
-from gateway.models import (  # noqa: E402
+from gateway.complaints.records import SEND_JOB  # noqa: E402
+from gateway.store.db import upgrade  # noqa: E402
+from gateway.store.models import (  # noqa: E402
     Complaint,
     InboundRecord,
     OutboundMessage,
     OutboundStatus,
 )
-from gateway.sandbox import meta_api, x_api  # noqa: E402
-from gateway.sandbox import social_events as social  # noqa: E402
-from gateway.sandbox import telegram_updates as tg  # noqa: E402
-from gateway.sandbox.meta_api import FakeGraphAPI  # noqa: E402
-from gateway.sandbox.server import ServerThread  # noqa: E402
-from gateway.sandbox.telegram_api import FakeBotAPI  # noqa: E402
-from gateway.sandbox.x_api import FakeXAPI  # noqa: E402
-from gateway.serve import DEFAULT_THREADS, default_workers  # noqa: E402
+from gateway.web.serve import DEFAULT_THREADS, default_workers  # noqa: E402
+from sandbox import meta_api, x_api  # noqa: E402
+from sandbox import social_events as social  # noqa: E402
+from sandbox import telegram_updates as tg  # noqa: E402
+from sandbox.meta_api import FakeGraphAPI  # noqa: E402
+from sandbox.server import ServerThread  # noqa: E402
+from sandbox.telegram_api import FakeBotAPI  # noqa: E402
+from sandbox.x_api import FakeXAPI  # noqa: E402
 
 TOKEN = "bench-auth-token"
 PATH = "/webhooks/twilio/messages"

@@ -40,8 +40,8 @@ from bench.intake import (  # noqa: E402
     stop_proc,
     twilio_message,
 )
-from gateway.db import make_engine  # noqa: E402
-from gateway.models import Complaint, InboundRecord  # noqa: E402
+from gateway.store.db import make_engine  # noqa: E402
+from gateway.store.models import Complaint, InboundRecord  # noqa: E402
 
 PROBLEMS = [
     "Jalan berlubang besar di depan rumah nomor {n}, sudah ada motor yang jatuh",

@@ -45,8 +45,8 @@ from bench.intake import (  # noqa: E402
     twilio_message,
 )
 from forwarder.outbox import OutboxJob  # noqa: E402
-from gateway.db import make_engine  # noqa: E402
-from gateway.models import Complaint  # noqa: E402
+from gateway.store.db import make_engine  # noqa: E402
+from gateway.store.models import Complaint  # noqa: E402
 
 
 def load(ports: list[int], concurrency: int, seconds: float, tag: str) -> int:

@@ -41,7 +41,7 @@ AUTH = "auth"
 OUTAGE = "outage"
 REASONS = (AUTH, OUTAGE)
 
-# The host's key/value table (gateway.models.ChannelState); only these columns are used.
+# The host's key/value table (gateway.store.models.ChannelState); only these columns are used.
 state_table = table(
     "channel_state",
     column("key", Text),

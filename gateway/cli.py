@@ -17,7 +17,7 @@ def _upgrade_if_sqlite(url: str) -> None:
     """An embedded SQLite database is created and upgraded on first use; a server
     database is upgraded explicitly (``lapor-gateway db upgrade``)."""
     if url.startswith("sqlite"):
-        from gateway.db import upgrade
+        from gateway.store.db import upgrade
 
         upgrade(url)
 
@@ -30,7 +30,7 @@ def main() -> None:
 @main.command()
 def demo() -> None:
     """Run the whole pipeline locally with sample traffic (SQLite, no credentials)."""
-    from gateway.demo import run_demo
+    from sandbox.demo import run_demo
 
     sys.exit(run_demo())
 
@@ -41,8 +41,8 @@ def demo() -> None:
 @click.option("--threads", type=int, default=None, help="Threads of each process [default: 8].")
 def serve(bind: str, workers: int | None, threads: int | None) -> None:
     """Serve the webhooks, the API and the operator pages under gunicorn."""
-    from gateway.serve import DEFAULT_THREADS, default_workers
-    from gateway.serve import serve as run
+    from gateway.web.serve import DEFAULT_THREADS, default_workers
+    from gateway.web.serve import serve as run
 
     _upgrade_if_sqlite(load_settings().resolved_database_url)
     run(bind, workers or default_workers(), threads or DEFAULT_THREADS)
@@ -65,8 +65,8 @@ def serve(bind: str, workers: int | None, threads: int | None) -> None:
 )
 def worker(burst: bool, worker_id: str | None, metrics_bind: str | None, only: str | None) -> None:
     """Deliver queued complaints and messages (run any number of these)."""
+    from gateway.jobs.worker import make_worker
     from gateway.runtime import Runtime
-    from gateway.worker import make_worker
 
     configure_logging()
     settings = load_settings()
@@ -77,7 +77,7 @@ def worker(burst: bool, worker_id: str | None, metrics_bind: str | None, only: s
         runtime.region_points  # noqa: B018 - and so does a bad centroids file
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    from gateway.serve import freeze_loaded
+    from gateway.web.serve import freeze_loaded
     from normalizer.warm import warm_up
 
     # once, before the job threads start: each would otherwise load the region tables
@@ -113,7 +113,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply the Alembic migrations to GATEWAY_DATABASE_URL."""
-    from gateway.db import upgrade
+    from gateway.store.db import upgrade
 
     url = load_settings().resolved_database_url
     upgrade(url, revision)
@@ -126,7 +126,7 @@ def db_upgrade(revision: str) -> None:
 def import_calls(paths: tuple[Path, ...], quiet: bool) -> None:
     """Import call transcripts: files or folders of .json, .txt (Operator:/Penelepon:
     lines), .vtt, .srt and .csv. Safe to run twice; exits 1 when any call failed."""
-    from gateway.call_import import import_calls as run
+    from gateway.complaints.call_import import import_calls as run
     from gateway.runtime import Runtime
 
     configure_logging()
@@ -154,7 +154,7 @@ def operator_group() -> None:
 @click.option("--update", is_flag=True, help="Change the password and role of an existing one.")
 def operator_add(username: str, role: str, password_stdin: bool, update: bool) -> None:
     """Create an operator account (the password is asked for, never an argument)."""
-    from gateway.operators import AccountError, save_operator
+    from gateway.console.accounts import AccountError, save_operator
     from gateway.runtime import Runtime
 
     if password_stdin:
@@ -179,8 +179,8 @@ def operator_list() -> None:
     """List operator accounts."""
     from sqlalchemy import select
 
-    from gateway.models import Operator
     from gateway.runtime import Runtime
+    from gateway.store.models import Operator
 
     runtime = Runtime(load_settings())
     with runtime.sessions() as session:
@@ -204,7 +204,7 @@ def outbox_dead(as_json: bool) -> None:
     import json
 
     from forwarder import circuit
-    from gateway.delivery import dead_letters, error_summary, http_status
+    from gateway.jobs.handlers import dead_letters, error_summary, http_status
     from gateway.runtime import Runtime
 
     runtime = Runtime(load_settings())
@@ -247,7 +247,7 @@ def outbox_dead(as_json: bool) -> None:
 @click.argument("job_ids", nargs=-1, type=int, required=True)
 def outbox_retry(job_ids: tuple[int, ...]) -> None:
     """Give dead letters a fresh retry budget."""
-    from gateway.delivery import retry_dead_letter
+    from gateway.jobs.handlers import retry_dead_letter
     from gateway.runtime import Runtime
 
     runtime = Runtime(load_settings())
@@ -345,7 +345,7 @@ def telegram_poll(timeout: int, rounds: int | None) -> None:
     """Take updates with getUpdates instead of a webhook (a bot with no public URL)."""
     import threading
 
-    from gateway.telegram_poll import poll
+    from gateway.intake.telegram_poll import poll
 
     configure_logging()
     _upgrade_if_sqlite(load_settings().resolved_database_url)
@@ -400,7 +400,7 @@ def sandbox_central_serve(
     """Serve the sandbox central system."""
     from werkzeug.serving import run_simple
 
-    from gateway.sandbox.central import create_central_app
+    from sandbox.central import create_central_app
 
     app = create_central_app(
         db_path,
@@ -417,7 +417,7 @@ def sandbox_central_serve(
 @_CENTRAL_DB
 def sandbox_central_list(db_path: Path) -> None:
     """Print every service request the sandbox central holds, as JSON."""
-    from gateway.sandbox.central import dumps, list_all, open_store
+    from sandbox.central import dumps, list_all, open_store
 
     click.echo(dumps(list_all(open_store(db_path))))
 
@@ -426,7 +426,7 @@ def sandbox_central_list(db_path: Path) -> None:
 @_CENTRAL_DB
 def sandbox_central_updates(db_path: Path) -> None:
     """Print every update reporters sent (POST servicerequestupdates), as JSON."""
-    from gateway.sandbox.central import dumps, list_citizen_updates, open_store
+    from sandbox.central import dumps, list_citizen_updates, open_store
 
     click.echo(dumps(list_citizen_updates(open_store(db_path))))
 
@@ -440,7 +440,7 @@ def sandbox_central_set_status(
     db_path: Path, request_id: int, status: str, note: str | None
 ) -> None:
     """Move a service request to STATUS (open, in_progress, closed, fixed, …)."""
-    from gateway.sandbox.central import open_store, set_status
+    from sandbox.central import open_store, set_status
 
     try:
         found = set_status(open_store(db_path), request_id, status, note)

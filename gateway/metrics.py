@@ -186,7 +186,7 @@ def render(sessions: sessionmaker[Session]) -> tuple[bytes, str]:
 
 
 def note_created(session: Session, channel: str) -> None:
-    """Remember a complaint created in this session's transaction (gateway.complaints)."""
+    """Remember a complaint created in this session's transaction (gateway.complaints.records)."""
     session.info.setdefault("created", []).append(channel)
 
 

@@ -25,13 +25,13 @@ from forwarder.targets.webhook import WebhookTarget
 from forwarder.wakeup import notify_on_commit
 from forwarder.worker import Worker
 from gateway import metrics
+from gateway.complaints.sla import SlaLimits
+from gateway.complaints.updates import SETTINGS_INFO
 from gateway.config import Settings
 from gateway.conversation.draft import DialogConfig
-from gateway.db import make_engine, make_session_factory
-from gateway.group_commit import GroupCommit
-from gateway.login_throttle import LoginThrottle
-from gateway.sla import SlaLimits
-from gateway.updates import SETTINGS_INFO
+from gateway.store.db import make_engine, make_session_factory
+from gateway.web.group_commit import GroupCommit
+from gateway.web.throttles import LoginThrottle
 from normalizer.boundaries import SHIPPED_CENTROIDS, Boundaries, load_centroids, point_finder
 from normalizer.region import PointOf
 
@@ -60,7 +60,7 @@ class Runtime:
             max_connections=15 + self.settings.worker_concurrency,
         )
         self.sessions = make_session_factory(self.engine)
-        # what gateway.updates.record_update reads to know whether the target takes updates
+        # what gateway.complaints.updates.record_update reads: does the target take updates?
         self.sessions.configure(info={SETTINGS_INFO: self.settings})
         if self.wakes_workers:
             notify_on_commit(self.sessions)
@@ -157,8 +157,8 @@ class Runtime:
 
     @cached_property
     def _sender(self) -> Worker:
-        # gateway.worker builds on this module, so it is imported when first needed
-        from gateway.worker import make_worker
+        # gateway.jobs.worker builds on this module, so it is imported when first needed
+        from gateway.jobs.worker import make_worker
 
         # One job at a time: job threads here would take the GIL from the request threads
         # (mixed-channel intake fell from 370 to 240 msg/s with 4). Replies this process

@@ -18,14 +18,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
-from gateway.app import create_app
 from gateway.config import Settings, load_settings
-from gateway.db import upgrade
 from gateway.logs import configure_logging
 from gateway.runtime import Runtime
-from gateway.sandbox.central import create_central_app
-from gateway.sandbox.server import ServerThread
-from gateway.sandbox.twilio_api import FakeTwilio
+from gateway.store.db import upgrade
+from gateway.web.app import create_app
+from sandbox.central import create_central_app
+from sandbox.server import ServerThread
+from sandbox.twilio_api import FakeTwilio
 from tests.fakes.twilio import TwilioSender
 
 BASE_PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")

@@ -28,22 +28,22 @@ from sqlalchemy import select
 
 from forwarder.sqltypes import utcnow
 from gateway import texts
-from gateway.app import create_app
 from gateway.config import load_settings
-from gateway.models import (
+from gateway.jobs.worker import make_worker
+from gateway.runtime import Runtime
+from gateway.store.models import (
     Complaint,
     ComplaintEvent,
     ComplaintUpdate,
     Conversation,
     InboundRecord,
 )
-from gateway.runtime import Runtime
-from gateway.sandbox import telegram_updates
-from gateway.sandbox.central import create_central_app
-from gateway.sandbox.server import ServerThread
-from gateway.sandbox.telegram_api import FakeBotAPI
-from gateway.sandbox.twilio_api import FakeTwilio
-from gateway.worker import make_worker
+from gateway.web.app import create_app
+from sandbox import telegram_updates
+from sandbox.central import create_central_app
+from sandbox.server import ServerThread
+from sandbox.telegram_api import FakeBotAPI
+from sandbox.twilio_api import FakeTwilio
 from tests.fakes.twilio import TwilioSender
 
 CORPUS = Path(__file__).parent / "data" / "conversations"
@@ -422,7 +422,7 @@ def stage(database_url: str | None = None) -> Iterator[Stage]:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         if database_url is None:
-            from gateway.db import upgrade
+            from gateway.store.db import upgrade
 
             database_url = f"sqlite:///{folder / 'gateway.sqlite'}"
             upgrade(database_url)

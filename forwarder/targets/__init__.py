@@ -38,7 +38,7 @@ class DeliveryTarget(Protocol):
         PermanentError when it did not go through."""
         ...
 
-    # Optional (gateway.updates): targets that take the reporter's later updates have
+    # Optional (gateway.complaints.updates): targets that take the reporter's later updates have
     #
     #     def send_update(self, central_id: str, update: dict[str, Any],
     #                     idempotency_key: str) -> str | None

@@ -22,7 +22,7 @@ from flask_login import LoginManager, UserMixin, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from gateway.console import labels
-from gateway.models import Operator, Role
+from gateway.store.models import Operator, Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 login_manager = LoginManager()

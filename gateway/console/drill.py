@@ -1,7 +1,7 @@
 """From a monev figure to the complaints it counts (issue 20): the dashboard's numbers are
 links to ``/operator/dashboard/laporan``, the same period, grouping and group, one figure,
 paginated. The stage columns are filtered in SQL with the dashboard's own definitions
-(gateway.monev), "overdue" too (the SLA calendar gives one cut-off instant per stage)."""
+(gateway.complaints.monev), "overdue" too (the SLA calendar gives one cut-off instant per stage)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from flask import render_template, request
 from sqlalchemy import func, select
 
 from forwarder.sqltypes import utcnow
-from gateway import monev
+from gateway.complaints import monev
 from gateway.console import labels
 from gateway.console.auth import requires
-from gateway.models import Complaint, Role
+from gateway.store.models import Complaint, Role
 
 PAGE = 50
 FIGURES = {

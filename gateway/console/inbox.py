@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
 from gateway.conversation.draft import Draft, Memory
-from gateway.delivery import queue_outbound
-from gateway.models import Conversation, DialogStep, InboundRecord, OutboundMessage
+from gateway.jobs.handlers import queue_outbound
 from gateway.runtime import Runtime
+from gateway.store.models import Conversation, DialogStep, InboundRecord, OutboundMessage
 
 log = logging.getLogger(__name__)
 PAGE = 50

@@ -116,7 +116,7 @@ MONTHS = (
 )
 SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
-# Notes the gateway itself writes on the timeline (gateway.delivery), in Indonesian.
+# Notes the gateway itself writes on the timeline (gateway.jobs.handlers), in Indonesian.
 _CENTRAL_ID = re.compile(
     r"^(?P<target>\w+) id (?P<id>\S+?)(?:, (?:token|transaksi) (?P<tok>\S+))?$"
 )

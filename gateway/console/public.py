@@ -11,12 +11,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from gateway.api import LOOKUPS
-from gateway.complaints import find_by_code, pending_call
+from gateway.complaints.records import find_by_code, pending_call
+from gateway.complaints.sla import complaint_deadlines
 from gateway.console import labels
-from gateway.models import ComplaintEvent, ComplaintStatus
 from gateway.runtime import Runtime
-from gateway.sla import complaint_deadlines
+from gateway.store.models import ComplaintEvent, ComplaintStatus
+from gateway.web.api import LOOKUPS
 from normalizer.complaint import Privacy
 from normalizer.privacy import mask_identity
 from normalizer.tracking import normalize_tracking_code

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.models import Complaint
+from gateway.store.models import Complaint
 
 WIDTH, HEIGHT, PAD = 640, 180, 28
 

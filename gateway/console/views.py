@@ -1,6 +1,6 @@
 """The console's pages. Each view opens its own database session and commits what it
-changed; the pipeline functions it calls (gateway.calls, gateway.delivery) are the same
-ones the API and the importer use."""
+changed; the pipeline functions it calls (gateway.complaints.calls, gateway.jobs.handlers) are
+the same ones the API and the importer use."""
 
 from __future__ import annotations
 
@@ -30,10 +30,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forwarder import circuit, outbox
-from gateway import metrics, monev
-from gateway.calls import OPEN, DraftError, discard_call, log_call, save_fields, submit_call
-from gateway.complaints import DELIVER_JOB, find_by_code
+from gateway import metrics
+from gateway.complaints import monev
+from gateway.complaints.calls import (
+    OPEN,
+    DraftError,
+    discard_call,
+    log_call,
+    save_fields,
+    submit_call,
+)
+from gateway.complaints.records import DELIVER_JOB, find_by_code
+from gateway.complaints.sla import complaint_deadlines
+from gateway.complaints.updates import console_timeline
 from gateway.console import inbox, labels, trend
+from gateway.console.accounts import check_login
 from gateway.console.auth import (
     ConsoleUser,
     guard,
@@ -41,12 +52,9 @@ from gateway.console.auth import (
     security_headers,
 )
 from gateway.console.forms import ActionForm, CallForm, LoginForm, SearchForm, console_phone
-from gateway.delivery import dead_letters, retry_dead_letter
-from gateway.models import CallRecord, CallStatus, Complaint, Operator, OutboundMessage, Role
-from gateway.operators import check_login
+from gateway.jobs.handlers import dead_letters, retry_dead_letter
 from gateway.runtime import Runtime
-from gateway.sla import complaint_deadlines
-from gateway.updates import console_timeline
+from gateway.store.models import CallRecord, CallStatus, Complaint, Operator, OutboundMessage, Role
 from normalizer.complaint import outbound_document
 from normalizer.phone import to_e164
 from normalizer.privacy import mask_identity
@@ -428,7 +436,7 @@ def complaint_detail(code: str) -> str:
             complaint=row,
             # what the agency receives: for an anonymous reporter, no identity at all
             document=outbound_document(row.document),
-            # status changes and the reporter's updates (gateway.updates), by time
+            # status changes and the reporter's updates (gateway.complaints.updates), by time
             events=console_timeline(db, row),
             messages=messages,
             deadlines=complaint_deadlines(row, _runtime().sla_limits),

@@ -14,11 +14,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from gateway import complaints, texts
+from gateway import texts
+from gateway.complaints import records
+from gateway.complaints.updates import Rating, UpdateKind, record_update
 from gateway.conversation.status import progress_reply, same_reporter
 from gateway.conversation.turn import Turn
-from gateway.models import Complaint, ComplaintStatus
-from gateway.updates import Rating, UpdateKind, record_update
+from gateway.store.models import Complaint, ComplaintStatus
 from normalizer.duplicates import same_complaint
 from normalizer.intent import Intent
 from normalizer.message import Reply
@@ -74,7 +75,7 @@ def about_complaint(turn: Turn, complaint: Complaint) -> Reply | None:
         return turn.say("not_understood")
     if _long(turn) and same_complaint(complaint.document.get("description", ""), turn.text):
         # the same complaint sent again: it is told its code, not filed twice
-        complaints.link_repeat(complaint, [turn.msg.external_id])
+        records.link_repeat(complaint, [turn.msg.external_id])
         return turn.say("already_reported", code=code, status=texts.label(status, turn.lang))
     if status == ComplaintStatus.AWAITING_FEEDBACK:
         return _feedback(turn, complaint)

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
-from gateway import complaints, texts
+from gateway import texts
+from gateway.complaints import records
 from gateway.conversation import after
 from gateway.conversation.correction import read_correction
 from gateway.conversation.draft import ConversationState, DialogConfig, Draft, Memory
@@ -33,7 +34,7 @@ from gateway.conversation.steps import (
     read_description,
 )
 from gateway.conversation.turn import Turn, bare
-from gateway.models import DialogStep
+from gateway.store.models import DialogStep
 from normalizer.categories import FALLBACK_CODE, guess_category
 from normalizer.complaint import Category
 from normalizer.intent import Intent, read
@@ -358,7 +359,7 @@ class Dialog:
     # -- submitting --------------------------------------------------------------
     def _submit(self, conv: ConversationState, turn: Turn) -> Reply:
         msg, memory, draft = turn.msg, turn.memory, turn.memory.draft
-        earlier = complaints.repeat_of(
+        earlier = records.repeat_of(
             self.session,
             channel=msg.channel,
             sender=msg.sender,
@@ -367,7 +368,7 @@ class Dialog:
             since=turn.now - timedelta(hours=self.config.duplicate_window_hours),
         )
         if earlier is not None:
-            complaints.link_repeat(earlier, draft.messages)
+            records.link_repeat(earlier, draft.messages)
             memory.filed = earlier.id
             self._reset(conv, memory)
             return turn.say(
@@ -376,7 +377,7 @@ class Dialog:
                 status=texts.label(earlier.status, turn.lang),
             )
         try:
-            complaint = complaints.create_complaint(
+            complaint = records.create_complaint(
                 self.session,
                 channel=msg.channel,
                 description=draft.description,

@@ -8,9 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
 
-from gateway import complaints, texts
+from gateway import texts
+from gateway.complaints import records
 from gateway.conversation.turn import Turn
-from gateway.models import Complaint, ComplaintEvent, ComplaintStatus
+from gateway.store.models import Complaint, ComplaintEvent, ComplaintStatus
 from normalizer.message import InboundMessage, Reply
 from normalizer.tracking import normalize_tracking_code
 
@@ -25,8 +26,8 @@ def status_reply(turn: Turn, rest: str) -> Reply:
     if not code:
         return own_complaints(turn)
     session = turn.session
-    complaint = complaints.find_by_code(session, code)
-    if complaint is None and (call := complaints.pending_call(session, code)) is not None:
+    complaint = records.find_by_code(session, code)
+    if complaint is None and (call := records.pending_call(session, code)) is not None:
         # a phone call's code, read out before an operator submitted the complaint
         return turn.say(
             "status",
@@ -136,7 +137,7 @@ def _latest_note(turn: Turn, complaint_id: str) -> str | None:
 def _with_timeline(turn: Turn, reply: Reply, complaint_id: str) -> Reply:
     """On a chat channel the status comes with its recent history; the timeline never
     names the reporter."""
-    events = complaints.timeline(turn.session, complaint_id)[-TIMELINE_LINES:]
+    events = records.timeline(turn.session, complaint_id)[-TIMELINE_LINES:]
     lines = [
         f"{datetime.fromisoformat(e['at']):%d-%m-%Y} {texts.label(e['status'], turn.lang)}"
         for e in events

@@ -15,7 +15,7 @@ from typing import Protocol
 from gateway import texts
 from gateway.conversation.draft import Draft
 from gateway.conversation.turn import Turn
-from gateway.models import DialogStep
+from gateway.store.models import DialogStep
 from normalizer.categories import FALLBACK_CODE, chosen_category, guess_category, load_taxonomy
 from normalizer.complaint import Privacy
 from normalizer.incident import incident_date, mentions_time

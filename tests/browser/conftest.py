@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from gateway.operators import save_operator
+from gateway.console.accounts import save_operator
 from gateway.runtime import Runtime
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from gateway.models import Conversation, OutboundMessage
+from gateway.store.models import Conversation, OutboundMessage
 from tests.browser.conftest import login
 from tests.browser.test_pages import AXE, _check, page  # noqa: F401 (the axe-ready page)
 

@@ -9,10 +9,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from forwarder.outbox import JobStatus, OutboxJob
-from gateway.calls import log_call
-from gateway.models import CallRecord, Complaint
+from gateway.complaints.calls import log_call
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.worker import make_worker
+from gateway.store.models import CallRecord, Complaint
 from tests.browser.conftest import login
 
 CODE = re.compile(r"^LPR-[0-9A-HJKMNP-TV-Z]{8}$")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from gateway.calls import log_call
+from gateway.complaints.calls import log_call
 from tests.browser.conftest import PASSWORD
 from tests.gateway.monev_data import seed
 from tests.gateway.test_central_events import push
@@ -95,7 +95,7 @@ def test_every_page_at_desktop_and_phone_width(page: Page, console, make_setting
         )
         s.commit()
         draft = record.id
-    from gateway.app import create_app
+    from gateway.web.app import create_app
     from tests.gateway.test_central_events import SECRET
 
     events = create_app(make_settings(central_events_secret=SECRET)).test_client()

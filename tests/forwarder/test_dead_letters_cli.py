@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from flask import Flask, Response
 
 from gateway.cli import main
-from gateway.delivery import error_summary
+from gateway.jobs.handlers import error_summary
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox.server import ServerThread
-from gateway.worker import make_worker
+from sandbox.server import ServerThread
 from tests.forwarder.test_worker_processes import queue_complaints
 
 LONG = "/api/v2/integrasi/pemerintah-daerah/kabupaten-bandung-barat/layanan/pengaduan/open311"

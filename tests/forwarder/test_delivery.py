@@ -9,12 +9,12 @@ import time
 from sqlalchemy import select
 
 from forwarder.outbox import JobStatus, OutboxJob
-from gateway.delivery import retry_dead_letter
-from gateway.models import Complaint, ComplaintEvent, OutboundMessage
+from gateway.jobs.handlers import retry_dead_letter
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox.central import central_stats, create_central_app
-from gateway.sandbox.server import ServerThread
-from gateway.worker import make_worker
+from gateway.store.models import Complaint, ComplaintEvent, OutboundMessage
+from sandbox.central import central_stats, create_central_app
+from sandbox.server import ServerThread
 from tests.conftest import free_port
 from tests.fakes.central import FlakyCentral
 from tests.fakes.twilio import TwilioSender
@@ -264,7 +264,7 @@ def test_citizens_are_answered_while_a_delivery_waits_on_a_slow_central(
 def test_a_status_pushed_while_the_post_is_out_is_kept(make_settings, live_gateway, tmp_path):
     """The central system may push a status back before it answers the POST that filed the
     complaint: that status is newer than "submitted" and stays."""
-    from gateway.app import create_app
+    from gateway.web.app import create_app
     from tests.gateway.test_central_events import SECRET, push
 
     url, _ = live_gateway

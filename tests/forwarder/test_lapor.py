@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from forwarder.errors import PermanentError, RetryableError
 from forwarder.targets.lapor import LaporConfig, LaporTarget, read_ids, report_fields
-from gateway.models import Complaint, ComplaintEvent
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox.server import ServerThread
-from gateway.worker import make_worker
+from gateway.store.models import Complaint, ComplaintEvent
+from sandbox.server import ServerThread
 from tests.conftest import TWILIO_TOKEN
 from tests.fakes.lapor import FakeLapor
 from tests.fakes.twilio import TwilioSender

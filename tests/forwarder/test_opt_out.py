@@ -12,13 +12,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forwarder.outbox import JobStatus, OutboxJob
-from gateway.complaints import SEND_JOB
-from gateway.delivery import queue_outbound
-from gateway.models import Conversation, OutboundMessage
+from gateway.complaints.records import SEND_JOB
+from gateway.jobs.handlers import queue_outbound
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox.server import ServerThread
-from gateway.sandbox.twilio_api import FakeTwilio
-from gateway.worker import make_worker
+from gateway.store.models import Conversation, OutboundMessage
+from sandbox.server import ServerThread
+from sandbox.twilio_api import FakeTwilio
 from tests.conftest import TWILIO_TOKEN
 from tests.fakes.twilio import TwilioSender
 

@@ -153,7 +153,7 @@ def test_unexpected_exception_is_retried_not_lost(runtime):
 
 
 def test_handler_writes_roll_back_when_the_job_fails(runtime):
-    from gateway.models import Conversation
+    from gateway.store.models import Conversation
 
     add_jobs(runtime, 1, max_attempts=1)
 

@@ -27,16 +27,16 @@ from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.targets.lapor import LaporConfig, LaporTarget
 from forwarder.targets.open311 import Open311Target
 from forwarder.targets.webhook import WebhookTarget
-from gateway.app import create_app
-from gateway.complaints import DELIVER_JOB, SEND_JOB
-from gateway.delivery import queue_outbound
+from gateway.complaints.records import DELIVER_JOB, SEND_JOB
+from gateway.console.accounts import save_operator
+from gateway.jobs.handlers import queue_outbound
+from gateway.jobs.worker import make_worker
 from gateway.metrics import render
-from gateway.models import Complaint, OutboundMessage
-from gateway.operators import save_operator
 from gateway.runtime import Runtime
-from gateway.sandbox.central import central_stats, create_central_app
-from gateway.sandbox.server import ServerThread
-from gateway.worker import make_worker
+from gateway.store.models import Complaint, OutboundMessage
+from gateway.web.app import create_app
+from sandbox.central import central_stats, create_central_app
+from sandbox.server import ServerThread
 from tests.conftest import free_port
 from tests.fakes.central import FlakyCentral
 from tests.fakes.lapor import FakeLapor

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gateway.models import Complaint, ComplaintEvent
+from gateway.complaints.status import pull_statuses
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox.central import set_status
-from gateway.status import pull_statuses
-from gateway.worker import make_worker
+from gateway.store.models import Complaint, ComplaintEvent
+from sandbox.central import set_status
 from tests.conftest import TWILIO_TOKEN
 from tests.fakes.twilio import TwilioSender
 
@@ -113,8 +113,8 @@ def test_a_server_without_the_feed_is_asked_per_request(
 ):
     from flask import abort, request
 
-    from gateway.sandbox.central import create_central_app
-    from gateway.sandbox.server import ServerThread
+    from sandbox.central import create_central_app
+    from sandbox.server import ServerThread
 
     plain = create_central_app(tmp_path / "plain.sqlite")
 

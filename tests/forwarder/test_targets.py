@@ -14,8 +14,8 @@ from flask import Flask, jsonify, request
 from forwarder.errors import PermanentError, RetryableError
 from forwarder.targets.open311 import Open311Target, request_form, split_name
 from forwarder.targets.webhook import WebhookTarget
-from gateway.sandbox.server import ServerThread
 from normalizer.complaint import outbound_document
+from sandbox.server import ServerThread
 
 DOC = {
     "schema": "lapor-gateway/complaint@1",

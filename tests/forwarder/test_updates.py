@@ -1,4 +1,4 @@
-"""The reporter's updates of a filed complaint (gateway.updates), from record_update to
+"""The reporter's updates of a filed complaint (gateway.complaints.updates), from record_update to
 the central system, over real HTTP to stand-ins on 127.0.0.1: the sandbox Open311 server,
 a webhook receiver that checks signatures, and the stand-in LAPOR!."""
 
@@ -20,14 +20,14 @@ from sqlalchemy import select
 
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
-from gateway import updates as updates_module
-from gateway.complaints import create_complaint
-from gateway.models import Complaint, ComplaintUpdate
+from gateway.complaints import updates as updates_module
+from gateway.complaints.records import create_complaint
+from gateway.complaints.updates import DELIVER_UPDATE_JOB, record_update, updates_of
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox.central import create_central_app, list_citizen_updates
-from gateway.sandbox.server import ServerThread
-from gateway.updates import DELIVER_UPDATE_JOB, record_update, updates_of
-from gateway.worker import make_worker
+from gateway.store.models import Complaint, ComplaintUpdate
+from sandbox.central import create_central_app, list_citizen_updates
+from sandbox.server import ServerThread
 from tests.fakes.central import FlakyCentral
 from tests.fakes.lapor import FakeLapor
 

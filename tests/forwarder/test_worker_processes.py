@@ -16,13 +16,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from forwarder.outbox import JobStatus, OutboxJob
-from gateway.complaints import store_complaint
-from gateway.models import Complaint
+from gateway.complaints.records import store_complaint
 from gateway.runtime import Runtime
-from gateway.sandbox.central import central_stats, create_central_app
-from gateway.sandbox.server import ServerThread
+from gateway.store.models import Complaint
 from normalizer.build import build_complaint
 from normalizer.tracking import new_tracking_code
+from sandbox.central import central_stats, create_central_app
+from sandbox.server import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 

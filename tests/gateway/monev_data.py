@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.app import create_app
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.worker import make_worker
+from gateway.web.app import create_app
 from tests.gateway.test_central_events import SECRET, push
 
 KEY = {"Authorization": "Bearer key-one"}

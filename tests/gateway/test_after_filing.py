@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from gateway.models import Complaint, ComplaintUpdate
+from gateway.store.models import Complaint, ComplaintUpdate
 from normalizer.gsm import is_gsm7, segments
 from tests.conftest import BACKENDS
 from tests.conversations import Stage, stage_on

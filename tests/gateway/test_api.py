@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from forwarder.outbox import OutboxJob
-from gateway.models import Complaint
+from gateway.store.models import Complaint
 
 KEY = {"Authorization": "Bearer key-two"}
 VALID = {
@@ -107,7 +107,7 @@ def test_health_readiness_metrics(client, sms):
 
 
 def test_readiness_fails_when_the_database_is_unreachable(make_settings):
-    from gateway.app import create_app
+    from gateway.web.app import create_app
 
     app = create_app(
         make_settings(database_url="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1")
@@ -120,7 +120,7 @@ def test_webhook_answers_503_when_it_cannot_commit(make_settings):
     """Nothing may be acknowledged that was not stored: the provider must retry."""
     from twilio.request_validator import RequestValidator
 
-    from gateway.app import create_app
+    from gateway.web.app import create_app
     from tests.conftest import TWILIO_TOKEN
     from tests.fakes.twilio import new_sid
 

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from forwarder.outbox import OutboxJob
-from gateway.app import create_app
 from gateway.cli import main
-from gateway.models import CallRecord, Complaint
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.worker import make_worker
+from gateway.store.models import CallRecord, Complaint
+from gateway.web.app import create_app
 
 KEY = {"Authorization": "Bearer key-one"}
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "calls"

@@ -11,9 +11,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from gateway.models import Complaint, ComplaintEvent, OutboundMessage
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.worker import make_worker
+from gateway.store.models import Complaint, ComplaintEvent, OutboundMessage
 from normalizer.gsm import is_gsm7, segments
 from tests.conftest import TWILIO_TOKEN
 from tests.fakes.twilio import TwilioSender
@@ -37,7 +37,7 @@ def push(client, payload, secret=SECRET):
 def gateway(make_settings, live_gateway, central):
     """A filed SMS complaint, delivered to the central system (events for a complaint it
     has not got are refused), and a client of an app that knows the push secret."""
-    from gateway.app import create_app
+    from gateway.web.app import create_app
 
     url, runtime = live_gateway
     reply = TwilioSender(url, TWILIO_TOKEN, "+6281234567890").say(

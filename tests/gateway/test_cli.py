@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
 from gateway.cli import main
-from gateway.sandbox.central import create_central_app, list_all, open_store
+from sandbox.central import create_central_app, list_all, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,7 +124,7 @@ def test_demo_runs_the_whole_pipeline_from_a_fresh_directory(tmp_path):
 
 def test_the_demos_next_steps_name_commands_that_exist():
     from gateway.cli import main
-    from gateway.demo import NEXT_STEPS
+    from sandbox.demo import NEXT_STEPS
 
     runner = CliRunner()
     commands = re.findall(r"lapor-gateway ([a-z-]+(?: [a-z][a-z-]*)*)", NEXT_STEPS)

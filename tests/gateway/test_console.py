@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from gateway.app import create_app
-from gateway.models import CallRecord, Complaint
-from gateway.operators import save_operator
+from gateway.console.accounts import save_operator
+from gateway.store.models import CallRecord, Complaint
+from gateway.web.app import create_app
 
 KEY = {"Authorization": "Bearer key-one"}
 PASSWORD = "kata-sandi-panjang"

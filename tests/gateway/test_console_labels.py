@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 
-from gateway.app import create_app
 from gateway.console import labels
 from gateway.console.forms import console_phone
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.worker import make_worker
+from gateway.web.app import create_app
 from tests.gateway.test_central_events import SECRET, push
 from tests.gateway.test_console import KEY, add, login
 

@@ -12,12 +12,12 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from gateway.app import create_app
 from gateway.config import Settings, load_settings
-from gateway.models import Complaint, InboundRecord
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox.server import ServerThread
-from gateway.worker import make_worker
+from gateway.store.models import Complaint, InboundRecord
+from gateway.web.app import create_app
+from sandbox.server import ServerThread
 from tests.conftest import PG_URL, TWILIO_TOKEN, free_port
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.twilio import TwilioSender

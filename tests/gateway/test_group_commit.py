@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, insert, select
 
-from gateway.group_commit import GroupCommit
 from gateway.logs import REQUEST_ID
-from gateway.models import Complaint, InboundRecord
 from gateway.runtime import Runtime
+from gateway.store.models import Complaint, InboundRecord
+from gateway.web.group_commit import GroupCommit
 
 INBOUND = InboundRecord.__table__
 

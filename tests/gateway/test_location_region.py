@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from gateway.cli import main
-from gateway.models import Complaint
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox.central import create_central_app, list_all, open_store
-from gateway.sandbox.server import ServerThread
-from gateway.worker import make_worker
+from gateway.store.models import Complaint
+from sandbox.central import create_central_app, list_all, open_store
+from sandbox.server import ServerThread
 
 BORDERS = Path(__file__).parents[1] / "data" / "boundaries-bandung.geojson"
 

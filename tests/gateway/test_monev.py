@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from gateway import monev
-from gateway.sla import SlaLimits
+from gateway.complaints import monev
+from gateway.complaints.sla import SlaLimits
 from tests.gateway.monev_data import seed
 from tests.gateway.test_console import add, login
 
@@ -105,7 +105,7 @@ def test_the_complaint_status_shows_its_deadlines(seeded, client):
     with seeded.sessions() as s:
         from sqlalchemy import select
 
-        from gateway.models import Complaint
+        from gateway.store.models import Complaint
 
         code = s.scalars(
             select(Complaint.tracking_code).where(Complaint.channel == "whatsapp")

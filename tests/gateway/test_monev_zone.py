@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from gateway import monev
-from gateway.models import Complaint
-from gateway.sla import SlaLimits, complaint_deadlines, deadlines, started_before
+from gateway.complaints import monev
+from gateway.complaints.sla import SlaLimits, complaint_deadlines, deadlines, started_before
+from gateway.store.models import Complaint
 from tests.gateway.monev_data import seed
 from tests.gateway.test_console import add, login
 

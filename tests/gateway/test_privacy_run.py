@@ -14,10 +14,10 @@ from urllib.parse import unquote_plus
 import pytest
 import requests
 
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox.central import create_central_app
-from gateway.sandbox.server import ServerThread
-from gateway.worker import make_worker
+from sandbox.central import create_central_app
+from sandbox.server import ServerThread
 from tests.conftest import TWILIO_TOKEN
 from tests.fakes.lapor import FakeLapor
 from tests.fakes.twilio import TwilioSender

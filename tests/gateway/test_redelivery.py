@@ -8,9 +8,9 @@ import time
 
 from sqlalchemy import func, select
 
-from gateway.models import InboundRecord
-from gateway.sandbox import social_events as ev
-from gateway.sandbox import telegram_updates as tg
+from gateway.store.models import InboundRecord
+from sandbox import social_events as ev
+from sandbox import telegram_updates as tg
 from tests.conftest import TWILIO_TOKEN
 from tests.fakes.twilio import TwilioSender, twiml_messages
 from tests.gateway.test_social_channels import social  # noqa: F401 - fixture

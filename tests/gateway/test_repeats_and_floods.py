@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from gateway.models import Complaint, InboundRecord
+from gateway.store.models import Complaint, InboundRecord
 from tests.conftest import TWILIO_TOKEN
 from tests.fakes.twilio import TwilioSender
 
@@ -77,7 +77,7 @@ def test_messages_without_words_are_answered_kindly(live_gateway):
 
 
 def test_an_earlier_report_nearby_is_shown_to_operators(make_settings, central, app, runtime):
-    from gateway.worker import make_worker
+    from gateway.jobs.worker import make_worker
     from tests.gateway.test_console import add, login
 
     client = app.test_client()

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from gateway.sla import (
+from gateway.complaints.sla import (
     SlaLimits,
     add_working_days,
     deadlines,

@@ -15,14 +15,14 @@ from sqlalchemy import func, select
 
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
-from gateway.app import create_app
-from gateway.models import Complaint, Conversation, InboundRecord, OutboundMessage
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.sandbox import social_events as ev
-from gateway.sandbox.meta_api import FakeGraphAPI
-from gateway.sandbox.server import ServerThread
-from gateway.sandbox.x_api import FakeXAPI
-from gateway.worker import make_worker
+from gateway.store.models import Complaint, Conversation, InboundRecord, OutboundMessage
+from gateway.web.app import create_app
+from sandbox import social_events as ev
+from sandbox.meta_api import FakeGraphAPI
+from sandbox.server import ServerThread
+from sandbox.x_api import FakeXAPI
 from tests.conftest import TWILIO_TOKEN, free_port
 from tests.fakes.twilio import TwilioSender
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from gateway.db import make_engine
-from gateway.sqlite_writers import connection_class, lock_path
+from gateway.store.db import make_engine
+from gateway.store.sqlite_writers import connection_class, lock_path
 
 HOLD_SECONDS = 0.5
 
@@ -26,7 +26,7 @@ HOLD_SECONDS = 0.5
 HOLDER = """
 import sys, time
 from sqlalchemy import text
-from gateway.db import make_engine
+from gateway.store.db import make_engine
 engine = make_engine(sys.argv[1])
 with engine.begin() as conn:
     conn.execute(text("INSERT INTO log (who, at) VALUES ('holder', :at)"), {"at": time.time()})

@@ -19,19 +19,19 @@ from sqlalchemy import func, select
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from forwarder.wakeup import CHANNEL
-from gateway.app import create_app
-from gateway.delivery import queue_outbound
-from gateway.models import (
+from gateway.intake.telegram_poll import poll
+from gateway.jobs.handlers import queue_outbound
+from gateway.jobs.worker import make_worker
+from gateway.runtime import Runtime
+from gateway.store.models import (
     ChannelState,
     Complaint,
     Conversation,
     InboundRecord,
     OutboundMessage,
 )
-from gateway.runtime import Runtime
-from gateway.sandbox.server import ServerThread
-from gateway.telegram_poll import poll
-from gateway.worker import make_worker
+from gateway.web.app import create_app
+from sandbox.server import ServerThread
 from tests.conftest import PG_URL, free_port
 from tests.fakes.telegram import FakeBotAPI, updates
 
@@ -462,8 +462,8 @@ def test_many_citizens_at_once_each_get_their_replies_in_order(telegram):
 
 
 def test_a_citizens_messages_leave_in_order_from_a_worker_with_many_threads(telegram, bot_api):
-    from gateway.delivery import queue_outbound
-    from gateway.models import OutboundMessage
+    from gateway.jobs.handlers import queue_outbound
+    from gateway.store.models import OutboundMessage
 
     api, _ = bot_api
     runtime = telegram.runtime

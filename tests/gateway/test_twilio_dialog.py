@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from gateway.models import Complaint, Conversation, InboundRecord
+from gateway.store.models import Complaint, Conversation, InboundRecord
 from normalizer.gsm import is_gsm7, segments
 from normalizer.tracking import TRACKING_RE
 
@@ -284,8 +284,8 @@ def test_unknown_channel_and_hook_are_404(client):
 
 def test_dialog_state_is_shared_by_separate_web_processes(make_settings, sms, live_gateway):
     """Two app instances (as two gunicorn workers would be) take turns on one citizen."""
-    from gateway.app import create_app
-    from gateway.sandbox.server import ServerThread
+    from gateway.web.app import create_app
+    from sandbox.server import ServerThread
     from tests.conftest import TWILIO_TOKEN, free_port
     from tests.fakes.twilio import TwilioSender
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 from flask import Flask
 
 from forwarder.sqltypes import utcnow
-from gateway.complaints import create_complaint
-from gateway.models import Complaint, ComplaintUpdate
-from gateway.updates import record_update
+from gateway.complaints.records import create_complaint
+from gateway.complaints.updates import record_update
+from gateway.store.models import Complaint, ComplaintUpdate
 from tests.gateway.test_console import add, login
 
 FOLLOWUP = "Lubangnya makin lebar, kemarin ada motor jatuh. Hubungi 0813-1111-2222."

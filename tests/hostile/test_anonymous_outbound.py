@@ -18,12 +18,12 @@ import pytest
 from flask import Flask, jsonify
 from sqlalchemy import select
 
-from gateway.app import create_app
-from gateway.complaints import create_complaint
-from gateway.models import Complaint
-from gateway.sandbox.central import create_central_app
-from gateway.sandbox.server import ServerThread
-from gateway.worker import make_worker
+from gateway.complaints.records import create_complaint
+from gateway.jobs.worker import make_worker
+from gateway.store.models import Complaint
+from gateway.web.app import create_app
+from sandbox.central import create_central_app
+from sandbox.server import ServerThread
 from tests.fakes.lapor import FakeLapor
 
 LAPOR_TOKEN = "lapor-token-123"

@@ -10,8 +10,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from gateway.models import CallRecord, Complaint
-from gateway.openapi import openapi_document
+from gateway.store.models import CallRecord, Complaint
+from gateway.web.openapi import openapi_document
 from normalizer.calls import MAX_TURNS
 
 KEY = {"Authorization": "Bearer key-one"}

@@ -1,6 +1,6 @@
 """``/api/v1/central/events`` attacked with correctly signed bodies: values of the wrong
 type or out of range are 422, never 5xx; a status change the lifecycle does not allow
-(gateway.status.TRANSITIONS) and any event for a complaint not yet delivered are 409;
+(gateway.complaints.status.TRANSITIONS) and any event for a complaint not yet delivered are 409;
 either way nothing is recorded. A reopen stays possible."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from forwarder.sqltypes import utcnow
-from gateway.app import create_app
-from gateway.models import Complaint, ComplaintEvent, ComplaintUpdate, OutboundMessage
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.worker import make_worker
+from gateway.store.models import Complaint, ComplaintEvent, ComplaintUpdate, OutboundMessage
+from gateway.web.app import create_app
 
 SECRET = "central-push-secret"
 KEY = {"Authorization": "Bearer key-one"}

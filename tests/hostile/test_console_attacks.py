@@ -13,10 +13,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from gateway.app import create_app
-from gateway.models import CallRecord
+from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
-from gateway.worker import make_worker
+from gateway.store.models import CallRecord
+from gateway.web.app import create_app
 from tests.gateway.test_central_events import SECRET, push
 from tests.gateway.test_console import KEY, PASSWORD, TOKEN, add, login, token
 

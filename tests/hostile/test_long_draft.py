@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from gateway.conversation.draft import DESCRIPTION_MAX
-from gateway.models import Complaint
-from gateway.sandbox import telegram_updates as updates
+from gateway.store.models import Complaint
+from sandbox import telegram_updates as updates
 from tests.conftest import BACKENDS
 from tests.conversations import TELEGRAM_SECRET, Stage, stage_on
 

@@ -10,8 +10,8 @@ import secrets
 
 import pytest
 
-from gateway.models import MediaFile
 from gateway.runtime import Runtime
+from gateway.store.models import MediaFile
 
 HTML = b"<!doctype html><script>fetch('/operator/complaints').then(r=>r.text())</script>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.app import create_app
+from gateway.web.app import create_app
 
 
 def test_metrics_are_open_without_a_token(client):

@@ -13,11 +13,11 @@ from flask import abort, request
 
 from forwarder.errors import DeliveryError
 from forwarder.targets.open311 import Open311Target
+from gateway.complaints.status import pull_statuses
 from gateway.logs import configure_logging
-from gateway.models import Complaint
-from gateway.sandbox.central import create_central_app, set_status
-from gateway.sandbox.server import ServerThread
-from gateway.status import pull_statuses
+from gateway.store.models import Complaint
+from sandbox.central import create_central_app, set_status
+from sandbox.server import ServerThread
 from tests.forwarder.test_status_pull import filed_and_delivered
 
 KEY = "open311-secret-key-4242"

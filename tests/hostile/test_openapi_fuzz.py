@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from sqlalchemy import func, select
 
-from gateway.app import create_app
-from gateway.db import upgrade
-from gateway.models import CallRecord, Complaint
+from gateway.store.db import upgrade
+from gateway.store.models import CallRecord, Complaint
+from gateway.web.app import create_app
 
 _dir = Path(tempfile.mkdtemp(prefix="lapor-fuzz-"))
 _url = f"sqlite:///{_dir / 'gateway.sqlite'}"

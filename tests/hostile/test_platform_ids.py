@@ -8,7 +8,7 @@ dropped and logged, the good ones are stored), ids go into API paths quoted, and
 are fetched with the gateway's credentials only from the platform's own hosts.
 
 Every request here is real HTTP into the app; the platforms are the stand-ins of
-``gateway/sandbox`` on loopback, each behind a recorder of every request it received."""
+``sandbox`` on loopback, each behind a recorder of every request it received."""
 
 from __future__ import annotations
 
@@ -25,15 +25,15 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from channels.base import OutboundRequest, SendError
-from gateway.app import create_app
-from gateway.models import InboundRecord, OutboundMessage
-from gateway.sandbox import social_events as ev
-from gateway.sandbox import telegram_updates as tg
-from gateway.sandbox.meta_api import FakeGraphAPI
-from gateway.sandbox.server import ServerThread
-from gateway.sandbox.telegram_api import FakeBotAPI
-from gateway.sandbox.x_api import FakeXAPI
+from gateway.store.models import InboundRecord, OutboundMessage
+from gateway.web.app import create_app
 from normalizer.complaint import Channel
+from sandbox import social_events as ev
+from sandbox import telegram_updates as tg
+from sandbox.meta_api import FakeGraphAPI
+from sandbox.server import ServerThread
+from sandbox.telegram_api import FakeBotAPI
+from sandbox.x_api import FakeXAPI
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN
 
 X_SECRET, X_BEARER = "x-consumer-secret", "x-bearer"

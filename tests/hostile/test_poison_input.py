@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from gateway.app import create_app
-from gateway.models import CallRecord, Complaint, Conversation, InboundRecord
-from gateway.sandbox import social_events as ev
+from gateway.store.models import CallRecord, Complaint, Conversation, InboundRecord
+from gateway.web.app import create_app
+from sandbox import social_events as ev
 
 PUBLIC = "https://gateway.test"
 TW_TOKEN, TG_SECRET, META_SECRET, X_SECRET = "tw-token", "tg-secret", "meta-secret", "x-secret"
@@ -269,12 +269,12 @@ def test_api_complaint_and_call_with_poison_characters(gateway, poison):
 
 
 def test_telegram_polling_takes_the_same_cleaning(make_settings):
-    """The polling loop hands updates over where the webhooks do (gateway.inbound):
+    """The polling loop hands updates over where the webhooks do (gateway.intake.pipeline):
     poison text is stored inert, an over-long chat id is left out, and the offset moves
     past both so neither comes back."""
+    from gateway.intake.telegram_poll import poll
     from gateway.runtime import Runtime
-    from gateway.sandbox.server import ServerThread
-    from gateway.telegram_poll import poll
+    from sandbox.server import ServerThread
     from tests.fakes.telegram import FakeBotAPI, updates
 
     token = "7000000001:AAHpoison-token"
@@ -292,7 +292,7 @@ def test_telegram_polling_takes_the_same_cleaning(make_settings):
         assert [r.text for r in rows if r.sender == "5550101"] == [
             "LAPOR jalan\ufffd rusak\ufffd parah"
         ]
-        from gateway.models import ChannelState
+        from gateway.store.models import ChannelState
 
         with runtime.sessions() as s:
             offset = int(s.get(ChannelState, "telegram:offset").value)
@@ -313,7 +313,7 @@ def test_a_status_lookup_with_poison_in_the_code_is_404(gateway, code):
 def test_a_nul_in_any_path_is_404_not_a_database_error(gateway, path):
     """A token or code with NUL in it made PostgreSQL fail the lookup (500): such a
     path names nothing, whoever asks (a logged-in operator too)."""
-    from gateway.operators import save_operator
+    from gateway.console.accounts import save_operator
     from tests.gateway.test_console import login
 
     client, runtime = gateway
@@ -329,7 +329,7 @@ def test_a_nul_in_any_path_is_404_not_a_database_error(gateway, path):
 def test_a_nul_in_a_console_form_is_400(gateway, field):
     """The console's forms are typed by people, who type no NUL; the login looked the
     name up with it and PostgreSQL answered 500."""
-    from gateway.operators import save_operator
+    from gateway.console.accounts import save_operator
     from tests.gateway.test_console import token
 
     client, runtime = gateway

@@ -29,7 +29,7 @@ import crossplane
 import pytest
 import requests
 
-from gateway.db import upgrade
+from gateway.store.db import upgrade
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN, free_port
 from tests.fakes.twilio import TwilioSender
 

@@ -21,9 +21,9 @@ from flask.testing import FlaskClient
 from limits.storage import storage_from_string
 
 from forwarder.sqltypes import utcnow
-from gateway.app import create_app
 from gateway.config import Settings
-from gateway.operators import find_operator, save_operator
+from gateway.console.accounts import find_operator, save_operator
+from gateway.web.app import create_app
 from tests.gateway.test_console import KEY, PASSWORD, TOKEN
 
 REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")

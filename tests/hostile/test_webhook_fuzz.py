@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from gateway.app import create_app
-from gateway.db import upgrade
+from gateway.store.db import upgrade
+from gateway.web.app import create_app
 
 _dir = Path(tempfile.mkdtemp(prefix="lapor-hostile-"))
 _url = f"sqlite:///{_dir / 'gateway.sqlite'}"
@@ -199,7 +199,7 @@ def test_bodies_no_parser_should_accept():
 
 
 def test_stored_text_is_rendered_escaped_in_the_console():
-    from gateway.operators import save_operator
+    from gateway.console.accounts import save_operator
     from tests.gateway.test_console import login
 
     url = f"{PUBLIC}/webhooks/twilio/messages"

@@ -18,11 +18,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from gateway.app import create_app
-from gateway.models import InboundRecord, OutboundMessage
-from gateway.sandbox import social_events as ev
-from gateway.sandbox.server import ServerThread
-from gateway.sandbox.x_api import FakeXAPI
+from gateway.store.models import InboundRecord, OutboundMessage
+from gateway.web.app import create_app
+from sandbox import social_events as ev
+from sandbox.server import ServerThread
+from sandbox.x_api import FakeXAPI
 
 X_SECRET, X_BEARER = "x-consumer-secret", "x-bearer"
 # A crc_token as X sends it: base64 of a UUID (GET ...?crc_token=...&nonce=...)

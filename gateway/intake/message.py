@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
 from gateway.conversation import ConversationState, Dialog, DialogConfig
-from gateway.models import Conversation, DialogStep, InboundRecord, MediaFile
+from gateway.store.models import Conversation, DialogStep, InboundRecord, MediaFile
 from normalizer.message import InboundMessage, Reply
 
 INBOUND = InboundRecord.__table__

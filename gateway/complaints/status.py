@@ -15,19 +15,20 @@ from sqlalchemy.orm import Session
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from forwarder.targets.open311 import UpdatesNotSupported
-from gateway import metrics, sla
-from gateway.complaints import add_event
-from gateway.db import network_call
-from gateway.delivery import queue_message
-from gateway.models import (
+from gateway import metrics
+from gateway.complaints import sla
+from gateway.complaints.notices import status_notice
+from gateway.complaints.records import add_event
+from gateway.jobs.handlers import queue_message
+from gateway.runtime import Runtime
+from gateway.store.db import network_call
+from gateway.store.models import (
     ChannelState,
     Complaint,
     ComplaintEvent,
     ComplaintStatus,
     ComplaintUpdate,
 )
-from gateway.notices import status_notice
-from gateway.runtime import Runtime
 from normalizer.validation import AHEAD, EARLIEST
 
 # What a central system may report; received/queued/submitted/failed are the gateway's own.
@@ -264,7 +265,7 @@ def reopen_requested(session: Session, complaint: Complaint) -> bool:
 def delivery_in_flight(session: Session, complaint_id: str) -> bool:
     """Whether a worker is delivering the complaint right now (its POST may be out)."""
     running = select(OutboxJob.id).where(
-        OutboxJob.idempotency_key == f"complaint:{complaint_id}",  # gateway.complaints
+        OutboxJob.idempotency_key == f"complaint:{complaint_id}",  # gateway.complaints.records
         OutboxJob.status == JobStatus.RUNNING,
     )
     return session.scalar(running) is not None

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
 from gateway import metrics
-from gateway.complaints import StoredComplaint, store_complaint
-from gateway.models import CallRecord, CallStatus
+from gateway.complaints.records import StoredComplaint, store_complaint
 from gateway.runtime import Runtime
+from gateway.store.models import CallRecord, CallStatus
 from normalizer.build import build_complaint
 from normalizer.calls import Call, ReviewReason, draft_from_call
 from normalizer.calls.draft import category_for

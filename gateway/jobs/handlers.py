@@ -20,9 +20,11 @@ from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
 from forwarder.worker import Handler
 from gateway import metrics, texts
-from gateway.complaints import DELIVER_JOB, SEND_JOB, add_event, earlier_report
-from gateway.db import network_call
-from gateway.models import (
+from gateway.complaints.records import DELIVER_JOB, SEND_JOB, add_event, earlier_report
+from gateway.complaints.updates import DELIVER_UPDATE_JOB, deliver_update, due_after_delivery
+from gateway.runtime import Runtime
+from gateway.store.db import network_call
+from gateway.store.models import (
     Complaint,
     ComplaintStatus,
     Conversation,
@@ -30,8 +32,6 @@ from gateway.models import (
     OutboundMessage,
     OutboundStatus,
 )
-from gateway.runtime import Runtime
-from gateway.updates import DELIVER_UPDATE_JOB, deliver_update, due_after_delivery
 from normalizer.complaint import outbound_document
 from normalizer.message import Choice, DeliveryStatus
 from normalizer.region import with_region

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import holidays
 from holidays.countries import Indonesia
 
-from gateway.models import Complaint
-from gateway.models import ComplaintStatus as S
+from gateway.store.models import Complaint
+from gateway.store.models import ComplaintStatus as S
 
 WIB = ZoneInfo("Asia/Jakarta")
 # A stage is done when the complaint first reaches one of these statuses.

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forwarder.sqltypes import utcnow
-from gateway.models import Operator, Role
+from gateway.store.models import Operator, Role
 
 MIN_PASSWORD = 10
 # Compared against when the username is unknown, so both cases take as long.

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from gateway.calls import take_call_once
-from gateway.models import CallStatus
+from gateway.complaints.calls import take_call_once
 from gateway.runtime import Runtime
+from gateway.store.models import CallStatus
 from normalizer.calls import Call, read_calls
 from normalizer.calls.formats import SUFFIXES
 

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from channels.base import ChannelAdapter, WebhookResult
 from gateway import metrics
-from gateway.delivery import queue_outbound, record_delivery_status
-from gateway.intake import DuplicateMessage, receive
-from gateway.models import Complaint, Conversation, InboundRecord, MediaFile, OutboundMessage
+from gateway.intake.message import DuplicateMessage, receive
+from gateway.jobs.handlers import queue_outbound, record_delivery_status
 from gateway.runtime import Runtime
+from gateway.store.models import Complaint, Conversation, InboundRecord, MediaFile, OutboundMessage
 from normalizer.clean import clean_json, clean_text, has_poison
 from normalizer.message import DeliveryStatus, InboundMessage, MediaRef, Reply, SharedLocation
 

@@ -24,16 +24,16 @@ import requests
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from gateway.db import make_engine, make_session_factory, upgrade
-from gateway.models import Complaint, ComplaintStatus, InboundRecord, OutboundMessage
-from gateway.sandbox import social_events as social
-from gateway.sandbox import telegram_updates as tg
-from gateway.sandbox.central import central_stats, create_central_app, list_citizen_updates
-from gateway.sandbox.meta_api import FakeGraphAPI
-from gateway.sandbox.server import ServerThread
-from gateway.sandbox.telegram_api import FakeBotAPI
-from gateway.sandbox.twilio_api import FakeTwilio
-from gateway.sandbox.x_api import FakeXAPI
+from gateway.store.db import make_engine, make_session_factory, upgrade
+from gateway.store.models import Complaint, ComplaintStatus, InboundRecord, OutboundMessage
+from sandbox import social_events as social
+from sandbox import telegram_updates as tg
+from sandbox.central import central_stats, create_central_app, list_citizen_updates
+from sandbox.meta_api import FakeGraphAPI
+from sandbox.server import ServerThread
+from sandbox.telegram_api import FakeBotAPI
+from sandbox.twilio_api import FakeTwilio
+from sandbox.x_api import FakeXAPI
 
 ACCOUNT_SID = "AC" + "d" * 32
 AUTH_TOKEN = "demo-auth-token"

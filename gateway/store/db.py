@@ -3,7 +3,7 @@
 SQLite runs in WAL mode and every transaction starts with ``BEGIN IMMEDIATE``: writers
 queue for the lock up front instead of failing half-way with "database is locked",
 which is what lets several web processes and a worker share one file. They queue on a
-file lock (``gateway.sqlite_writers``), which hands the database over the moment it is
+file lock (``gateway.store.sqlite_writers``), which hands the database over the moment it is
 free.
 """
 
@@ -18,7 +18,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.sqlite_writers import WriterLockedConnection, connection_class
+from gateway.store.sqlite_writers import WriterLockedConnection, connection_class
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -10,7 +10,7 @@ import json
 from functools import cache
 from typing import Any
 
-from gateway.models import CallStatus
+from gateway.store.models import CallStatus
 from normalizer.calls import Call, ReviewReason
 from normalizer.complaint import SCHEMA_ID
 from normalizer.validation import SCHEMA_FILE

@@ -10,12 +10,12 @@ from forwarder.circuit import CircuitPolicy
 from forwarder.outbox import ClaimedJob
 from forwarder.wakeup import Wakeup
 from forwarder.worker import RetryPolicy, Worker, own_lane
-from gateway.complaints import DELIVER_JOB, SEND_JOB
+from gateway.complaints.records import DELIVER_JOB, SEND_JOB
+from gateway.complaints.status import pull_statuses
+from gateway.complaints.updates import DELIVER_UPDATE_JOB, complaint_lane
 from gateway.config import Settings
-from gateway.delivery import complaint_failed, make_handlers
+from gateway.jobs.handlers import complaint_failed, make_handlers
 from gateway.runtime import Runtime
-from gateway.status import pull_statuses
-from gateway.updates import DELIVER_UPDATE_JOB, complaint_lane
 
 
 def lane(job: ClaimedJob) -> Hashable:

@@ -13,7 +13,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 # Threads of each process: the webhooks a process holds at once share one transaction
-# (gateway.group_commit), so a process needs several in hand. On PostgreSQL two processes
+# (gateway.web.group_commit), so a process needs several in hand. On PostgreSQL two processes
 # of 8 threads took a fifth more than four single-threaded ones (README, Benchmarks);
 # SQLite, one writer either way, gains nothing.
 DEFAULT_THREADS = 8
@@ -74,7 +74,7 @@ def freeze_loaded() -> None:
 
 
 def _gateway_app() -> Any:
-    from gateway.app import create_app
+    from gateway.web.app import create_app
 
     return create_app()
 
@@ -111,7 +111,7 @@ def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
     # In the master, before the fork: every worker inherits the imported modules and the
     # loaded tables instead of spending its first seconds on them. No app, engine or
     # connection is made here; each worker builds its own.
-    import gateway.app  # noqa: F401
+    import gateway.web.app  # noqa: F401
     from normalizer.warm import warm_up
 
     warm_up()

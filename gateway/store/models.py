@@ -114,7 +114,7 @@ class Complaint(Base):
     reply_channel: Mapped[str | None] = mapped_column(String(20))
     # E.164, for operators finding a caller's complaints; None for anonymous reporters.
     reporter_phone: Mapped[str | None] = mapped_column(String(40), index=True)
-    # Copied out of the document and the timeline for the monev dashboard (gateway.monev)
+    # Copied out of the document and the timeline for the monev dashboard (gateway.complaints.monev)
     category_code: Mapped[str | None] = mapped_column(String(50))
     region_code: Mapped[str | None] = mapped_column(String(20))
     region_name: Mapped[str | None] = mapped_column(String(200))
@@ -125,7 +125,7 @@ class Complaint(Base):
     possible_duplicate_of: Mapped[str | None] = mapped_column(String(64))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    # When the complaint first reached each stage the SLA counts (gateway.sla).
+    # When the complaint first reached each stage the SLA counts (gateway.complaints.sla).
     forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     awaiting_feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -164,7 +164,7 @@ class ComplaintEvent(Base):
 
 
 class ComplaintUpdate(Base):
-    """What the reporter said about a complaint after filing it (gateway.updates): a
+    """What the reporter said about a complaint after filing it (gateway.complaints.updates): a
     follow-up detail, their feedback, or a request to reopen it. Passed on to the central
     system when its target takes updates, else kept for operators."""
 

@@ -32,9 +32,9 @@ from forwarder.sqltypes import utcnow
 from forwarder.targets import update_heading
 from forwarder.targets.lapor import MAPPING_FILE, LaporConfig
 from forwarder.targets.open311 import UpdatesNotSupported
-from gateway.complaints import timeline
-from gateway.db import network_call
-from gateway.models import Complaint, ComplaintUpdate
+from gateway.complaints.records import timeline
+from gateway.store.db import network_call
+from gateway.store.models import Complaint, ComplaintUpdate
 from normalizer.complaint import Privacy, outbound_document
 from normalizer.privacy import mask_identity
 

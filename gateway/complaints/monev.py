@@ -28,8 +28,8 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from gateway.models import Complaint
-from gateway.sla import WIB, SlaLimits, started_before
+from gateway.complaints.sla import WIB, SlaLimits, started_before
+from gateway.store.models import Complaint
 
 GROUPS = {
     "channel": ("Kanal", Complaint.channel),
@@ -92,7 +92,7 @@ def period_bounds(start: date, end: date, zone: ZoneInfo = WIB) -> tuple[datetim
 
 def overdue_clause(limits: SlaLimits, now: datetime) -> ColumnElement[bool]:
     """A complaint with a stage past its SLA deadline and still not done, as SQL: the
-    same stages as gateway.sla.complaint_deadlines, each against one cut-off instant."""
+    same stages as gateway.complaints.sla.complaint_deadlines, each against one cut-off instant."""
     c = Complaint
     forward_cut = started_before(limits.forward_days, now, limits.zone)
     follow_cut = started_before(limits.follow_up_days, now, limits.zone)

@@ -11,11 +11,12 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import api, console, ops, webhooks
+from gateway import console
 from gateway.config import Settings, load_settings
 from gateway.console import public
 from gateway.logs import REQUEST_ID, configure_logging, request_id_from
 from gateway.runtime import Runtime
+from gateway.web import api, ops, webhooks
 from normalizer.warm import warm_up
 
 # On every answer, whatever made it (JSON, a webhook's reply, an error, a file): nothing
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # PostgreSQL refuses NUL in any query. A path with NUL (%00) names nothing here (a
         # media token or tracking code looked up with one was a 500); a form is typed by
         # a person, who types none (the console's login was a 500). The webhooks keep
-        # their forms whole, since the signature covers them: gateway.inbound cleans
+        # their forms whole, since the signature covers them: gateway.intake.pipeline cleans
         # each message instead.
         if "\x00" in request.path:
             abort(404)

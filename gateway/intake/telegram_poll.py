@@ -13,9 +13,9 @@ from sqlalchemy import select
 from channels.base import BadPayload, SendError, Unsupported, WebhookResult
 from channels.telegram import TelegramAdapter
 from forwarder.sqltypes import utcnow
-from gateway import inbound
-from gateway.models import ChannelState
+from gateway.intake import pipeline
 from gateway.runtime import Runtime
+from gateway.store.models import ChannelState
 
 log = logging.getLogger(__name__)
 OFFSET_KEY = "telegram:offset"
@@ -46,7 +46,7 @@ def poll_once(runtime: Runtime, adapter: TelegramAdapter, timeout: int) -> int:
         except (BadPayload, Unsupported) as exc:
             log.info("telegram update %s ignored: %s", data.get("update_id"), exc)
         else:
-            inbound.handle(runtime, adapter, WebhookResult(messages=[message]))
+            pipeline.handle(runtime, adapter, WebhookResult(messages=[message]))
             if message.ack:
                 try:
                     adapter.acknowledge(message.ack)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from channels.http import same_secret
 from gateway import metrics
-from gateway.models import MediaFile
+from gateway.store.models import MediaFile
 
 bp = Blueprint("ops", __name__)
 

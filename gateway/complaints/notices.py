@@ -10,7 +10,7 @@ a request for feedback asks the question the gateway can take the answer to.
 from __future__ import annotations
 
 from gateway import texts
-from gateway.models import Complaint, ComplaintStatus
+from gateway.store.models import Complaint, ComplaintStatus
 from normalizer.gsm import SINGLE_SEGMENT_SEPTETS, septets, to_gsm7
 
 NOTE_MESSAGES = 3

@@ -1,5 +1,5 @@
 """Throttles per client address. Failed logins, whatever the account: the per-account
-lock (gateway.operators.check_login) does not stop one address trying many names. Public
+lock (gateway.console.accounts.check_login) does not stop one address trying many names. Public
 lookups by tracking code: one address must not walk the code space.
 
 Counts live where ``GATEWAY_RATELIMIT_STORAGE_URL`` says (the ``limits`` library's

@@ -18,21 +18,21 @@ from sqlalchemy.orm import Session
 from channels.http import same_secret
 from forwarder.targets.webhook import sign
 from gateway import metrics
-from gateway.calls import take_call_once
-from gateway.complaints import (
+from gateway.complaints.calls import take_call_once
+from gateway.complaints.records import (
     StoredComplaint,
     find_by_code,
     pending_call,
     store_complaint,
     timeline,
 )
-from gateway.login_throttle import AddressLimit
-from gateway.models import Complaint, ComplaintStatus
-from gateway.openapi import openapi_document
+from gateway.complaints.sla import complaint_deadlines
+from gateway.complaints.status import apply_central_events, read_central_event
+from gateway.complaints.updates import public_updates
 from gateway.runtime import Runtime
-from gateway.sla import complaint_deadlines
-from gateway.status import apply_central_events, read_central_event
-from gateway.updates import public_updates
+from gateway.store.models import Complaint, ComplaintStatus
+from gateway.web.openapi import openapi_document
+from gateway.web.throttles import AddressLimit
 from normalizer.calls import Call
 from normalizer.categories import guess_category, guess_classification
 from normalizer.clean import clean_json

@@ -12,7 +12,8 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from channels.base import BadPayload, Unsupported, WebhookRequest
-from gateway import inbound, metrics
+from gateway import metrics
+from gateway.intake import pipeline
 from gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def webhook(name: str, hook: str) -> Response:
         return Response(body, status=status, content_type=content_type)
 
     try:
-        handled = inbound.handle(runtime, adapter, result)
+        handled = pipeline.handle(runtime, adapter, result)
     except (OperationalError, InterfaceError):
         # counted here, per channel; the app's handler answers 503 so the provider retries
         metrics.INBOUND.labels(name, "unavailable").inc()

@@ -3,8 +3,8 @@
 from alembic import context
 
 from forwarder.outbox import OutboxBase
-from gateway.db import make_engine
-from gateway.models import Base
+from gateway.store.db import make_engine
+from gateway.store.models import Base
 
 config = context.config
 target_metadata = [Base.metadata, OutboxBase.metadata]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from forwarder import outbox
 from forwarder.sqltypes import utcnow
 from gateway import metrics, texts
-from gateway.models import CallRecord, CallStatus, Complaint, ComplaintEvent, ComplaintStatus
+from gateway.store.models import CallRecord, CallStatus, Complaint, ComplaintEvent, ComplaintStatus
 from normalizer.build import build_complaint
 from normalizer.complaint import Category, Privacy
 from normalizer.complaint import Complaint as ComplaintDoc

@@ -1,0 +1,1 @@
+"""Complaints and what happens to them: records, calls, updates, status, SLA, monev."""

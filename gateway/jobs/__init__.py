@@ -1,0 +1,1 @@
+"""The worker's jobs: deliver complaints and updates, send messages, dead letters."""

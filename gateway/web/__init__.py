@@ -1,0 +1,1 @@
+"""The HTTP surface: the app, webhooks, /api/v1, health and media, and serve."""
