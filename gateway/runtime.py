@@ -29,9 +29,10 @@ from gateway.complaints.sla import SlaLimits
 from gateway.complaints.updates import SETTINGS_INFO
 from gateway.config import Settings
 from gateway.conversation.draft import DialogConfig
+from gateway.jobs.worker import make_worker
 from gateway.store.db import make_engine, make_session_factory
-from gateway.web.group_commit import GroupCommit
-from gateway.web.throttles import LoginThrottle
+from gateway.store.group_commit import GroupCommit
+from gateway.throttles import LoginThrottle
 from normalizer.boundaries import SHIPPED_CENTROIDS, Boundaries, load_centroids, point_finder
 from normalizer.region import PointOf
 
@@ -157,9 +158,6 @@ class Runtime:
 
     @cached_property
     def _sender(self) -> Worker:
-        # gateway.jobs.worker builds on this module, so it is imported when first needed
-        from gateway.jobs.worker import make_worker
-
         # One job at a time: job threads here would take the GIL from the request threads
         # (mixed-channel intake fell from 370 to 240 msg/s with 4). Replies this process
         # is slow to send are still due in the outbox, and the workers take them.

@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from gateway.complaints.calls import take_call_once
-from gateway.runtime import Runtime
 from gateway.store.models import CallStatus
 from normalizer.calls import Call, read_calls
 from normalizer.calls.formats import SUFFIXES
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
 
 # A transcript is a few kilobytes; anything this large is not one.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -59,6 +62,7 @@ def transcript_files(paths: Iterable[Path]) -> Iterator[Path]:
 def import_calls(
     runtime: Runtime, paths: Iterable[Path], *, progress: bool = True
 ) -> ImportSummary:
+
     summary = ImportSummary()
     files = list(transcript_files(paths))
     for path in tqdm(files, desc="import-calls", unit="file", disable=not progress):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from forwarder.sqltypes import utcnow
 from gateway import metrics
 from gateway.complaints.records import StoredComplaint, store_complaint
-from gateway.runtime import Runtime
 from gateway.store.models import CallRecord, CallStatus
 from normalizer.build import build_complaint
 from normalizer.calls import Call, ReviewReason, draft_from_call
@@ -26,6 +25,9 @@ from normalizer.calls.draft import category_for
 from normalizer.complaint import Channel, Privacy
 from normalizer.phone import to_e164
 from normalizer.tracking import new_tracking_code
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
 
 OPEN = (CallStatus.NEEDS_REVIEW, CallStatus.READY)
 

@@ -3,10 +3,9 @@ timeline, and told to the citizen on the channel they used, in their language.""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -14,22 +13,21 @@ from sqlalchemy.orm import Session
 
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
-from forwarder.targets.open311 import UpdatesNotSupported
 from gateway import metrics
 from gateway.complaints import sla
+from gateway.complaints.messages import queue_message
 from gateway.complaints.notices import status_notice
 from gateway.complaints.records import add_event
-from gateway.jobs.handlers import queue_message
-from gateway.runtime import Runtime
-from gateway.store.db import network_call
 from gateway.store.models import (
-    ChannelState,
     Complaint,
     ComplaintEvent,
     ComplaintStatus,
     ComplaintUpdate,
 )
 from normalizer.validation import AHEAD, EARLIEST
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
 
 # What a central system may report; received/queued/submitted/failed are the gateway's own.
 CENTRAL_STATUSES = frozenset(
@@ -346,150 +344,3 @@ def mark_stages(complaint: Complaint, status: str, at: datetime) -> None:
     for column, statuses in STAGES.items():
         if status in statuses and getattr(complaint, column) is None:
             setattr(complaint, column, at)
-
-
-# Complaints whose state the central system may still change.
-OPEN_STATUSES = (
-    ComplaintStatus.SUBMITTED,
-    ComplaintStatus.VERIFIED,
-    ComplaintStatus.DISPOSITIONED,
-    ComplaintStatus.IN_PROGRESS,
-    ComplaintStatus.AWAITING_FEEDBACK,
-    ComplaintStatus.ON_HOLD,
-)
-PULL_BATCH = 50
-UPDATES_MARK = "open311:updates_pulled_until"
-FEED_MARGIN = timedelta(minutes=5)
-FEED_START = timedelta(days=7)  # the first pull looks this far back
-# Servers found without an update feed, so the fallback is decided once per process.
-_NO_FEED: dict[str, bool] = {}
-log = logging.getLogger(__name__)
-
-
-def pull_statuses(runtime: Runtime) -> int:
-    """Record what changed at the target since the last pull; the number of changes.
-
-    Where the server keeps a feed of updates (FixMyStreet's ``servicerequestupdates``),
-    every update is taken with its note, once by its id; otherwise the current state of
-    every open complaint is asked for in batches. ``status_pull_mode`` picks one
-    (``updates``, ``requests``) or, by default, tries the feed and falls back for good
-    when the server has none. Targets with no status pull (LAPOR!) are skipped."""
-    target = runtime.target
-    mode = runtime.settings.status_pull_mode
-    if mode != "requests" and hasattr(target, "fetch_updates") and not _NO_FEED.get(target.url):
-        try:
-            return pull_updates(runtime)
-        except UpdatesNotSupported:
-            if mode == "updates":
-                raise
-            log.info("%s has no servicerequestupdates feed; asking per request", target.url)
-            _NO_FEED[target.url] = True
-    return _pull_current_state(runtime)
-
-
-def pull_updates(runtime: Runtime) -> int:
-    """Take the target's update feed from where the last pull ended (with a margin for
-    clocks that disagree; each update is recorded once by its id anyway)."""
-    target = runtime.target
-    now = utcnow()
-    changed = 0
-    with runtime.sessions() as session:
-        waiting = session.scalar(
-            select(Complaint.id)
-            .where(Complaint.central_target == target.name, Complaint.status.in_(OPEN_STATUSES))
-            .limit(1)
-        )
-        if waiting is None:  # nothing open there: no request, and nothing to catch up on
-            session.merge(ChannelState(key=UPDATES_MARK, value=now.isoformat(), updated_at=now))
-            session.commit()
-            return 0
-        mark = session.get(ChannelState, UPDATES_MARK)
-        since = datetime.fromisoformat(mark.value) - FEED_MARGIN if mark else now - FEED_START
-        with network_call(session):
-            found = target.fetch_updates(since, now)
-        updates = sorted(found, key=lambda u: (u.updated, u.update_id))
-        ids = sorted({u.central_id for u in updates})
-        held: dict[str, Complaint] = {}
-        for start in range(0, len(ids), PULL_BATCH):
-            held |= {
-                c.central_id: c
-                for c in session.scalars(
-                    select(Complaint).where(
-                        Complaint.central_target == target.name,
-                        Complaint.central_id.in_(ids[start : start + PULL_BATCH]),
-                    )
-                )
-                if c.central_id
-            }
-        for update in updates:
-            complaint = held.get(update.central_id)
-            if complaint is None:
-                continue  # someone else's request on a shared server
-            if not update.note and (complaint.status, complaint.resolution) == (
-                update.status,
-                update.resolution,
-            ):
-                continue  # no news for the citizen
-            change = StatusChange(
-                status=update.status,
-                resolution=update.resolution,
-                note=update.note,
-                source=target.name,
-                event_key=f"{target.name}:update:{update.update_id}",
-                occurred_at=_parse_time(update.updated),
-            )
-            with session.begin_nested():
-                changed += record_change(session, runtime, complaint, change)
-        session.merge(ChannelState(key=UPDATES_MARK, value=now.isoformat(), updated_at=now))
-        session.commit()
-    return changed
-
-
-def _parse_time(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _pull_current_state(runtime: Runtime) -> int:
-    target = runtime.target
-    fetch = getattr(target, "fetch_statuses", None)
-    if fetch is None:
-        return 0
-    changed = 0
-    with runtime.sessions() as session:
-        open_complaints = session.scalars(
-            select(Complaint)
-            .where(
-                Complaint.central_target == target.name,
-                Complaint.central_id.is_not(None),
-                Complaint.status.in_(OPEN_STATUSES),
-            )
-            .order_by(Complaint.submitted_at)
-        ).all()
-        for start in range(0, len(open_complaints), PULL_BATCH):
-            batch = {c.central_id: c for c in open_complaints[start : start + PULL_BATCH]}
-            with network_call(session, *batch.values()):
-                remotes = fetch(list(batch))
-            for remote in remotes:
-                complaint = batch.get(remote.central_id)
-                if complaint is None or (complaint.status, complaint.resolution) == (
-                    remote.status,
-                    remote.resolution,
-                ):
-                    continue  # nothing new
-                change = StatusChange(
-                    status=remote.status,
-                    resolution=remote.resolution,
-                    note=remote.note,
-                    source=target.name,
-                    agency=remote.agency,
-                    event_key=f"{target.name}:{remote.central_id}:{remote.status}:"
-                    f"{remote.resolution}:{remote.updated}",
-                )
-                with session.begin_nested():
-                    changed += record_change(session, runtime, complaint, change)
-        session.commit()
-    return changed

@@ -18,8 +18,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
+from gateway.complaints.messages import queue_outbound
 from gateway.conversation.draft import Draft, Memory
-from gateway.jobs.handlers import queue_outbound
 from gateway.runtime import Runtime
 from gateway.store.models import Conversation, DialogStep, InboundRecord, OutboundMessage
 

@@ -16,7 +16,7 @@ from gateway.complaints.sla import complaint_deadlines
 from gateway.console import labels
 from gateway.runtime import Runtime
 from gateway.store.models import ComplaintEvent, ComplaintStatus
-from gateway.web.api import LOOKUPS
+from gateway.throttles import LOOKUPS
 from normalizer.complaint import Privacy
 from normalizer.privacy import mask_identity
 from normalizer.tracking import normalize_tracking_code

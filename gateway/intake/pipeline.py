@@ -16,18 +16,21 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from channels.base import ChannelAdapter, WebhookResult
 from gateway import metrics
+from gateway.complaints.messages import queue_outbound
 from gateway.intake.message import DuplicateMessage, receive
-from gateway.jobs.handlers import queue_outbound, record_delivery_status
-from gateway.runtime import Runtime
+from gateway.jobs.handlers import record_delivery_status
 from gateway.store.models import Complaint, Conversation, InboundRecord, MediaFile, OutboundMessage
 from normalizer.clean import clean_json, clean_text, has_poison
 from normalizer.message import DeliveryStatus, InboundMessage, MediaRef, Reply, SharedLocation
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -14,8 +15,10 @@ from channels.base import BadPayload, SendError, Unsupported, WebhookResult
 from channels.telegram import TelegramAdapter
 from forwarder.sqltypes import utcnow
 from gateway.intake import pipeline
-from gateway.runtime import Runtime
 from gateway.store.models import ChannelState
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
 OFFSET_KEY = "telegram:offset"
@@ -64,6 +67,7 @@ def poll(
     stop: threading.Event | None = None,
     rounds: int | None = None,
 ) -> None:
+
     stop = stop or threading.Event()
     done = 0
     while not stop.is_set() and (rounds is None or done < rounds):

@@ -7,7 +7,7 @@ import hashlib
 import html
 import re
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
@@ -20,9 +20,9 @@ from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
 from forwarder.worker import Handler
 from gateway import metrics, texts
+from gateway.complaints.messages import queue_message
 from gateway.complaints.records import DELIVER_JOB, SEND_JOB, add_event, earlier_report
 from gateway.complaints.updates import DELIVER_UPDATE_JOB, deliver_update, due_after_delivery
-from gateway.runtime import Runtime
 from gateway.store.db import network_call
 from gateway.store.models import (
     Complaint,
@@ -36,44 +36,12 @@ from normalizer.complaint import outbound_document
 from normalizer.message import Choice, DeliveryStatus
 from normalizer.region import with_region
 
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
+
 # Meta's customer-service window: free-form messages only within 24 hours of the
 # citizen's last message.
 MESSAGING_WINDOW = timedelta(hours=24)
-
-
-def queue_outbound(session: Session, runtime: Runtime, message: OutboundMessage, key: str) -> int:
-    """Store ``message`` and its send job in the caller's transaction; the job's id."""
-    session.add(message)
-    session.flush()
-    return outbox.enqueue(
-        session,
-        SEND_JOB,
-        key,
-        {"outbound_id": message.id, "lane": recipient_lane(message.channel, message.recipient)},
-        max_attempts=runtime.settings.forward_max_attempts,
-    )
-
-
-def recipient_lane(channel: str, recipient: str) -> str:
-    """The worker's lane for messages to one recipient (hashed: the outbox need not hold
-    another copy of a phone number)."""
-    return hashlib.blake2b(f"{channel}:{recipient}".encode(), digest_size=8).hexdigest()
-
-
-def queue_message(
-    session: Session, runtime: Runtime, complaint: Complaint, text: str, key: str
-) -> None:
-    """Queue a message to the complaint's reporter, on the channel they used."""
-    if not complaint.reply_to:
-        return
-    message = OutboundMessage(
-        channel=complaint.reply_channel or complaint.channel,
-        recipient=complaint.reply_to,
-        sender=complaint.reply_from,
-        text=text,
-        complaint_id=complaint.id,
-    )
-    queue_outbound(session, runtime, message, key)
 
 
 def make_handlers(runtime: Runtime) -> dict[str, Handler]:

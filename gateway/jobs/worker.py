@@ -4,18 +4,20 @@ handlers and its periodic status pull."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forwarder.circuit import CircuitPolicy
 from forwarder.outbox import ClaimedJob
 from forwarder.wakeup import Wakeup
 from forwarder.worker import RetryPolicy, Worker, own_lane
 from gateway.complaints.records import DELIVER_JOB, SEND_JOB
-from gateway.complaints.status import pull_statuses
 from gateway.complaints.updates import DELIVER_UPDATE_JOB, complaint_lane
 from gateway.config import Settings
 from gateway.jobs.handlers import complaint_failed, make_handlers
-from gateway.runtime import Runtime
+from gateway.jobs.status_pull import pull_statuses
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
 
 
 def lane(job: ClaimedJob) -> Hashable:

@@ -31,8 +31,8 @@ from gateway.complaints.status import apply_central_events, read_central_event
 from gateway.complaints.updates import public_updates
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, ComplaintStatus
+from gateway.throttles import LOOKUPS, AddressLimit
 from gateway.web.openapi import openapi_document
-from gateway.web.throttles import AddressLimit
 from normalizer.calls import Call
 from normalizer.categories import guess_category, guess_classification
 from normalizer.clean import clean_json
@@ -43,7 +43,6 @@ from normalizer.validation import validate_complaint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 NOT_AN_OBJECT = "body must be a JSON object (standard JSON: no NaN or Infinity)"
-LOOKUPS = "lapor-status-lookups"
 
 
 @bp.record_once

@@ -13,7 +13,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 # Threads of each process: the webhooks a process holds at once share one transaction
-# (gateway.web.group_commit), so a process needs several in hand. On PostgreSQL two processes
+# (gateway.store.group_commit), so a process needs several in hand. On PostgreSQL two processes
 # of 8 threads took a fifth more than four single-threaded ones (README, Benchmarks);
 # SQLite, one writer either way, gains nothing.
 DEFAULT_THREADS = 8

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forwarder.outbox import JobStatus, OutboxJob
+from gateway.complaints.messages import queue_outbound
 from gateway.complaints.records import SEND_JOB
-from gateway.jobs.handlers import queue_outbound
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Conversation, OutboundMessage

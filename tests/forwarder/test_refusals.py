@@ -27,9 +27,9 @@ from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.targets.lapor import LaporConfig, LaporTarget
 from forwarder.targets.open311 import Open311Target
 from forwarder.targets.webhook import WebhookTarget
+from gateway.complaints.messages import queue_outbound
 from gateway.complaints.records import DELIVER_JOB, SEND_JOB
 from gateway.console.accounts import save_operator
-from gateway.jobs.handlers import queue_outbound
 from gateway.jobs.worker import make_worker
 from gateway.metrics import render
 from gateway.runtime import Runtime

@@ -13,8 +13,8 @@ from sqlalchemy import func, insert, select
 
 from gateway.logs import REQUEST_ID
 from gateway.runtime import Runtime
+from gateway.store.group_commit import GroupCommit
 from gateway.store.models import Complaint, InboundRecord
-from gateway.web.group_commit import GroupCommit
 
 INBOUND = InboundRecord.__table__
 

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from forwarder.wakeup import CHANNEL
+from gateway.complaints.messages import queue_outbound
 from gateway.intake.telegram_poll import poll
-from gateway.jobs.handlers import queue_outbound
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import (
@@ -462,7 +462,7 @@ def test_many_citizens_at_once_each_get_their_replies_in_order(telegram):
 
 
 def test_a_citizens_messages_leave_in_order_from_a_worker_with_many_threads(telegram, bot_api):
-    from gateway.jobs.handlers import queue_outbound
+    from gateway.complaints.messages import queue_outbound
     from gateway.store.models import OutboundMessage
 
     api, _ = bot_api

@@ -13,7 +13,7 @@ from flask import abort, request
 
 from forwarder.errors import DeliveryError
 from forwarder.targets.open311 import Open311Target
-from gateway.complaints.status import pull_statuses
+from gateway.jobs.status_pull import pull_statuses
 from gateway.logs import configure_logging
 from gateway.store.models import Complaint
 from sandbox.central import create_central_app, set_status

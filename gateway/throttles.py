@@ -1,6 +1,6 @@
 """Throttles per client address. Failed logins, whatever the account: the per-account
-lock (gateway.console.accounts.check_login) does not stop one address trying many names. Public
-lookups by tracking code: one address must not walk the code space.
+lock (gateway.console.accounts.check_login) does not stop one address trying many names.
+Public lookups by tracking code: one address must not walk the code space.
 
 Counts live where ``GATEWAY_RATELIMIT_STORAGE_URL`` says (the ``limits`` library's
 storages): in each process by default, in Redis to share them between processes and
@@ -17,6 +17,8 @@ from limits import parse, storage, strategies
 from limits.errors import StorageError
 
 log = logging.getLogger(__name__)
+# Where the app keeps its tracking-code lookup limit (the API and the public page share it).
+LOOKUPS = "lapor-status-lookups"
 
 
 class LoginThrottle:
