@@ -204,7 +204,7 @@ def outbox_dead(as_json: bool) -> None:
     import json
 
     from forwarder import circuit
-    from gateway.jobs.handlers import dead_letters, error_summary, http_status
+    from gateway.jobs.dead_letters import dead_letters, error_summary, http_status
     from gateway.runtime import Runtime
 
     runtime = Runtime(load_settings())
@@ -247,7 +247,7 @@ def outbox_dead(as_json: bool) -> None:
 @click.argument("job_ids", nargs=-1, type=int, required=True)
 def outbox_retry(job_ids: tuple[int, ...]) -> None:
     """Give dead letters a fresh retry budget."""
-    from gateway.jobs.handlers import retry_dead_letter
+    from gateway.jobs.dead_letters import retry_dead_letter
     from gateway.runtime import Runtime
 
     runtime = Runtime(load_settings())

@@ -52,7 +52,7 @@ from gateway.console.auth import (
     security_headers,
 )
 from gateway.console.forms import ActionForm, CallForm, LoginForm, SearchForm, console_phone
-from gateway.jobs.handlers import dead_letters, retry_dead_letter
+from gateway.jobs.dead_letters import dead_letters, retry_dead_letter
 from gateway.runtime import Runtime
 from gateway.store.models import CallRecord, CallStatus, Complaint, Operator, OutboundMessage, Role
 from normalizer.complaint import outbound_document

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from flask import Flask, Response
 
 from gateway.cli import main
-from gateway.jobs.handlers import error_summary
+from gateway.jobs.dead_letters import error_summary
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from sandbox.server import ServerThread

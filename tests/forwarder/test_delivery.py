@@ -9,7 +9,7 @@ import time
 from sqlalchemy import select
 
 from forwarder.outbox import JobStatus, OutboxJob
-from gateway.jobs.handlers import retry_dead_letter
+from gateway.jobs.dead_letters import retry_dead_letter
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, ComplaintEvent, OutboundMessage
