@@ -17,8 +17,11 @@ Two corpora, each with every third row held out:
 Region is read as the worker reads it at delivery (``with_region``): an SMS
 ``… LOKASI <place>`` gives the place text, everything else only the description. Rows
 with and without a ``LOKASI`` part are counted apart, so the region read from the
-description is measured on its own; a row naming no place must get none. A title is
-good when it holds one of the row's title words and does not end on a cut abbreviation.
+description is measured on its own; a row naming no place must get none. Each row with
+a region also gets the point the worker sends to an Open311 server (the shipped
+``normalizer/data/region_centroids.csv``, no administrator's file or borders), and the
+bench counts how many got one and at which precision. A title is good when it holds one
+of the row's title words and does not end on a cut abbreviation.
 
 ``tests/data/call_checks.json`` holds call transcripts: the caller's self-introduction
 must become the name and stay out of the description, and calls about several
@@ -41,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from normalizer.boundaries import SHIPPED_CENTROIDS, load_centroids, point_finder  # noqa: E402
 from normalizer.build import make_title  # noqa: E402
 from normalizer.calls import Call, draft_from_call  # noqa: E402
 from normalizer.categories import guess_category, guess_classification  # noqa: E402
@@ -53,6 +57,7 @@ CALLS = ROOT / "tests" / "data" / "call_checks.json"
 SMS = re.compile(
     r"^(?:LAPOR|REPORT)?\s*(?P<body>.+?)(?:\s+LOKASI\b[\s:]*(?P<place>.+?))?\s*$", re.S
 )
+POINT = point_finder(None, None, load_centroids(SHIPPED_CENTROIDS))
 CUT = re.compile(r"\b(jl|jln|kec|kab|kel|no|rt|rw|ds|gg|dr|h|prof|kp)\.?…?$", re.I)
 
 
@@ -91,8 +96,9 @@ def read_registers(row: dict[str, str]) -> None:
     body, place = (match["body"], match["place"]) if match else (row["text"], None)
     row["lokasi"] = "yes" if place else "no"
     document = {"description": body, "location": {"text": place} if place else None}
-    located = with_region(document) or document
+    located = with_region(document, None, POINT) or document
     row["got_region"] = ((located.get("location") or {}).get("region_code")) or ""
+    row["precision"] = ((located.get("location") or {}).get("precision")) or ""
     row["got_category"] = guess_category(f"{body} {place or ''}").code
     row["got_classification"] = guess_classification(body)
     row["title"] = make_title(body)
@@ -129,6 +135,18 @@ def region_table(rows: list[dict[str, str]]) -> None:
                 f"  {split:<10}{label:<22}{len(part):>5}  {pct(right, len(part)):>12} "
                 f"{none:>10} {wrong:>10}"
             )
+
+
+def point_table(rows: list[dict[str, str]]) -> None:
+    print("  {:<10}{:>10}  {:>12}   {}".format("split", "region", "with point", "precision"))
+    for split in ("tuning", "held-out", "all"):
+        part = [r for r in rows if (split == "all" or r["split"] == split) and r["got_region"]]
+        pointed = [r for r in part if r["precision"]]
+        levels = Counter(r["precision"] for r in pointed)
+        print(
+            f"  {split:<10}{len(part):>10}  {pct(len(pointed), len(part)):>12}   "
+            + ", ".join(f"{level} {n}" for level, n in levels.most_common())
+        )
 
 
 def call_checks() -> dict[str, list[bool]]:
@@ -186,6 +204,8 @@ def main() -> int:
     category_table(registers)
     print("region (kabupaten/kota, as read at delivery):")
     region_table(registers)
+    print("point sent with the region (shipped table):")
+    point_table(registers)
     print("title holds the problem:")
     for split in ("tuning", "held-out"):
         part = [r for r in registers if r["split"] == split]

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr = SecretStr("")
     telegram_secret_token: SecretStr = SecretStr("")
     telegram_api_url: str = "https://api.telegram.org"
+    # Messages the bot may send, all processes and nodes together (in the throttles'
+    # storage below: shared with redis://); Telegram answers 429 past about 30 a second.
+    telegram_send_limit: str = "30 per 1 second"
 
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")
@@ -170,6 +173,17 @@ class Settings(BaseSettings):
     def _known_target(cls, value: str) -> str:
         if value not in FORWARD_TARGETS:
             raise ValueError(f"forward_target must be one of {', '.join(FORWARD_TARGETS)}")
+        return value
+
+    @field_validator("telegram_send_limit")
+    @classmethod
+    def _a_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like '30 per 1 second': {value!r}") from exc
         return value
 
     @field_validator("timezone")
@@ -278,8 +292,9 @@ MEANINGS = {
     "before that address must wait out the window (429)",
     "operator_ip_window_minutes": "the window those failed logins are counted in",
     "ratelimit_storage_url": "where the throttles' counts live (failed logins, tracking-code "
-    "lookups): `memory://` (each process its own), `redis://host:6379` (shared by every process "
-    "and node)",
+    "lookups, Telegram's sends): `memory://` (each process its own), `redis://host:6379` "
+    "(shared by every process and node: the setting for more than one process, "
+    "docs/operations.md)",
     "proxies": "reverse proxies in front whose `X-Forwarded-For` is trusted for the client "
     "address (1 behind one nginx); 0 when clients connect directly",
     "status_lookups_per_minute": "public tracking-code lookups (`GET /api/v1/complaints/<code>`) "
@@ -288,6 +303,9 @@ MEANINGS = {
     "telegram_bot_token": "Telegram bot token",
     "telegram_secret_token": "the webhook secret (`X-Telegram-Bot-Api-Secret-Token`)",
     "telegram_api_url": "Bot API base (a self-hosted Bot API server, or a test server)",
+    "telegram_send_limit": "messages the bot sends, every process and node together (counted "
+    "where `GATEWAY_RATELIMIT_STORAGE_URL` says), e.g. `30 per 1 second` (Telegram's limit; "
+    "more only with paid broadcasts); a chat also gets at most 3 a second and 10 in 10 seconds",
     "twilio_account_sid": "Twilio account SID",
     "twilio_auth_token": "Twilio auth token; also checks `X-Twilio-Signature`",
     "twilio_sms_from": "sender number for SMS the gateway starts",

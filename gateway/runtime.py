@@ -65,9 +65,8 @@ class Runtime:
         self.sessions.configure(info={SETTINGS_INFO: self.settings})
         if self.wakes_workers:
             notify_on_commit(self.sessions)
-        self._dispatch_lock = threading.Lock()
-        self._dispatch_queue: list[int] = []
-        self._dispatch_due = False
+        self._lanes_lock = threading.Lock()
+        self._lanes: dict[str, SendLane] = {}
         # made here, not on first use: two request threads must not each make their own
         self.group_commit = GroupCommit(
             self.sessions,
@@ -151,18 +150,6 @@ class Runtime:
             s.forward_url, token=key, config=config, timeout=s.forward_timeout_seconds
         )
 
-    @cached_property
-    def _dispatcher(self) -> ThreadPoolExecutor:
-        # One thread: a citizen's replies leave in the order they were written.
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch")
-
-    @cached_property
-    def _sender(self) -> Worker:
-        # One job at a time: job threads here would take the GIL from the request threads
-        # (mixed-channel intake fell from 370 to 240 msg/s with 4). Replies this process
-        # is slow to send are still due in the outbox, and the workers take them.
-        return make_worker(self, concurrency=1)
-
     @property
     def replies_from_workers(self) -> bool:
         return self.settings.replies_sent_by == "workers"
@@ -173,33 +160,23 @@ class Runtime:
         PostgreSQL's; elsewhere workers poll)."""
         return self.replies_from_workers and self.engine.dialect.name == "postgresql"
 
-    def dispatch(self, job_ids: list[int]) -> None:
+    def dispatch(self, job_ids: list[int], channel: str = "") -> None:
         """Send these just-committed jobs now, from this process, instead of waiting for
         a worker's next poll. If this process dies first, a worker takes them over.
 
-        Jobs dispatched while the sender is busy wait for it together and are claimed
-        in one statement, not one claim each. With ``replies_sent_by = workers`` the
-        commit has woken the workers instead, and this does nothing."""
-        if self.replies_from_workers:
+        Each channel has a lane of its own (``send_lane``): a slow or paced platform
+        (Telegram's 30 a second) holds up only its own replies. Jobs dispatched while
+        their lane is busy wait for it together and are claimed in one statement. With
+        ``replies_sent_by = workers`` the commit has woken the workers instead, and this
+        does nothing."""
+        if self.replies_from_workers or not job_ids:
             return
-        with self._dispatch_lock:
-            self._dispatch_queue.extend(job_ids)
-            if self._dispatch_due:
-                return
-            self._dispatch_due = True
-        self._dispatcher.submit(self._send_dispatched)
-
-    def _send_dispatched(self) -> None:
-        with self._dispatch_lock:
-            job_ids, self._dispatch_queue = self._dispatch_queue, []
-            self._dispatch_due = False
-        if not job_ids:
-            return
-        try:
-            self._sender.run_ids(job_ids)
-        except Exception:  # noqa: BLE001 - the jobs stay queued: a worker sends them
-            # (an executor would drop this exception without a word)
-            log.exception("sending %d dispatched jobs failed; left to the workers", len(job_ids))
+        name = send_lane(channel)
+        with self._lanes_lock:
+            lane = self._lanes.get(name)
+            if lane is None:
+                lane = self._lanes[name] = SendLane(self, name)
+        lane.submit(job_ids)
 
     @property
     def media_dir(self) -> Path:
@@ -210,8 +187,67 @@ class Runtime:
         return f"{base}{path}" if base else None
 
     def close(self) -> None:
-        if "_dispatcher" in self.__dict__:
-            self._dispatcher.shutdown(wait=True)
-        if "_sender" in self.__dict__:
-            self._sender.close()
+        with self._lanes_lock:
+            lanes, self._lanes = list(self._lanes.values()), {}
+        for lane in lanes:
+            lane.close()
         self.engine.dispose()
+
+
+# The web process's send lanes: the platforms that answer and pace apart. Messenger and
+# Instagram are one Page's Send API; WhatsApp may be Meta's Cloud API or Twilio.
+LANES = {"instagram": "messenger"}
+# Threads of a lane. Telegram's waits for a chat's turn (channels.telegram.pacing) hold
+# only that chat's thread; elsewhere one thread: job threads here take the GIL from the
+# request threads (mixed-channel intake fell from 370 to 240 msg/s with 4 in one sender).
+LANE_THREADS = {"telegram": 4}
+
+
+def send_lane(channel: str) -> str:
+    return LANES.get(channel, channel) or "messages"
+
+
+class SendLane:
+    """One channel's sender in a web process: a thread that claims and sends the jobs
+    dispatched to it, in the order they came (a citizen's replies leave in the order
+    they were written), with a worker of its own (kept to citizens' messages)."""
+
+    def __init__(self, runtime: Runtime, name: str) -> None:
+        self.runtime = runtime
+        self.name = name
+        self._lock = threading.Lock()
+        self._queue: list[int] = []
+        self._due = False
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"send-{name}")
+        self._sender: Worker | None = None
+
+    def submit(self, job_ids: list[int]) -> None:
+        with self._lock:
+            self._queue.extend(job_ids)
+            if self._due:
+                return
+            self._due = True
+        self._thread.submit(self._send)
+
+    def _send(self) -> None:
+        with self._lock:
+            job_ids, self._queue = self._queue, []
+            self._due = False
+        if not job_ids:
+            return
+        try:
+            if self._sender is None:
+                self._sender = make_worker(
+                    self.runtime, "messages", concurrency=LANE_THREADS.get(self.name, 1)
+                )
+            self._sender.run_ids(job_ids)
+        except Exception:  # noqa: BLE001 - the jobs stay queued: a worker sends them
+            # (an executor would drop this exception without a word)
+            log.exception(
+                "sending %d dispatched %s jobs failed; left to the workers", len(job_ids), self.name
+            )
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        if self._sender is not None:
+            self._sender.close()

@@ -147,7 +147,7 @@ def build_complaint(
     unless someone (a call-center agent) already chose them."""
     description = description.strip()
     location = None
-    if location_text or lat is not None:
+    if location_text or lat is not None or region:
         region_code, region_name = region or (None, None)
         location = Location(
             text=location_text,
@@ -155,6 +155,8 @@ def build_complaint(
             lon=lon,
             region_code=region_code,
             region_name=region_name,
+            # no place given, only which kota/kabupaten the description's twin name is
+            region_source="description" if region and not location_text and lat is None else None,
         )
     return Complaint(
         id=id,

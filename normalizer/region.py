@@ -296,7 +296,7 @@ def with_region(
     servers commonly require lat/long, and a point nobody measured is never made up."""
     location = document.get("location") or {}
     if location.get("region_code"):
-        return None
+        return _with_region_point(document, location, point)
     source = "location"
     place = resolve_place(location.get("text"))
     if place is None or place.level == "provinsi":
@@ -330,6 +330,22 @@ def with_region(
         located.setdefault("precision", "device")
     elif place is not None and point is not None and (found := point(place.code)):
         located["lat"], located["lon"], located["precision"] = found
+    return {**document, "location": located}
+
+
+def _with_region_point(
+    document: dict[str, Any], location: dict[str, Any], point: PointOf | None
+) -> dict[str, Any] | None:
+    """A region chosen at intake (the citizen answered "kota or kabupaten?", an agent
+    picked it) with no coordinates: its point, and its name as the address if none."""
+    if point is None or location.get("lat") is not None or location.get("lon") is not None:
+        return None
+    found = point(location["region_code"])
+    if found is None:
+        return None
+    lat, lon, precision = found
+    text = location.get("text") or _path(location["region_code"])
+    located = {**location, "text": text, "lat": lat, "lon": lon, "precision": precision}
     return {**document, "location": located}
 
 
@@ -408,7 +424,18 @@ def twin_in_description(text: str) -> TwinQuestion | None:
     "ke", "dari", "daerah"… — counts, since several twins are also everyday words
     ("nasib malang", "di serang anjing" — hence capitalised after "di" for those);
     None when the text says which, or names a kecamatan or another region that
-    ``place_in_description`` records."""
+    ``place_in_description`` records.
+
+    The dialog asks this while the citizen waits, so it reads what
+    ``place_in_description`` reads (the start of the text, each word at most twice),
+    parses only when a twin is there, and remembers its last answers."""
+    if not text:
+        return None
+    return _twin_in(_without_repeats(text)[:PLACE_TEXT_MAX])
+
+
+@lru_cache(maxsize=256)
+def _twin_in(text: str) -> TwinQuestion | None:
     spelled = spell_places(text)
     for twin in sorted(TWIN_NAMES):
         capital = re.search(rf"\b{twin.title()}\b", spelled)
@@ -419,8 +446,13 @@ def twin_in_description(text: str) -> TwinQuestion | None:
             return None
         if place_in_description(text) is not None:
             return None
-        return twin_question(twin.title())
+        return _twin_question_of(twin)
     return None
+
+
+@lru_cache(maxsize=len(TWIN_NAMES))
+def _twin_question_of(twin: str) -> TwinQuestion | None:
+    return twin_question(twin.title())
 
 
 # Twin names that are also everyday Indonesian words: only capitalised ones are places.

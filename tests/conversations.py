@@ -304,6 +304,9 @@ def _compare(want: dict[str, Any], got: Complaint, updates: list[Any]) -> list[s
         failures.append(f"location should be empty: {location!r}")
     if (part := want.get("location_has")) and part.lower() not in location:
         failures.append(f"location lacks {part!r}: {location!r}")
+    region = (doc.get("location") or {}).get("region_code")
+    if "region" in want and region != want["region"]:
+        failures.append(f"region {region}, expected {want['region']}")
     if (privacy := want.get("privacy")) and got.privacy != privacy:
         failures.append(f"privacy {got.privacy}, expected {privacy}")
     if (category := want.get("category")) and (doc.get("category") or {}).get("code") != category:

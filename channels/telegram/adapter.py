@@ -6,11 +6,16 @@ python-telegram-bot's ``Update.de_json``; or the same updates from ``getUpdates`
 (``lapor-gateway telegram poll``). Only private chats run the dialog; groups, channels,
 edits and other update kinds are acknowledged and ignored.
 
-Outbound: python-telegram-bot's ``Bot`` with ``base_url``/``base_file_url`` from
-``GATEWAY_TELEGRAM_API_URL``, choices as inline buttons (answered callback queries) and
-a "share location" reply keyboard. Its rate limiter keeps a process within about one
-message a second per chat and 30 a second overall; a 429's ``retry_after`` and a
-"blocked by the user" 403 come back as SendError for the outbox to act on.
+Outbound messages: ``sendMessage`` and ``answerCallbackQuery`` posted as the Bot API's
+JSON with one kept-alive ``requests`` session (python-telegram-bot's send, its rate
+limiter and the hop to its event loop cost four times the CPU of the request itself),
+choices as inline buttons and a "share location" reply keyboard; paced within about one
+message a second per chat and 30 a second for the bot, across processes when the pacing
+storage is shared (channels.telegram.pacing). A 429's ``retry_after`` and a "blocked by
+the user" 403 come back as SendError for the outbox to act on. Everything else (files,
+``setWebhook``, ``getUpdates``) goes through python-telegram-bot's ``Bot`` with
+``base_url``/``base_file_url`` from ``GATEWAY_TELEGRAM_API_URL``, imported when first
+used: it is a fifth of a second of every process's start.
 """
 
 from __future__ import annotations
@@ -23,20 +28,9 @@ import threading
 import warnings
 from collections.abc import Coroutine, Mapping
 from datetime import timedelta
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from telegram import (
-    Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    Update,
-)
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, ExtBot
-from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
+import requests
 
 from channels.base import (
     BadPayload,
@@ -49,11 +43,16 @@ from channels.base import (
     checked_id,
 )
 from channels.http import same_secret
+from channels.telegram.pacing import BOT_LIMIT, SendPacing
 from normalizer.complaint import Channel
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply, SharedLocation
 
+if TYPE_CHECKING:
+    from telegram import Bot
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SEND_TIMEOUT = (5.0, 15.0)  # connect, read: as the python-telegram-bot client had
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -109,13 +108,24 @@ class TelegramAdapter:
     hooks = ("",)
     replies_inline = False
 
-    def __init__(self, token: str, secret_token: str, api_url: str) -> None:
+    def __init__(
+        self,
+        token: str,
+        secret_token: str,
+        api_url: str,
+        *,
+        pacing_url: str = "memory://",
+        send_limit: str = BOT_LIMIT,
+    ) -> None:
         self.token = token
         self.secret_token = secret_token
         self.api_url = api_url.rstrip("/")
         self._bot: Bot | None = None
         self._loop: _Loop | None = None
         self._lock = threading.Lock()
+        self._http = requests.Session()
+        # the bot's id is the token's first part; the token itself stays out of the store
+        self.pacing = SendPacing(pacing_url, token.partition(":")[0] or "bot", bot_limit=send_limit)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:
@@ -123,6 +133,8 @@ class TelegramAdapter:
             config.get("telegram_bot_token", ""),
             config.get("telegram_secret_token", ""),
             config.get("telegram_api_url", "https://api.telegram.org"),
+            pacing_url=config.get("ratelimit_storage_url", "memory://"),
+            send_limit=config.get("telegram_send_limit", BOT_LIMIT),
         )
 
     # -- inbound -----------------------------------------------------------------
@@ -139,6 +151,8 @@ class TelegramAdapter:
     def parse_update(self, data: Any) -> InboundMessage:
         if not isinstance(data, dict) or not _int_id(data.get("update_id"), positive=True):
             raise BadPayload("not a Telegram update (no update_id)")
+        from telegram import Update  # see the module's docstring: imported when used
+
         try:
             update = Update.de_json(data, None)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -223,6 +237,9 @@ class TelegramAdapter:
 
     # -- outbound ----------------------------------------------------------------
     def _client(self) -> tuple[Bot, _Loop]:
+        from telegram.ext import ExtBot
+        from telegram.request import HTTPXRequest
+
         with self._lock:
             if self._bot is None or self._loop is None:
                 if not self.token:
@@ -236,14 +253,15 @@ class TelegramAdapter:
                         connect_timeout=5, read_timeout=15, connection_pool_size=8
                     ),
                     get_updates_request=HTTPXRequest(connect_timeout=5, read_timeout=60),
-                    # about 1 msg/s per chat and 30/s overall, within this process
-                    rate_limiter=AIORateLimiter(max_retries=0),
                 )
                 loop.run(bot.initialize())
                 self._bot, self._loop = bot, loop
             return self._bot, self._loop
 
     def _call(self, make: Any) -> Any:
+        from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+        from telegram.warnings import PTBDeprecationWarning
+
         bot, loop = self._client()
         try:
             return loop.run(make(bot))
@@ -264,32 +282,88 @@ class TelegramAdapter:
         except TimeoutError as exc:
             raise SendError("Telegram call timed out", permanent=False) from exc
 
+    def _post(self, method: str, body: dict[str, Any]) -> Any:
+        """One Bot API method as JSON (https://core.telegram.org/bots/api#making-requests):
+        its ``result`` when ``ok``; otherwise a SendError that says what to do next."""
+        if not self.token:
+            raise SendError("Telegram bot token is not configured", permanent=True)
+        try:
+            answer = self._http.post(
+                f"{self.api_url}/bot{self.token}/{method}", json=body, timeout=SEND_TIMEOUT
+            )
+            data = answer.json()
+        except requests.RequestException as exc:
+            raise SendError(f"Telegram unreachable: {type(exc).__name__}", permanent=False) from exc
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and data.get("ok") is True:
+            return data.get("result")
+        if not isinstance(data, dict):
+            data = {}
+        code = (
+            data.get("error_code")
+            if isinstance(data.get("error_code"), int)
+            else answer.status_code
+        )
+        description = str(data.get("description") or answer.reason or "")[:300]
+        parameters = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+        if code == 429:
+            wait = parameters.get("retry_after")
+            seconds = float(wait) if isinstance(wait, int | float) else None
+            raise SendError(
+                f"Telegram 429, retry after {seconds or 0:.0f}s",
+                permanent=False,
+                retry_after=seconds,
+            )
+        if code == 403:
+            raise SendError(f"Telegram 403: {description}", permanent=True, blocked=True)
+        if code in (
+            400,
+            401,
+            404,
+        ):  # 401/404: the token is wrong (python-telegram-bot's InvalidToken)
+            raise SendError(f"Telegram refused: {description}", permanent=True)
+        raise SendError(f"Telegram unreachable: HTTP {code}: {description}", permanent=False)
+
     def send(self, message: OutboundRequest) -> SendResult:
         english = message.language == "en"
-        markup: Any = None
+        body: dict[str, Any] = {
+            "chat_id": _outbound_chat_id(message.recipient),
+            "text": message.text,
+        }
         if message.ask_location:
-            markup = ReplyKeyboardMarkup(
-                [
-                    [KeyboardButton(SHARE_LOCATION[english], request_location=True)],
-                    [KeyboardButton(BUTTONS[Choice.SKIP][english].upper())],
+            body["reply_markup"] = {
+                "keyboard": [
+                    [{"text": SHARE_LOCATION[english], "request_location": True}],
+                    [{"text": BUTTONS[Choice.SKIP][english].upper()}],
                 ],
-                one_time_keyboard=True,
-                resize_keyboard=True,
-            )
+                "one_time_keyboard": True,
+                "resize_keyboard": True,
+            }
         elif message.choices:
-            markup = InlineKeyboardMarkup(
-                [
+            body["reply_markup"] = {
+                "inline_keyboard": [
                     [
-                        InlineKeyboardButton(BUTTONS[c][english], callback_data=str(c))
+                        {"text": BUTTONS[c][english], "callback_data": str(c)}
                         for c in message.choices
                     ]
                 ]
+            }
+        if wait := self.pacing.acquire(message.recipient):
+            raise SendError(
+                f"Telegram send limit reached, next room in {wait:.1f}s",
+                permanent=False,
+                retry_after=wait,
             )
-        chat_id = _outbound_chat_id(message.recipient)
-        sent = self._call(
-            lambda bot: bot.send_message(chat_id=chat_id, text=message.text, reply_markup=markup)
-        )
-        return SendResult(external_id=f"{sent.chat.id}:{sent.message_id}", status="sent")
+        sent = self._post("sendMessage", body)
+        try:
+            return SendResult(
+                external_id=f"{int(sent['chat']['id'])}:{int(sent['message_id'])}", status="sent"
+            )
+        except (TypeError, KeyError, ValueError):
+            # it went out; an answer we cannot read must not send it again
+            log.warning("Telegram sendMessage answered without a message id")
+            return SendResult(external_id="", status="sent")
 
     def sends_to(self, channel: str, recipient: str) -> bool:
         return channel == Channel.TELEGRAM
@@ -312,7 +386,7 @@ class TelegramAdapter:
         return self._call(download)
 
     def acknowledge(self, ack: str) -> None:
-        self._call(lambda bot: bot.answer_callback_query(ack))
+        self._post("answerCallbackQuery", {"callback_query_id": ack})
 
     # -- administration ------------------------------------------------------------
     def set_webhook(self, url: str) -> bool:

@@ -19,9 +19,12 @@ from sqlalchemy.orm import Session
 
 from forwarder.sqltypes import utcnow
 from gateway.complaints.messages import queue_outbound
+from gateway.console import actions
 from gateway.conversation.draft import Draft, Memory
+from gateway.jobs.handlers import MESSAGING_WINDOW
 from gateway.runtime import Runtime
 from gateway.store.models import Conversation, DialogStep, InboundRecord, OutboundMessage
+from normalizer.gsm import segments, to_gsm7
 
 log = logging.getLogger(__name__)
 PAGE = 50
@@ -33,6 +36,10 @@ MISREAD_AT = 2
 # chat channels take a long message.
 MAX_TEXT = {"sms": 459}
 MAX_TEXT_DEFAULT = 2000
+MAX_SMS_SEGMENTS = 3
+# Meta's channels take free text only within 24 hours of the citizen's last message;
+# after that only an approved WhatsApp template or a Messenger message tag.
+WINDOWED = ("whatsapp", "messenger")
 STATES = {
     "": "Semua yang aktif",
     "human": "Minta bicara dengan petugas",
@@ -61,6 +68,37 @@ def _where(state: str, now: datetime) -> Any:
             Conversation.step != DialogStep.IDLE, Conversation.updated_at < now - STUCK_AFTER
         )
     return Conversation.id.is_not(None)
+
+
+def window(db: Session, runtime: Runtime, conv: Conversation, now: datetime) -> tuple[bool, str]:
+    """Whether an operator's reply can go now, and what to tell the operator about it."""
+    if conv.channel not in WINDOWED:
+        return True, ""
+    last_in = db.scalar(
+        select(func.max(InboundRecord.received_at)).where(
+            InboundRecord.channel == conv.channel, InboundRecord.sender == conv.sender
+        )
+    )
+    if last_in is not None and now - last_in < MESSAGING_WINDOW:
+        left = MESSAGING_WINDOW - (now - last_in)
+        hours = int(left.total_seconds() // 3600)
+        return True, f"Jendela 24 jam masih terbuka (sisa ± {hours} jam): balasan bebas."
+    adapter = runtime.adapter_for(conv.channel, conv.sender)
+    template = getattr(adapter, "whatsapp_template", "") if conv.channel == "whatsapp" else ""
+    tag = getattr(adapter, "message_tag", "") if conv.channel == "messenger" else ""
+    if template:
+        return True, (
+            "Warga menulis lebih dari 24 jam lalu: balasan dikirim di dalam templat "
+            f"WhatsApp “{template}” yang sudah disetujui."
+        )
+    if tag:
+        return True, f"Warga menulis lebih dari 24 jam lalu: balasan dikirim dengan tag {tag}."
+    return False, (
+        "Warga menulis lebih dari 24 jam lalu: di luar jendela 24 jam "
+        f"{'WhatsApp' if conv.channel == 'whatsapp' else 'Messenger'} hanya templat yang "
+        "disetujui boleh dikirim, dan tidak ada yang diatur. Balasan tidak bisa dikirim; "
+        "tunggu warga menulis lagi atau hubungi lewat telepon."
+    )
 
 
 def register(bp: Any, runtime_of: Any) -> None:
@@ -122,6 +160,8 @@ def register(bp: Any, runtime_of: Any) -> None:
             thread = _thread(db, conv)
             memory = Memory.load(conv.draft)
             flags = _flags(conv, now)
+            sendable, why = window(db, _runtime(), conv, now)
+            done = actions.for_conversation(db, conv.id)
             db.expunge_all()
         return render_template(
             "operator/conversation.html",
@@ -133,6 +173,9 @@ def register(bp: Any, runtime_of: Any) -> None:
             flags=flags,
             states=STATES,
             limit=MAX_TEXT.get(conv.channel, MAX_TEXT_DEFAULT),
+            sendable=sendable,
+            window_note=why,
+            done=[a for a in done if a["operator_action"]["action"] != "reply"],
         )
 
     @bp.post("/inbox/<int:conv_id>/reply")
@@ -141,12 +184,24 @@ def register(bp: Any, runtime_of: Any) -> None:
         with _runtime().sessions() as db:
             conv = _conversation(db, conv_id)
             limit = MAX_TEXT.get(conv.channel, MAX_TEXT_DEFAULT)
+            if conv.channel == "sms":
+                # as the dialog's own replies: plain GSM-7, 153 characters a segment
+                text = to_gsm7(text)
+            sendable, why = window(db, _runtime(), conv, utcnow())
+            parts = segments(text) if conv.channel == "sms" else 0
             if not text:
                 flash("Tulis balasan terlebih dahulu.", "error")
-            elif len(text) > limit:
-                flash(f"Balasan terlalu panjang ({len(text)} dari {limit} karakter).", "error")
+            elif len(text) > limit or parts > MAX_SMS_SEGMENTS:
+                flash(
+                    f"Balasan terlalu panjang ({len(text)} dari {limit} karakter"
+                    + (f", {parts} segmen SMS dari {MAX_SMS_SEGMENTS}" if parts else "")
+                    + ").",
+                    "error",
+                )
             elif conv.blocked_at is not None:
                 flash("Warga ini memblokir kanal kita: balasan tidak bisa dikirim.", "error")
+            elif not sendable:
+                flash(why, "error")
             else:
                 # answered from the address the citizen wrote to, as the dialog answers
                 ours = db.scalar(
@@ -171,9 +226,11 @@ def register(bp: Any, runtime_of: Any) -> None:
                 queue_outbound(
                     db, _runtime(), message, f"operator:{conv.id}:{count}:{utcnow().timestamp()}"
                 )
+                actions.record(db, current_user.username, "reply", conversation_id=conv.id)
                 db.commit()
                 log.info("operator %s answered conversation %s", current_user.username, conv.id)
-                flash("Balasan masuk antrean pengiriman.", "info")
+                sms = f" ({parts} segmen SMS)" if parts else ""
+                flash(f"Balasan masuk antrean pengiriman{sms}.", "info")
         return redirect(url_for("operator.conversation", conv_id=conv_id))
 
     @bp.post("/inbox/<int:conv_id>/close")
@@ -188,6 +245,7 @@ def register(bp: Any, runtime_of: Any) -> None:
             conv.draft = memory.dump()
             conv.step = DialogStep.IDLE
             conv.updated_at = utcnow()
+            actions.record(db, current_user.username, "close", conversation_id=conv.id)
             db.commit()
             log.info("operator %s closed conversation %s", current_user.username, conv.id)
         flash("Percakapan ditutup: draf dihapus, warga mulai dari awal bila menulis lagi.", "info")
@@ -213,11 +271,19 @@ def _thread(db: Session, conv: Conversation) -> list[dict[str, Any]]:
         .limit(100)
     ):
         by = (m.options or {}).get("operator")
+        parts = segments(m.text) if m.channel == "sms" else None
         entries.append(
             (
                 m.created_at,
                 1,
-                {"dir": "out", "at": m.created_at, "text": m.text, "by": by, "status": m.status},
+                {
+                    "dir": "out",
+                    "at": m.created_at,
+                    "text": m.text,
+                    "by": by,
+                    "status": m.status,
+                    "segments": parts,
+                },
             )
         )
     entries.sort(key=lambda e: (e[0], e[1]))

@@ -43,7 +43,7 @@ from gateway.complaints.calls import (
 from gateway.complaints.records import DELIVER_JOB, find_by_code
 from gateway.complaints.sla import complaint_deadlines
 from gateway.complaints.updates import console_timeline
-from gateway.console import inbox, labels, trend
+from gateway.console import actions, inbox, labels, trend
 from gateway.console.accounts import check_login
 from gateway.console.auth import (
     ConsoleUser,
@@ -276,6 +276,16 @@ def call_new() -> str | Response:
                     )
                     if conversation and submitting:
                         inbox.finish(db, conversation, record.complaint_id, _user().username)
+                    actions.record(
+                        db,
+                        _user().username,
+                        ("draft_filed" if conversation else "call_logged")
+                        if submitting
+                        else "call_saved",
+                        complaint_id=record.complaint_id,
+                        call_record_id=record.id,
+                        conversation_id=conversation if submitting else None,
+                    )
                     db.commit()
                     metrics.count_created(db, "call")
                     return redirect(url_for("operator.call_logged", record_id=record.id))
@@ -347,17 +357,26 @@ def review_detail(record_id: int) -> str | Response:
             )
         elif form.discard.data:
             discard_call(record, by=_user().username)
+            actions.record(db, _user().username, "review_discarded", call_record_id=record.id)
             db.commit()
             flash(f"Draf {record.tracking_code} dibuang.", "info")
             return redirect(url_for("operator.review_list"))
         elif form.save.data and form.validate():
             save_fields(record, form.fields(), by=_user().username)
+            actions.record(db, _user().username, "review_saved", call_record_id=record.id)
             db.commit()
             flash("Perubahan disimpan.", "info")
             return redirect(url_for("operator.review_detail", record_id=record.id))
         elif form.submit.data and form.validate_for_submit():
             try:
                 submit_call(db, runtime, record, fields=form.fields(), by=_user().username)
+                actions.record(
+                    db,
+                    _user().username,
+                    "review_submitted",
+                    complaint_id=record.complaint_id,
+                    call_record_id=record.id,
+                )
                 db.commit()
                 metrics.count_created(db, "call")
                 return redirect(url_for("operator.call_logged", record_id=record.id))
@@ -437,7 +456,7 @@ def complaint_detail(code: str) -> str:
             # what the agency receives: for an anonymous reporter, no identity at all
             document=outbound_document(row.document),
             # status changes and the reporter's updates (gateway.complaints.updates), by time
-            events=console_timeline(db, row),
+            events=actions.merged(console_timeline(db, row), actions.for_complaint(db, row.id)),
             messages=messages,
             deadlines=complaint_deadlines(row, _runtime().sla_limits),
             earlier=db.get(Complaint, row.possible_duplicate_of)
@@ -526,11 +545,19 @@ def _tracking_codes(db: Session, jobs: list[outbox.OutboxJob]) -> dict[int, str]
     return {ids[cid]: code for cid, code in rows}
 
 
+def _retried(db: Session, job_id: int) -> None:
+    job = db.get(outbox.OutboxJob, job_id)
+    complaint_id = job.payload.get("complaint_id") if job and job.kind == DELIVER_JOB else None
+    if complaint_id:
+        actions.record(db, _user().username, "retry", complaint_id=complaint_id)
+
+
 @bp.post("/dead-letters/<int:job_id>/retry")
 @requires(Role.SUPERVISOR)
 def dead_letter_retry(job_id: int) -> Response:
     with _runtime().sessions() as db:
         if retry_dead_letter(db, job_id):
+            _retried(db, job_id)
             db.commit()
             flash(f"Pengiriman #{job_id} dijadwalkan ulang.", "info")
         else:
@@ -542,7 +569,11 @@ def dead_letter_retry(job_id: int) -> Response:
 @requires(Role.SUPERVISOR)
 def dead_letter_retry_all() -> Response:
     with _runtime().sessions() as db:
-        retried = sum(retry_dead_letter(db, job.id) for job in dead_letters(db))
+        retried = 0
+        for job in dead_letters(db):
+            if retry_dead_letter(db, job.id):
+                _retried(db, job.id)
+                retried += 1
         db.commit()
     flash(f"{retried} pengiriman dijadwalkan ulang.", "info")
     return redirect(url_for("operator.dead_letter_list"))

@@ -9,6 +9,7 @@ more of the complaint joins the description.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Protocol
 
@@ -22,7 +23,7 @@ from normalizer.incident import incident_date, mentions_time
 from normalizer.intent import Intent, Reading, place_score
 from normalizer.language import is_gibberish
 from normalizer.message import Choice, Reply
-from normalizer.region import twin_question
+from normalizer.region import TwinQuestion, twin_in_description, twin_question
 
 MIN_COMPLAINT_CHARS = 15
 # An answer of this many words to a short question is more of the complaint.
@@ -284,14 +285,24 @@ class LocationStep:
 
     def skip(self, draft: Draft, turn: Turn) -> None:
         draft.location_done = True
+        if not draft.location_text and draft.lat is None:
+            # no place given: the worker will read the description for one, and a twin
+            # it names ("jalan rusak di Bogor") cannot be told apart there
+            LocationStep.ask_twin(draft, turn, twin_in_description, draft.description)
 
     @staticmethod
     def twin(draft: Draft, turn: Turn, text: str) -> None:
+        LocationStep.ask_twin(draft, turn, twin_question, text)
+
+    @staticmethod
+    def ask_twin(
+        draft: Draft, turn: Turn, find: Callable[[str], TwinQuestion | None], text: str
+    ) -> None:
         # a place that is a kota and a kabupaten alike is asked about, except by SMS,
         # where every question costs the citizen money
-        if turn.sms or draft.region is not None:
+        if turn.sms or draft.region is not None or not text:
             return
-        twin = twin_question(text)
+        twin = find(text)
         if twin is not None:
             draft.region_question = {
                 "kota": (twin.kota.code, twin.kota.name),

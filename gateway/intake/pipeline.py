@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 class Handled:
     replies: list[Reply] = field(default_factory=list)
     job_ids: list[int] = field(default_factory=list)
+    # the same jobs by the channel they go out on: each channel is sent in its own lane
+    jobs_by_channel: dict[str, list[int]] = field(default_factory=dict)
     outcomes: list[tuple[str, str]] = field(default_factory=list)
     # why each refused message or status was left out (nothing of it was stored)
     refused: list[str] = field(default_factory=list)
@@ -225,7 +227,9 @@ def _stage(
             done.outcomes.append((message.channel, "duplicate"))
             continue
         if not adapter.replies_inline and replies:
-            done.job_ids += queue_replies(session, runtime, message, replies, language)
+            ids = queue_replies(session, runtime, message, replies, language)
+            done.job_ids += ids
+            done.jobs_by_channel.setdefault(message.channel, []).extend(ids)
         done.replies += replies
         done.outcomes.append((message.channel, "stored"))
     for status in result.statuses:
@@ -250,6 +254,7 @@ def handle(runtime: Runtime, adapter: ChannelAdapter, result: WebhookResult) -> 
     done.refused, done.statuses = refused, len(result.statuses)
     for channel, outcome in done.outcomes:
         metrics.INBOUND.labels(channel, outcome).inc()
-    if done.job_ids:
-        runtime.dispatch(done.job_ids)  # the citizen should not wait for a worker's poll
+    # the citizen should not wait for a worker's poll
+    for channel, job_ids in done.jobs_by_channel.items():
+        runtime.dispatch(job_ids, channel)
     return done

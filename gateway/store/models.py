@@ -298,3 +298,21 @@ class Operator(Base):
     # older copy of the session cookie stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OperatorAction(Base):
+    """What an operator did, by name, for the timeline of the complaint, call draft or
+    conversation it touched (issue 20): a reply to a citizen, a closed conversation, a
+    draft made a complaint, a call logged, a review-queue decision, a delivery retried.
+    Never edited."""
+
+    __tablename__ = "operator_actions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    operator: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(30))
+    complaint_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    call_record_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    conversation_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

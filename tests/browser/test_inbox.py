@@ -1,6 +1,7 @@
 """The conversations inbox end to end: a WhatsApp citizen (the real Twilio webhook and
 dialog) starts a complaint and asks for a person; an operator finds them in the inbox,
-reads the conversation, answers through the outbox and closes the draft."""
+reads the conversation, answers through the outbox and files the draft as a complaint
+(on its timeline by name), whose public page the citizen can open; and closes another."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from gateway.store.models import Conversation, OutboundMessage
+from gateway.store.models import Complaint, Conversation, OutboundMessage
 from tests.browser.conftest import login
 from tests.browser.test_pages import AXE, _check, page  # noqa: F401 (the axe-ready page)
 
@@ -55,10 +56,25 @@ def test_operator_answers_a_citizen_who_asked_for_a_person(page: Page, console, 
     expect(page.locator("#phone")).to_have_value("+6281355500011")
     page.fill("#location_text", "Desa Sukamaju, Kabupaten Cianjur")
     page.click("button[name=submit]")
-    expect(page.locator("h1")).to_have_text(re.compile("Laporan terkirim|Draf disimpan"))
+    expect(page.locator("h1")).to_have_text(re.compile("Laporan terkirim"))
+    _check(page, "panggilan-tercatat", AXE.read_text(), logged_in=True, times=False)
     with runtime.sessions() as s:
         conv = s.scalars(select(Conversation)).one()
         assert conv.step == "idle" and "human" not in conv.draft and "d" not in conv.draft
+        code = s.scalars(select(Complaint.tracking_code)).one()
+    # on the complaint's timeline, who made it from the chat
+    page.goto(f"{url}/operator/complaints/{code}")
+    expect(page.locator("#timeline .operator-action")).to_contain_text(
+        "Petugas ani menjadikan draf percakapan laporan"
+    )
+    # the citizen's own page for the code: status and dates, nothing of them or of us
+    answer = " ".join(citizen.say(f"STATUS {code}"))
+    assert code in answer, answer  # the chat tells the same code the page takes
+    page.goto(f"{url}/lapor/{code}")
+    expect(page.locator("#status")).to_have_text(re.compile("Diterima"))
+    public = page.locator("body").inner_text()
+    assert "1355500011" not in public and "ani" not in public.split()
+    assert page.locator("script").count() == 0
 
     # another citizen, misunderstood and asking for a person: the operator closes it
     other = sms("+6281355500012")

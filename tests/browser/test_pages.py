@@ -1,8 +1,9 @@
 """Every console page and the public status page, at a call-center desktop (1366 px) and
-a phone (390 px): no sideways scroll, a visible log-out button, no English code on an
-Indonesian page, one time zone (WIB) and no serious axe-core violation; at 360 px too,
-the narrowest phone. With UPDATE_SCREENSHOTS=1 each page's screenshot at the first two
-widths is written to docs/screenshots/ (linked from the README)."""
+a phone (390 px): no sideways scroll, a visible log-out button, no English code and no
+decimal point on an Indonesian page, one time zone (WIB) and no serious axe-core
+violation; at 360 px too, the narrowest phone. With UPDATE_SCREENSHOTS=1 each page's
+screenshot at the first two widths is written to docs/screenshots/ (linked from the
+README)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ ENGLISH = re.compile(
     r"needs_review|ready|discarded|callcenter|bantuan_sosial|sent|delivered|undelivered|"
     r"open311|UTC|WITA|WIT|Dari api)\b"
 )
+# A decimal point where Indonesian writes a comma ("4.5", "75.0 %"); a dot between
+# thousands ("1.234") is Indonesian and has three digits after it.
+DECIMAL_POINT = re.compile(r"(?<![\d.])\d+\.\d{1,2}(?![\d.])")
 
 
 def _check(page: Page, name: str, axe: str, logged_in: bool, times: bool) -> None:
@@ -51,6 +55,8 @@ def _check(page: Page, name: str, axe: str, logged_in: bool, times: bool) -> Non
         text = page.locator("body").inner_text()
         found = ENGLISH.findall(text)
         assert not found, f"English codes on {name}: {found}"
+        points = DECIMAL_POINT.findall(text)
+        assert not points, f"decimal points on {name}: {points}"
         if times:
             assert "WIB" in text, f"no time zone on {name}"
         if label != "narrow" and os.environ.get("UPDATE_SCREENSHOTS"):  # opt-in
@@ -144,7 +150,7 @@ def test_every_page_at_desktop_and_phone_width(page: Page, console, make_setting
     # the weekly trend, in SQL: the four complaints came in the week of Monday 2 November
     expect(page.locator("#trend tbody tr")).to_have_count(1)
     cells = page.locator("#trend tbody td").all_inner_texts()
-    assert cells == ["2 November 2026", "4", "2", "1", "4.5"], cells
+    assert cells == ["2 November 2026", "4", "2", "1", "4,5"], cells
     expect(page.locator("svg#trend-counts polyline")).to_have_count(3)
     _check(page, "monev", axe, logged_in=True, times=False)
     # each figure leads to the complaints it counts
@@ -156,6 +162,12 @@ def test_every_page_at_desktop_and_phone_width(page: Page, console, make_setting
     page.locator("#monev tr", has_text="Kesehatan").locator(".followed a").click()
     expect(page.locator("#drill tbody tr")).to_have_count(1)
     expect(page.locator("#drill-scope")).to_contain_text("Kategori: Kesehatan")
+    # per agency, the two figures agencies are judged on with their rank
+    page.goto(f"{url}/operator/dashboard?start=2026-11-01&end=2026-11-30&by=agency")
+    pupr = page.locator("#monev tr", has_text="Dinas PUPR")
+    expect(pupr.locator(".days")).to_have_text("3,0 / 3,0")
+    expect(pupr.locator(".rank")).to_have_text("1 / 1")
+    _check(page, "monev-instansi", axe, logged_in=True, times=False)
     page.goto(f"{url}/operator/dead-letters")
     _check(page, "pengiriman-gagal", axe, logged_in=True, times=False)
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from gateway.complaints import monev
 from gateway.complaints.sla import SlaLimits, complaint_deadlines, deadlines, started_before
 from gateway.store.models import Complaint
+from gateway.web.app import create_app
 from tests.gateway.monev_data import seed
 from tests.gateway.test_console import add, login
 
@@ -105,10 +106,33 @@ def test_the_dashboard_shows_ranks_and_decimal_commas(seeded, app):
     client = app.test_client()
     login(client, "sari")
     page = client.get("/operator/dashboard?start=2026-11-01&end=2026-11-30&by=agency").text
-    assert "Peringkat (tindak lanjut / kecepatan)" in page
+    assert "<th>Peringkat</th>" in page and 'id="rank-hint"' in page
     pupr = page[page.index('data-group="Dinas PUPR"') :]
     pupr = pupr[: pupr.index("</tr>")]
     assert '<td class="days">3,0 / 3,0</td>' in pupr
     assert '<td class="rank">1 / 1</td>' in pupr
     assert "100,0&nbsp;%" in pupr and "100.0" not in page
     assert 'id="total-mean">4,5<' in page
+
+
+def test_a_makassar_deployment_shows_wita_everywhere(make_settings, central):
+    codes = seed(make_settings, central.url)
+    app = create_app(make_settings(timezone="Asia/Makassar"))
+    try:
+        assert app.extensions["lapor"].sla_limits.zone == WITA
+        add(app, "sari", "supervisor")
+        client = app.test_client()
+        login(client, "sari")
+        pages = [
+            client.get(f"/operator/complaints/{codes[0]}").text,
+            client.get(f"/lapor/{codes[0]}").text,
+            client.get(
+                "/operator/dashboard/laporan?start=2026-11-01&end=2026-11-30&figure=received"
+            ).text,
+        ]
+        for page in pages:
+            assert "WITA" in page and "WIB" not in page
+        # received 09:00 WIB is 10:00 WITA
+        assert "2 Nov 2026 10:00 WITA" in pages[0]
+    finally:
+        app.extensions["lapor"].close()

@@ -167,6 +167,40 @@ def test_a_twin_named_in_the_description_is_asked_about():
     assert twin_in_description("lampu mati di Kec. Dayeuhkolot, Bandung") is None
 
 
+def test_the_twin_question_reads_only_what_the_worker_reads_of_a_description():
+    """The dialog asks it while the citizen waits: an hour-long call's text is read for
+    its first PLACE_TEXT_MAX characters, as place_in_description reads it."""
+    from normalizer.region import PLACE_TEXT_MAX, twin_in_description
+
+    # every word new: a word's third use is dropped before the cut, as for the worker
+    filler = " ".join(f"lubang{n}" for n in range(200)) + ". "
+    assert len(filler) > PLACE_TEXT_MAX
+    assert twin_in_description(filler + "Ini di Bogor pak.") is None
+    assert twin_in_description("Ini di Bogor pak. " + filler).name == "Bogor"
+    assert twin_in_description("") is None
+
+
+def test_a_region_chosen_at_intake_gets_its_point_and_its_name_as_the_address():
+    from normalizer.boundaries import point_finder
+    from normalizer.region import with_region
+
+    point = point_finder({"32.01": (-6.48, 106.83)})
+    doc = {
+        "description": "jalan rusak di Bogor",
+        "location": {"text": None, "region_code": "32.01", "region_name": "Kabupaten Bogor"},
+    }
+    located = with_region(doc, None, point)["location"]
+    assert (located["lat"], located["lon"], located["precision"]) == (
+        -6.48,
+        106.83,
+        "kabupaten_kota",
+    )
+    assert located["text"] == "Kabupaten Bogor, Jawa Barat"
+    shared = {**doc, "location": {**doc["location"], "lat": -6.5, "lon": 106.8}}
+    assert with_region(shared, None, point) is None  # the citizen's own point stays
+    assert with_region(doc) is None  # no point known: nothing to add
+
+
 def test_a_province_as_the_location_is_narrowed_by_the_description():
     from normalizer.region import with_region
 

@@ -70,3 +70,18 @@ document.addEventListener("DOMContentLoaded", () => {
   if (description) description.addEventListener("input", () => checkDescription(description));
   if (location) location.addEventListener("input", debounce(() => suggestRegions(api, location), 250));
 });
+
+// An operator's SMS reply: how many segments it will cost (the server converts it to
+// GSM-7, so each character counts one septet; the extended ones two).
+document.addEventListener("DOMContentLoaded", () => {
+  const out = document.getElementById("reply-segments");
+  const text = document.getElementById("reply-text");
+  if (!out || !text) return;
+  const count = () => {
+    const septets = [...text.value].reduce((n, c) => n + ("^{}\\[~]|€".includes(c) ? 2 : 1), 0);
+    const parts = septets === 0 ? 0 : septets <= 160 ? 1 : Math.ceil(septets / 153);
+    out.textContent = septets ? `${septets} karakter · ${parts} segmen SMS` : "";
+  };
+  text.addEventListener("input", count);
+  count();
+});

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import sys
 from collections import Counter
 
@@ -52,6 +53,7 @@ COMPLAINT_KEYS = {
     "description_lacks",
     "location_has",
     "location",
+    "region",
     "privacy",
     "category",
     "incident_days_ago",
@@ -147,6 +149,9 @@ def check_complaint(where: str, c: dict, errors: list[str]) -> None:
         errors.append(f"{where}: location may only be null (use location_has)")
     if "location" in c and "location_has" in c:
         errors.append(f"{where}: location and location_has together")
+    region = c.get("region")
+    if "region" in c and region is not None and not re.fullmatch(r"\d\d\.\d\d", str(region)):
+        errors.append(f"{where}: region must be a Kemendagri code (32.01) or null")
     if "privacy" in c and c["privacy"] not in PRIVACY:
         errors.append(f"{where}: unknown privacy {c['privacy']!r}")
     if "category" in c and c["category"] not in CATEGORIES:
