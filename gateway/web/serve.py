@@ -116,7 +116,36 @@ def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
 
     warm_up()
     freeze_loaded()
+    options = gunicorn_options(bind, workers, threads, timeout)
+    options["when_ready"] = lambda _server: print(announcement(bind, workers, threads), flush=True)
     try:
-        WSGIServer(_gateway_app, gunicorn_options(bind, workers, threads, timeout)).run()
+        WSGIServer(_gateway_app, options).run()
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def announcement(bind: str, workers: int, threads: int) -> str:
+    """What ``serve`` says once it listens: where, the console, and how to make the first
+    operator when there is none (gunicorn itself logs only warnings)."""
+    from sqlalchemy import func, select
+
+    from gateway.config import load_settings
+    from gateway.store.db import make_engine
+    from gateway.store.models import Operator
+
+    base = f"http://{bind}"
+    lines = [
+        f"lapor-gateway listening on {base} ({workers} processes x {threads} threads)",
+        f"operator console: {base}/operator/",
+    ]
+    engine = make_engine(load_settings().resolved_database_url)
+    try:
+        with engine.connect() as conn:
+            operators = conn.scalar(select(func.count()).select_from(Operator))
+    except Exception:  # noqa: BLE001 - a database not there yet is told by /readyz, not here
+        operators = None
+    finally:
+        engine.dispose()
+    if operators == 0:
+        lines.append("no operator account yet: lapor-gateway operator add NAME --role supervisor")
+    return "\n".join(lines)

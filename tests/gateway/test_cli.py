@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,35 @@ def test_forward_preview_shows_the_wire_body_with_secrets_masked(monkeypatch):
     monkeypatch.setenv("GATEWAY_FORWARD_TARGET", "open311")
     open311 = runner.invoke(main, ["forward", "preview"])
     assert "requests.json" in open311.output and "service_code=INFRA" in open311.output
+
+
+def test_serve_says_where_it_listens_and_how_to_make_the_first_operator(tmp_path):
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.sqlite'}",
+        "GATEWAY_INSTANCE_PATH": str(tmp_path),
+    }
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # log lines (JSON) may come first, such as the warning about per-process throttles
+        for _ in range(20):
+            first = serve.stdout.readline()
+            if first.startswith("lapor-gateway") or not first:
+                break
+        said = [first, serve.stdout.readline(), serve.stdout.readline()]
+    finally:
+        serve.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+        serve.wait(timeout=30)
+    assert said[0].startswith(f"lapor-gateway listening on http://127.0.0.1:{port} ")
+    assert said[1].strip() == f"operator console: http://127.0.0.1:{port}/operator/"
+    assert "lapor-gateway operator add NAME --role supervisor" in said[2]
