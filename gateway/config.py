@@ -22,8 +22,6 @@ from pydantic_settings import (
 
 from config import DEFAULTS_FILE
 
-FORWARD_TARGETS = ("open311", "lapor", "webhook")
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
@@ -171,8 +169,10 @@ class Settings(BaseSettings):
     @field_validator("forward_target")
     @classmethod
     def _known_target(cls, value: str) -> str:
-        if value not in FORWARD_TARGETS:
-            raise ValueError(f"forward_target must be one of {', '.join(FORWARD_TARGETS)}")
+        from forwarder.targets.registry import TARGETS  # its HTTP clients, when first needed
+
+        if value not in TARGETS:
+            raise ValueError(f"forward_target must be one of {', '.join(TARGETS)}")
         return value
 
     @field_validator("telegram_send_limit")
@@ -229,6 +229,15 @@ class Settings(BaseSettings):
             else:
                 out[name] = value
         return out
+
+
+def plain_config(settings: Settings) -> dict[str, Any]:
+    """Settings as plain values (secrets unwrapped) for adapters and targets, which know
+    no pydantic."""
+    return {
+        k: (v.get_secret_value() if isinstance(v, SecretStr) else v)
+        for k, v in dict(settings).items()
+    }
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -9,25 +9,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import ChannelAdapter
 from channels.registry import CHANNELS
 from forwarder.targets import DeliveryTarget
-from forwarder.targets.lapor import MAPPING_FILE, LaporConfig, LaporTarget
-from forwarder.targets.open311 import Open311Target
-from forwarder.targets.webhook import WebhookTarget
+from forwarder.targets.registry import TARGETS
 from forwarder.wakeup import notify_on_commit
 from forwarder.worker import Worker
 from gateway import metrics
 from gateway.complaints.sla import SlaLimits
 from gateway.complaints.updates import SETTINGS_INFO
-from gateway.config import Settings
+from gateway.config import Settings, plain_config
 from gateway.conversation.draft import DialogConfig
 from gateway.jobs.worker import make_worker
 from gateway.store.db import make_engine, make_session_factory
@@ -37,14 +33,6 @@ from normalizer.boundaries import SHIPPED_CENTROIDS, Boundaries, load_centroids,
 from normalizer.region import PointOf
 
 log = logging.getLogger(__name__)
-
-
-def plain_config(settings: Settings) -> dict[str, Any]:
-    """Settings as plain values (secrets unwrapped) for adapters, which know no pydantic."""
-    return {
-        k: (v.get_secret_value() if isinstance(v, SecretStr) else v)
-        for k, v in dict(settings).items()
-    }
 
 
 @dataclass
@@ -134,21 +122,7 @@ class Runtime:
 
     @cached_property
     def target(self) -> DeliveryTarget:
-        s = self.settings
-        key = s.forward_api_key.get_secret_value()
-        if s.forward_target == "webhook":
-            return WebhookTarget(s.forward_url, secret=key, timeout=s.forward_timeout_seconds)
-        if s.forward_target == "open311":
-            return Open311Target(
-                s.forward_url,
-                api_key=key,
-                timeout=s.forward_timeout_seconds,
-                service_codes=s.open311_service_codes,
-            )
-        config = LaporConfig.load(s.lapor_config_file or MAPPING_FILE, s.lapor_wire_format or None)
-        return LaporTarget(
-            s.forward_url, token=key, config=config, timeout=s.forward_timeout_seconds
-        )
+        return TARGETS[self.settings.forward_target].from_config(plain_config(self.settings))
 
     @property
     def replies_from_workers(self) -> bool:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,38 @@ class OutgoingRequest:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a target can do beyond delivering, declared so the gateway need not guess
+    (tests/forwarder/test_target_registry.py checks each against the methods it has).
+
+    ``status_feed``: ``fetch_updates(start, end)``, a feed of changes (FixMyStreet's
+    ``servicerequestupdates``); ``status_poll``: ``fetch_statuses(ids)``, the current
+    state of given complaints; ``updates``: ``send_update(central_id, update, key)``, the
+    reporter's later updates (whether a given deployment's server takes them is the
+    target's ``takes_updates(config)``); ``receipt_token``: what the central system's
+    provisional reference is called to an operator."""
+
+    status_feed: bool = False
+    status_poll: bool = False
+    updates: bool = False
+    receipt_token: str = "token"
+
+
 class DeliveryTarget(Protocol):
     name: str
+    capabilities: ClassVar[Capabilities]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DeliveryTarget:
+        """The target the gateway's settings describe (plain values, secrets unwrapped)."""
+        ...
+
+    @classmethod
+    def takes_updates(cls, config: Mapping[str, Any]) -> bool:
+        """Whether the configured server takes the reporter's updates, from configuration
+        alone (never a network call on a citizen's request)."""
+        ...
 
     def encode(self, document: dict[str, Any], idempotency_key: str) -> OutgoingRequest:
         """The request that delivers ``document``, without sending it."""
@@ -38,7 +69,7 @@ class DeliveryTarget(Protocol):
         PermanentError when it did not go through."""
         ...
 
-    # Optional (gateway.complaints.updates): targets that take the reporter's later updates have
+    # With ``capabilities.updates``:
     #
     #     def send_update(self, central_id: str, update: dict[str, Any],
     #                     idempotency_key: str) -> str | None

@@ -42,6 +42,7 @@ import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -52,7 +53,7 @@ import requests
 
 from config import CONFIG_DIR
 from forwarder.errors import PermanentError
-from forwarder.targets import DeliveryReceipt, OutgoingRequest, update_text
+from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest, update_text
 from forwarder.targets.http import post
 from forwarder.targets.open311 import UpdatesNotSupported, split_name
 from normalizer.phone import to_national
@@ -242,6 +243,25 @@ def update_body(fields: Mapping[str, Any], mapping: Mapping[str, Any]) -> dict[s
 
 class LaporTarget:
     name = "lapor"
+    # LAPOR! offers no status pull; its provisional reference is a "transaksi"
+    capabilities = Capabilities(updates=True, receipt_token="transaksi")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> LaporTarget:
+        mapping = LaporConfig.load(
+            config["lapor_config_file"] or MAPPING_FILE, config["lapor_wire_format"] or None
+        )
+        return cls(
+            config["forward_url"],
+            token=config["forward_api_key"],
+            config=mapping,
+            timeout=config["forward_timeout_seconds"],
+        )
+
+    @classmethod
+    def takes_updates(cls, config: Mapping[str, Any]) -> bool:
+        """Only when the mapping file has an ``[update]`` section."""
+        return bool(_update_mapping(config["lapor_config_file"] or MAPPING_FILE))
 
     def __init__(
         self,
@@ -332,3 +352,9 @@ class LaporTarget:
             return None
         found = _dig(answer, self.config.update.get("update_id_path", "data.id"))
         return str(found) if found not in (None, "") else None
+
+
+@lru_cache(maxsize=8)
+def _update_mapping(path: Path) -> dict[str, Any]:
+    """The ``[update]`` section of a LAPOR! mapping file; empty when it has none."""
+    return LaporConfig.load(path).update

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import requests
 
 from forwarder.errors import PermanentError, RetryableError
-from forwarder.targets import DeliveryReceipt, OutgoingRequest, update_text
+from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest, update_text
 from forwarder.targets.http import post, request
 
 log = logging.getLogger(__name__)
@@ -230,6 +230,31 @@ class UpdatesNotSupported(Exception):
 
 class Open311Target:
     name = "open311"
+    capabilities = Capabilities(status_feed=True, status_poll=True, updates=True)
+    # Servers (by URL) that answered they have no POST servicerequestupdates, as learned
+    # by this process (``open311_updates = auto``).
+    _no_updates: set[str] = set()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Open311Target:
+        return cls(
+            config["forward_url"],
+            api_key=config["forward_api_key"],
+            timeout=config["forward_timeout_seconds"],
+            service_codes=config["open311_service_codes"],
+        )
+
+    @classmethod
+    def takes_updates(cls, config: Mapping[str, Any]) -> bool:
+        mode = config["open311_updates"]
+        if mode == "off":
+            return False
+        return mode == "on" or config["forward_url"].rstrip("/") not in cls._no_updates
+
+    @classmethod
+    def lacks_updates(cls, url: str) -> None:
+        """Remember that the server at ``url`` has no update endpoint."""
+        cls._no_updates.add(url.rstrip("/"))
 
     def __init__(
         self,

@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import requests
 
-from forwarder.targets import DeliveryReceipt, OutgoingRequest
+from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest
 from forwarder.targets.http import post
 
 UPDATE_EVENT = "complaint.update"
@@ -30,6 +31,19 @@ def sign(secret: str, body: bytes) -> str:
 
 class WebhookTarget:
     name = "webhook"
+    capabilities = Capabilities(updates=True)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> WebhookTarget:
+        return cls(
+            config["forward_url"],
+            secret=config["forward_api_key"],
+            timeout=config["forward_timeout_seconds"],
+        )
+
+    @classmethod
+    def takes_updates(cls, config: Mapping[str, Any]) -> bool:
+        return True  # a signed complaint.update event, whatever the receiver does with it
 
     def __init__(
         self,

@@ -18,8 +18,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -30,16 +28,16 @@ from forwarder.errors import PermanentError, RetryableError
 from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
 from forwarder.targets import update_heading
-from forwarder.targets.lapor import MAPPING_FILE, LaporConfig
-from forwarder.targets.open311 import UpdatesNotSupported
+from forwarder.targets.open311 import Open311Target, UpdatesNotSupported
+from forwarder.targets.registry import TARGETS
 from gateway.complaints.records import timeline
+from gateway.config import Settings, plain_config
 from gateway.store.db import network_call
 from gateway.store.models import Complaint, ComplaintUpdate
 from normalizer.complaint import Privacy, outbound_document
 from normalizer.privacy import mask_identity
 
 if TYPE_CHECKING:
-    from gateway.config import Settings
     from gateway.runtime import Runtime  # imports the dialog, which imports this module
 
 DELIVER_UPDATE_JOB = "deliver_update"
@@ -66,42 +64,17 @@ class UpdateDelivery(StrEnum):
     KEPT = "kept"  # the target takes no updates: operators see it in the console
 
 
-# Open311 servers (by URL) that answered they have no POST servicerequestupdates, as
-# learned by this process.
-_NO_UPDATES: set[str] = set()
-
-
 def complaint_lane(complaint_id: str) -> str:
     """The worker's lane of a complaint's jobs: its updates run one after another, and
     never beside the complaint's own delivery."""
     return f"complaint:{complaint_id}"
 
 
-def open311_lacks_updates(url: str) -> None:
-    """Remember that the Open311 server at ``url`` has no update endpoint."""
-    _NO_UPDATES.add(url.rstrip("/"))
-
-
 def takes_updates(settings: Settings) -> bool:
     """Whether the configured target takes the reporter's updates, from configuration
-    (and what this process learned about an Open311 server) alone."""
-    target = settings.forward_target
-    if target == "webhook":
-        return True
-    if target == "open311":
-        mode = settings.open311_updates
-        if mode == "off":
-            return False
-        return mode == "on" or settings.forward_url.rstrip("/") not in _NO_UPDATES
-    if target == "lapor":
-        return bool(lapor_update_mapping(settings.lapor_config_file or MAPPING_FILE))
-    return False
-
-
-@lru_cache(maxsize=8)
-def lapor_update_mapping(path: Path) -> dict[str, Any]:
-    """The ``[update]`` section of a LAPOR! mapping file; empty when it has none."""
-    return LaporConfig.load(path).update
+    (and what this process learned about the server) alone."""
+    target = TARGETS[settings.forward_target]
+    return target.capabilities.updates and target.takes_updates(plain_config(settings))
 
 
 def record_update(
@@ -241,8 +214,7 @@ def deliver_update(session: Session, runtime: Runtime, job: ClaimedJob) -> dict[
     if update.delivery != UpdateDelivery.PENDING:
         return {"delivery": update.delivery}  # done by an earlier attempt
     target = runtime.target
-    send = getattr(target, "send_update", None)
-    if send is None or not takes_updates(runtime.settings):
+    if not takes_updates(runtime.settings):
         return _keep(update)
     complaint = session.get(Complaint, update.complaint_id)
     if complaint is None:
@@ -259,11 +231,13 @@ def deliver_update(session: Session, runtime: Runtime, job: ClaimedJob) -> dict[
     outgoing = outbound_update(complaint, update)
     try:
         with network_call(session, update):
-            central_update_id = send(complaint.central_id, outgoing, update_key(update.id))
+            central_update_id = target.send_update(
+                complaint.central_id, outgoing, update_key(update.id)
+            )
     except UpdatesNotSupported as exc:
         if target.name == "open311" and runtime.settings.open311_updates == "auto":
             log.info("%s takes no updates (%s); keeping them for operators", target.url, exc)
-            open311_lacks_updates(target.url)
+            Open311Target.lacks_updates(target.url)
             return _keep(update)
         raise PermanentError(str(exc)) from exc
     if update.delivery != UpdateDelivery.PENDING:  # read again after the call (SQLite)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 
+from forwarder.targets.registry import TARGETS
 from normalizer.categories import load_taxonomy
 
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -169,7 +170,7 @@ def event_note(note: str | None) -> str:
     if found:
         text = f"nomor di sistem pusat: {found['id']}"
         if found["tok"]:
-            text += f", {'transaksi' if found['target'] == 'lapor' else 'token'} {found['tok']}"
+            text += f", {_receipt_token(found['target'])} {found['tok']}"
         return text
     return note
 
@@ -243,3 +244,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
     app.add_template_global(zone_abbreviation, "zone_abbreviation")
+
+
+def _receipt_token(target: str) -> str:
+    known = TARGETS.get(target)
+    return known.capabilities.receipt_token if known else "token"

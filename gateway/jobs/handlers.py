@@ -78,9 +78,7 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         complaint.document = {**complaint.document, "submitted_at": now.isoformat()}
         note = f"{runtime.target.name} id {receipt.central_id or '-'}"
         if receipt.token:
-            note += (
-                f", {'transaksi' if runtime.target.name == 'lapor' else 'token'} {receipt.token}"
-            )
+            note += f", {runtime.target.capabilities.receipt_token} {receipt.token}"
         add_event(
             session,
             complaint.id,

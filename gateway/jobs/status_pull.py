@@ -47,7 +47,7 @@ def pull_statuses(runtime: Runtime) -> int:
     when the server has none. Targets with no status pull (LAPOR!) are skipped."""
     target = runtime.target
     mode = runtime.settings.status_pull_mode
-    if mode != "requests" and hasattr(target, "fetch_updates") and not _NO_FEED.get(target.url):
+    if mode != "requests" and target.capabilities.status_feed and not _NO_FEED.get(target.url):
         try:
             return pull_updates(runtime)
         except UpdatesNotSupported:
@@ -126,8 +126,7 @@ def _parse_time(value: str) -> datetime | None:
 
 def _pull_current_state(runtime: Runtime) -> int:
     target = runtime.target
-    fetch = getattr(target, "fetch_statuses", None)
-    if fetch is None:
+    if not target.capabilities.status_poll:
         return 0
     changed = 0
     with runtime.sessions() as session:
@@ -143,7 +142,7 @@ def _pull_current_state(runtime: Runtime) -> int:
         for start in range(0, len(open_complaints), PULL_BATCH):
             batch = {c.central_id: c for c in open_complaints[start : start + PULL_BATCH]}
             with network_call(session, *batch.values()):
-                remotes = fetch(list(batch))
+                remotes = target.fetch_statuses(list(batch))
             for remote in remotes:
                 complaint = batch.get(remote.central_id)
                 if complaint is None or (complaint.status, complaint.resolution) == (

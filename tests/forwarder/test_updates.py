@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
-from gateway.complaints import updates as updates_module
+from forwarder.targets.open311 import Open311Target
 from gateway.complaints.records import create_complaint
 from gateway.complaints.updates import DELIVER_UPDATE_JOB, record_update, updates_of
 from gateway.jobs.worker import make_worker
@@ -67,9 +67,9 @@ feedback = "umpan_balik"
 @pytest.fixture(autouse=True)
 def _forget_servers_without_updates() -> Iterator[None]:
     """What a process learned about Open311 servers must not leak between tests."""
-    updates_module._NO_UPDATES.clear()
+    Open311Target._no_updates.clear()
     yield
-    updates_module._NO_UPDATES.clear()
+    Open311Target._no_updates.clear()
 
 
 class Recorder:
