@@ -218,9 +218,10 @@ def _call_status(session: Session, code: str) -> dict[str, Any] | None:
     }
 
 
-@bp.get("/complaints/<code>")
-def complaint_status(code: str) -> tuple[Response, int]:
+@bp.get("/complaints/<tracking_code>")
+def complaint_status(tracking_code: str) -> tuple[Response, int]:
     """Status and timeline for whoever holds the code; never the reporter's identity."""
+    code = tracking_code
     limit = current_app.extensions.get(LOOKUPS)
     address = request.remote_addr or "-"
     if limit is not None and not _authorized() and not limit.allow(address):

@@ -1,15 +1,28 @@
 """The OpenAPI 3.1 document of ``/api/v1``, served at ``/api/v1/openapi.json``.
 
-Built from the schemas the gateway validates with — the complaint's published JSON
-Schema file and the call model — so the document cannot drift from the code.
+Built from a table of operations (every route of the ``/api/v1`` blueprint has one; a test
+fails otherwise) and the schemas the gateway validates with — the complaint's published
+JSON Schema file, the call model, the status events' limits — so it cannot drift from
+the code.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from gateway.complaints.status import (
+    AGENCY_MAX,
+    CENTRAL_ID_MAX,
+    CENTRAL_STATUSES,
+    CODE_MAX,
+    EVENT_ID_MAX,
+    NOTE_MAX,
+    RESOLUTIONS,
+)
 from gateway.store.models import CallStatus
 from normalizer.calls import Call, ReviewReason
 from normalizer.complaint import SCHEMA_ID
@@ -32,6 +45,149 @@ def _created(schema: str, description: str) -> dict[str, Any]:
 
 def _error_response(description: str) -> dict[str, Any]:
     return _created("Error", description)
+
+
+SECURED = [{"bearer": []}, {"apiKey": []}]
+UNAUTHORIZED = _error_response("missing or unknown API key")
+TRACKING_CODE = {
+    "name": "tracking_code",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One ``/api/v1`` operation: its Flask rule and method, and what the document says.
+    Every route of the blueprint must have one (tests/gateway/test_api.py)."""
+
+    method: str
+    rule: str
+    operation_id: str
+    summary: str
+    responses: dict[str, dict[str, Any]]
+    body: str | None = None
+    security: list[dict[str, list[str]]] = field(default_factory=list)
+    parameters: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
+
+    def document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"summary": self.summary, "operationId": self.operation_id}
+        if self.security:
+            doc["security"] = self.security
+        if self.parameters:
+            doc["parameters"] = self.parameters
+        if self.body:
+            doc["requestBody"] = _json_body(self.body)
+        doc["responses"] = self.responses
+        return doc
+
+
+OPERATIONS = (
+    Operation(
+        "post",
+        "/api/v1/calls",
+        "createCall",
+        "One call transcript from a call-center system",
+        body="Call",
+        security=SECURED,
+        responses={
+            "201": _created("CallAccepted", "taken; submitted or waiting for review"),
+            "200": _created("CallAccepted", "this call_id was taken before"),
+            "400": _error_response("not a JSON object"),
+            "401": UNAUTHORIZED,
+            "413": _error_response("body too large"),
+            "422": _error_response("does not match lapor-gateway/call@1"),
+        },
+    ),
+    Operation(
+        "post",
+        "/api/v1/complaints",
+        "createComplaint",
+        "One complaint in the normalized format",
+        body="Complaint",
+        security=SECURED,
+        responses={
+            "201": _created("ComplaintAccepted", "stored and queued"),
+            "200": _created("ComplaintAccepted", "this id was stored before"),
+            "400": _error_response("not a JSON object"),
+            "401": UNAUTHORIZED,
+            "409": _error_response("tracking_code already in use"),
+            "413": _error_response("body too large"),
+            "422": _error_response("does not match lapor-gateway/complaint@1"),
+        },
+    ),
+    Operation(
+        "get",
+        "/api/v1/complaints/<tracking_code>",
+        "complaintStatus",
+        "Status and timeline, never the reporter's identity",
+        parameters=[TRACKING_CODE],
+        responses={
+            "200": _created("ComplaintStatus", "the complaint's status"),
+            "404": _error_response("no complaint with that code"),
+            "429": _error_response(
+                "too many lookups from this address (`Retry-After`); requests with an API "
+                "key are not counted"
+            ),
+        },
+    ),
+    Operation(
+        "post",
+        "/api/v1/central/events",
+        "centralEvents",
+        "Status events pushed by a central system, signed `X-Gateway-Signature: "
+        "sha256=<hex HMAC-SHA256 of the body>` with GATEWAY_CENTRAL_EVENTS_SECRET",
+        body="CentralEvents",
+        parameters=[
+            {
+                "name": "X-Gateway-Signature",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"},
+            }
+        ],
+        responses={
+            "200": _created("EventsRecorded", "each event recorded once"),
+            "400": _error_response("not JSON, or no events"),
+            "403": _error_response("signature check failed"),
+            "409": _error_response("an event cannot follow its complaint's status"),
+            "413": _error_response("body too large"),
+            "422": _error_response("invalid events; nothing was recorded"),
+        },
+    ),
+    Operation(
+        "get",
+        "/api/v1/openapi.json",
+        "openapi",
+        "This document",
+        responses={"200": {"description": "the OpenAPI 3.1 document"}},
+    ),
+)
+
+
+def central_event_schema() -> dict[str, Any]:
+    """One status event as gateway.complaints.status.read_central_event checks it."""
+    return {
+        "type": "object",
+        "required": ["event_id", "status"],
+        "properties": {
+            "event_id": {"type": ["string", "integer"], "maxLength": EVENT_ID_MAX},
+            "tracking_code": {"type": "string", "maxLength": CODE_MAX},
+            "central_id": {"type": ["string", "integer"], "maxLength": CENTRAL_ID_MAX},
+            "status": {"enum": sorted(CENTRAL_STATUSES)},
+            "resolution": {"enum": sorted(RESOLUTIONS), "description": "with status closed"},
+            "note": {"type": "string", "maxLength": NOTE_MAX},
+            "agency": {"type": "string", "maxLength": AGENCY_MAX},
+            "reopen": {"type": "boolean"},
+            "occurred_at": {"type": "string", "format": "date-time"},
+        },
+        "description": "tracking_code or central_id names the complaint",
+    }
 
 
 @cache
@@ -114,73 +270,42 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
-    secured = [{"bearer": []}, {"apiKey": []}]
-    unauthorized = _error_response("missing or unknown API key")
+    schemas["CentralEvent"] = central_event_schema()
+    schemas["CentralEvents"] = {
+        "oneOf": [
+            {"$ref": COMPONENTS + "CentralEvent"},
+            {"type": "array", "minItems": 1, "items": {"$ref": COMPONENTS + "CentralEvent"}},
+            {
+                "type": "object",
+                "required": ["events"],
+                "properties": {
+                    "events": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"$ref": COMPONENTS + "CentralEvent"},
+                    }
+                },
+            },
+        ]
+    }
+    schemas["EventsRecorded"] = {
+        "type": "object",
+        "required": ["recorded", "duplicates", "unknown"],
+        "properties": {k: {"type": "integer"} for k in ("recorded", "duplicates", "unknown")},
+    }
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = op.document()
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "lapor-gateway API",
             "version": "1",
-            "description": "Intake for call-center systems and regional apps, and the "
-            f"status of a complaint for whoever holds its tracking code ({SCHEMA_ID}).",
+            "description": "Intake for call-center systems and regional apps, the status of "
+            "a complaint for whoever holds its tracking code, and status events pushed by "
+            f"a central system ({SCHEMA_ID}).",
         },
-        "paths": {
-            "/api/v1/calls": {
-                "post": {
-                    "summary": "One call transcript from a call-center system",
-                    "operationId": "createCall",
-                    "security": secured,
-                    "requestBody": _json_body("Call"),
-                    "responses": {
-                        "201": _created("CallAccepted", "taken; submitted or waiting for review"),
-                        "200": _created("CallAccepted", "this call_id was taken before"),
-                        "400": _error_response("not a JSON object"),
-                        "401": unauthorized,
-                        "413": _error_response("body too large"),
-                        "422": _error_response("does not match lapor-gateway/call@1"),
-                    },
-                }
-            },
-            "/api/v1/complaints": {
-                "post": {
-                    "summary": "One complaint in the normalized format",
-                    "operationId": "createComplaint",
-                    "security": secured,
-                    "requestBody": _json_body("Complaint"),
-                    "responses": {
-                        "201": _created("ComplaintAccepted", "stored and queued"),
-                        "200": _created("ComplaintAccepted", "this id was stored before"),
-                        "400": _error_response("not a JSON object"),
-                        "401": unauthorized,
-                        "409": _error_response("tracking_code already in use"),
-                        "413": _error_response("body too large"),
-                        "422": _error_response("does not match lapor-gateway/complaint@1"),
-                    },
-                }
-            },
-            "/api/v1/complaints/{tracking_code}": {
-                "get": {
-                    "summary": "Status and timeline, never the reporter's identity",
-                    "operationId": "complaintStatus",
-                    "parameters": [
-                        {
-                            "name": "tracking_code",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
-                    "responses": {
-                        "200": _created("ComplaintStatus", "the complaint's status"),
-                        "404": _error_response("no complaint with that code"),
-                        "429": _error_response(
-                            "too many lookups from this address (`Retry-After`); requests "
-                            "with an API key are not counted"
-                        ),
-                    },
-                }
-            },
-        },
+        "paths": paths,
         "components": {
             "schemas": schemas,
             "securitySchemes": {

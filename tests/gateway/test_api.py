@@ -164,3 +164,32 @@ def test_a_time_no_complaint_can_have_is_422_and_stores_nothing(client, runtime)
     assert response.status_code == 422
     assert [e["field"] for e in response.json["errors"]] == ["received_at"]
     assert rows(runtime) == 0
+
+
+def test_the_openapi_document_has_every_api_route_and_only_those(app, client):
+    from gateway.web.openapi import OPERATIONS
+
+    routes = {
+        (method.lower(), rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert {(op.method, op.rule) for op in OPERATIONS} == routes
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert paths["/api/v1/central/events"]["post"]["operationId"] == "centralEvents"
+    assert "/api/v1/complaints/{tracking_code}" in paths
+
+
+def test_the_documented_event_is_what_the_gateway_reads():
+    """The CentralEvent schema and read_central_event agree on a valid and an invalid event."""
+    from jsonschema import Draft202012Validator
+
+    from gateway.complaints.status import read_central_event
+    from gateway.web.openapi import central_event_schema
+
+    schema = Draft202012Validator(central_event_schema())
+    good = {"event_id": "e-1", "tracking_code": "LPR-ABCDEFGH", "status": "verified"}
+    bad = {"event_id": "e-2", "tracking_code": "LPR-ABCDEFGH", "status": "lost"}
+    assert schema.is_valid(good) and read_central_event(good)[1] == []
+    assert not schema.is_valid(bad) and read_central_event(bad)[1]
