@@ -45,13 +45,13 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
-from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench.forward import Receiver, delivering_env  # noqa: E402
 from bench.intake import free_port, fresh_database, pg_default, wait_port  # noqa: E402
 from forwarder.outbox import OutboxJob  # noqa: E402
 from gateway.store.db import make_engine  # noqa: E402
 from gateway.store.models import Complaint, InboundRecord  # noqa: E402
+from sandbox.citizens import twilio_signature  # noqa: E402
 
 TOKEN = "faults-auth-token"
 LOCK = threading.Lock()
@@ -112,7 +112,6 @@ def send_all(
     port: int, messages: list[tuple[str, str]], acked: dict[str, int], stop_at: float
 ) -> None:
     url = f"http://127.0.0.1:{port}/webhooks/twilio/messages"
-    validator = RequestValidator(TOKEN)
     http = requests.Session()
     for sid, body in messages:
         form = {
@@ -122,7 +121,7 @@ def send_all(
             "Body": body,
             "NumMedia": "0",
         }
-        signature = validator.compute_signature(url, form)
+        signature = twilio_signature(TOKEN, url, form)
         while time.monotonic() < stop_at:
             try:
                 r = http.post(

@@ -48,7 +48,6 @@ sys.path.insert(0, str(ROOT))
 
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from twilio.request_validator import RequestValidator  # noqa: E402
 
 from forwarder.outbox import JobStatus, OutboxJob  # noqa: E402
 from gateway.complaints.records import SEND_JOB  # noqa: E402
@@ -63,8 +62,9 @@ from gateway.web.serve import DEFAULT_THREADS, default_workers  # noqa: E402
 from sandbox import meta_api, x_api  # noqa: E402
 from sandbox import social_events as social  # noqa: E402
 from sandbox import telegram_updates as tg  # noqa: E402
+from sandbox.citizens import twilio_signature  # noqa: E402
 from sandbox.meta_api import FakeGraphAPI  # noqa: E402
-from sandbox.server import ServerThread  # noqa: E402
+from sandbox.server import ServerThread, free_port  # noqa: E402
 from sandbox.telegram_api import FakeBotAPI  # noqa: E402
 from sandbox.x_api import FakeXAPI  # noqa: E402
 
@@ -109,7 +109,7 @@ def twilio_message(
         "NumMedia": "0",
         "ApiVersion": "2010-04-01",
     }
-    signature = RequestValidator(token).compute_signature(f"http://127.0.0.1:{port}{PATH}", form)
+    signature = twilio_signature(token, f"http://127.0.0.1:{port}{PATH}", form)
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
     return PATH, urlencode(form).encode(), headers
 
@@ -161,12 +161,6 @@ def webhook(channel: str, citizen: int, tag: str, n: int, text: str, port: int) 
     body = json.dumps(social.x_dm(f"9{citizen:09d}", text)).encode()
     headers = {"x-twitter-webhooks-signature": x_api.sign(X_SECRET, body)}
     return "/webhooks/x", body, {"Content-Type": "application/json", **headers}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

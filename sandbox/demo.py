@@ -9,11 +9,9 @@ forwarder, and prints what the central system received.
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,15 +20,15 @@ from typing import Any
 
 import requests
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from gateway.store.db import make_engine, make_session_factory, upgrade
 from gateway.store.models import Complaint, ComplaintStatus, InboundRecord, OutboundMessage
 from sandbox import social_events as social
 from sandbox import telegram_updates as tg
 from sandbox.central import central_stats, create_central_app, list_citizen_updates
+from sandbox.citizens import TwilioSender
 from sandbox.meta_api import FakeGraphAPI
-from sandbox.server import ServerThread
+from sandbox.server import ServerThread, free_port
 from sandbox.telegram_api import FakeBotAPI
 from sandbox.twilio_api import FakeTwilio
 from sandbox.x_api import FakeXAPI
@@ -79,48 +77,21 @@ Nomor: 0857 1234 0099
 TIMEOUT = 60.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Citizen:
-    """Sends signed Twilio webhooks as one phone would."""
-
-    _sids = itertools.count(1)
+class Citizen(TwilioSender):
+    """Sends signed Twilio webhooks as one phone would, and shows the exchange."""
 
     def __init__(
         self, gateway_url: str, number: str, *, whatsapp: bool = False, name: str | None = None
     ) -> None:
-        self.url = f"{gateway_url}/webhooks/twilio/messages"
-        self.number = f"whatsapp:{number}" if whatsapp else number
-        self.to = f"whatsapp:{OUR_NUMBER}" if whatsapp else OUR_NUMBER
-        self.name = name
-        self.validator = RequestValidator(AUTH_TOKEN)
-
-    def form(self, body: str = "", **extra: str) -> dict[str, str]:
-        sid = f"SM{next(self._sids):032x}"
-        form = {
-            "MessageSid": sid,
-            "SmsMessageSid": sid,
-            "AccountSid": ACCOUNT_SID,
-            "From": self.number,
-            "To": self.to,
-            "Body": body,
-            "NumMedia": "0",
-            "ApiVersion": "2010-04-01",
-            **extra,
-        }
-        if self.name:
-            form["ProfileName"] = self.name
-        return form
-
-    def post(self, form: dict[str, str], signature: str | None = None) -> requests.Response:
-        sig = (
-            signature if signature is not None else self.validator.compute_signature(self.url, form)
+        super().__init__(
+            gateway_url,
+            AUTH_TOKEN,
+            number,
+            whatsapp=whatsapp,
+            to=OUR_NUMBER,
+            account_sid=ACCOUNT_SID,
+            name=name,
         )
-        return requests.post(self.url, data=form, headers={"X-Twilio-Signature": sig}, timeout=10)
 
     def say(self, body: str = "", show: str | None = None, **extra: str) -> requests.Response:
         response = self.post(self.form(body, **extra))

@@ -18,7 +18,8 @@ from typing import Any
 
 import requests
 from flask import Flask, Response, jsonify, request
-from twilio.request_validator import RequestValidator
+
+from sandbox.citizens import twilio_signature
 
 ERRORS = {
     400: (21211, "The 'To' number is not a valid phone number."),
@@ -109,7 +110,6 @@ class FakeTwilio:
         return app
 
     def _report(self, url: str, account_sid: str, resource: dict[str, Any]) -> None:
-        validator = RequestValidator(self.auth_token)
         for status in ("sent", "delivered"):
             params = {
                 "AccountSid": account_sid,
@@ -121,7 +121,7 @@ class FakeTwilio:
                 "To": resource["to"],
                 "ApiVersion": "2010-04-01",
             }
-            signature = validator.compute_signature(url, params)
+            signature = twilio_signature(self.auth_token, url, params)
             try:
                 requests.post(
                     url, data=params, headers={"X-Twilio-Signature": signature}, timeout=5

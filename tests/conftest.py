@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,9 @@ from gateway.runtime import Runtime
 from gateway.store.db import upgrade
 from gateway.web.app import create_app
 from sandbox.central import create_central_app
-from sandbox.server import ServerThread
+from sandbox.citizens import TwilioSender
+from sandbox.server import ServerThread, free_port
 from sandbox.twilio_api import FakeTwilio
-from tests.fakes.twilio import TwilioSender
 
 BASE_PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
 # Each pytest-xdist worker gets a database of its own beside the configured one, since
@@ -54,12 +53,6 @@ TABLES = (
     "media_files",
     "channel_state",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -41,10 +41,10 @@ from gateway.store.models import (
 from gateway.web.app import create_app
 from sandbox import telegram_updates
 from sandbox.central import create_central_app
+from sandbox.citizens import TwilioSender
 from sandbox.server import ServerThread
 from sandbox.telegram_api import FakeBotAPI
 from sandbox.twilio_api import FakeTwilio
-from tests.fakes.twilio import TwilioSender
 
 CORPUS = Path(__file__).parent / "data" / "conversations"
 TWILIO_TOKEN = "test-auth-token"

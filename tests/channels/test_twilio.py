@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from twilio.request_validator import RequestValidator
 
 from channels.base import BadPayload, OutboundRequest, SendError, WebhookRequest
 from channels.twilio import TwilioAdapter
 from normalizer.complaint import Channel
 from normalizer.message import Reply
-from tests.fakes.twilio import twiml_messages
+from sandbox.citizens import twilio_signature, twiml_messages
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "twilio"
 URL = "https://gateway.test/webhooks/twilio/messages"
@@ -33,7 +32,7 @@ def adapter(**kw) -> TwilioAdapter:
 def request(
     form: dict[str, str], hook: str = "messages", signature: str | None = None, url: str = URL
 ) -> WebhookRequest:
-    sig = RequestValidator(TOKEN).compute_signature(url, form) if signature is None else signature
+    sig = twilio_signature(TOKEN, url, form) if signature is None else signature
     return WebhookRequest(
         method="POST", url=url, hook=hook, headers={"X-Twilio-Signature": sig}, body=b"", form=form
     )

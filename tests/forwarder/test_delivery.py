@@ -14,10 +14,10 @@ from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, ComplaintEvent, OutboundMessage
 from sandbox.central import central_stats, create_central_app
+from sandbox.citizens import TwilioSender
+from sandbox.flaky import FlakyCentral
 from sandbox.server import ServerThread
 from tests.conftest import free_port
-from tests.fakes.central import FlakyCentral
-from tests.fakes.twilio import TwilioSender
 
 
 def submit(url: str, text: str, number: str = "+6281234567890") -> None:

@@ -13,10 +13,10 @@ from forwarder.targets.lapor import LaporConfig, LaporTarget, read_ids, report_f
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, ComplaintEvent
+from sandbox.citizens import TwilioSender
+from sandbox.lapor_api import FakeLapor
 from sandbox.server import ServerThread
 from tests.conftest import TWILIO_TOKEN
-from tests.fakes.lapor import FakeLapor
-from tests.fakes.twilio import TwilioSender
 from tests.forwarder.test_targets import DOC
 
 TOKEN = "lapor-token-123"

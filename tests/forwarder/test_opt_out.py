@@ -17,10 +17,10 @@ from gateway.complaints.records import SEND_JOB
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Conversation, OutboundMessage
+from sandbox.citizens import TwilioSender
 from sandbox.server import ServerThread
 from sandbox.twilio_api import FakeTwilio
 from tests.conftest import TWILIO_TOKEN
-from tests.fakes.twilio import TwilioSender
 
 NUMBER = "+6281234567001"
 

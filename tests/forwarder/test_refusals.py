@@ -36,10 +36,10 @@ from gateway.runtime import Runtime
 from gateway.store.models import Complaint, OutboundMessage
 from gateway.web.app import create_app
 from sandbox.central import central_stats, create_central_app
+from sandbox.flaky import FlakyCentral
+from sandbox.lapor_api import FakeLapor
 from sandbox.server import ServerThread
 from tests.conftest import free_port
-from tests.fakes.central import FlakyCentral
-from tests.fakes.lapor import FakeLapor
 from tests.forwarder.test_delivery import submit
 from tests.forwarder.test_targets import DOC
 from tests.forwarder.test_worker_processes import (

@@ -9,8 +9,8 @@ from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, ComplaintEvent
 from sandbox.central import set_status
+from sandbox.citizens import TwilioSender
 from tests.conftest import TWILIO_TOKEN
-from tests.fakes.twilio import TwilioSender
 
 
 def test_changes_in_the_central_reach_the_citizen_once(

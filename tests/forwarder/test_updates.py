@@ -27,9 +27,9 @@ from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, ComplaintUpdate
 from sandbox.central import create_central_app, list_citizen_updates
+from sandbox.flaky import FlakyCentral
+from sandbox.lapor_api import FakeLapor
 from sandbox.server import ServerThread
-from tests.fakes.central import FlakyCentral
-from tests.fakes.lapor import FakeLapor
 
 SECRET = "hook-secret"
 LAPOR_TOKEN = "lapor-token-123"

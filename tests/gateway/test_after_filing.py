@@ -24,7 +24,7 @@ def played(request: pytest.FixtureRequest) -> Iterator[Stage]:
 
 
 def say(played: Stage, number: str, body: str, whatsapp: bool = False) -> list[str]:
-    from tests.fakes.twilio import TwilioSender
+    from sandbox.citizens import TwilioSender
 
     citizen = TwilioSender(played.url, "test-auth-token", number, whatsapp=whatsapp)
     replies = citizen.say(body)

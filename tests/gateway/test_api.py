@@ -118,11 +118,9 @@ def test_readiness_fails_when_the_database_is_unreachable(make_settings):
 
 def test_webhook_answers_503_when_it_cannot_commit(make_settings):
     """Nothing may be acknowledged that was not stored: the provider must retry."""
-    from twilio.request_validator import RequestValidator
-
     from gateway.web.app import create_app
+    from sandbox.citizens import new_sid, twilio_signature
     from tests.conftest import TWILIO_TOKEN
-    from tests.fakes.twilio import new_sid
 
     app = create_app(
         make_settings(database_url="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1")
@@ -130,7 +128,7 @@ def test_webhook_answers_503_when_it_cannot_commit(make_settings):
     sid = new_sid()
     form = {"MessageSid": sid, "From": "+6281234567890", "To": "+62215550100", "Body": "halo"}
     url = "https://gateway.test/webhooks/twilio/messages"
-    signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, form)
+    signature = twilio_signature(TWILIO_TOKEN, url, form)
     response = app.test_client().post(
         "/webhooks/twilio/messages", data=form, headers={"X-Twilio-Signature": signature}
     )

@@ -15,8 +15,8 @@ from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, ComplaintEvent, OutboundMessage
 from normalizer.gsm import is_gsm7, segments
+from sandbox.citizens import TwilioSender
 from tests.conftest import TWILIO_TOKEN
-from tests.fakes.twilio import TwilioSender
 
 SECRET = "central-push-secret"
 CODE = re.compile(r"LPR-[0-9A-HJKMNP-TV-Z]{8}")

@@ -17,10 +17,10 @@ from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, InboundRecord
 from gateway.web.app import create_app
+from sandbox.citizens import TwilioSender
 from sandbox.server import ServerThread
+from sandbox.tcp_proxy import TcpProxy
 from tests.conftest import PG_URL, TWILIO_TOKEN, free_port
-from tests.fakes.tcp_proxy import TcpProxy
-from tests.fakes.twilio import TwilioSender
 from tests.gateway.test_api import KEY
 from tests.gateway.test_api import VALID as COMPLAINT
 

@@ -16,8 +16,8 @@ from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import CallRecord, Complaint, Conversation, InboundRecord, OutboundMessage
 from sandbox.central import create_central_app
+from sandbox.flaky import FlakyCentral
 from sandbox.server import ServerThread
-from tests.fakes.central import FlakyCentral
 from tests.gateway.test_console import KEY, TOKEN, add, login, token
 
 FORM = {

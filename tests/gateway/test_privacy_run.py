@@ -17,10 +17,10 @@ import requests
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from sandbox.central import create_central_app
+from sandbox.citizens import TwilioSender
+from sandbox.lapor_api import FakeLapor
 from sandbox.server import ServerThread
 from tests.conftest import TWILIO_TOKEN
-from tests.fakes.lapor import FakeLapor
-from tests.fakes.twilio import TwilioSender
 
 PHONE = "+6281377770001"
 IDENTITY_IN_TEXT = (

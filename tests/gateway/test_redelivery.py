@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from gateway.store.models import InboundRecord
 from sandbox import social_events as ev
 from sandbox import telegram_updates as tg
+from sandbox.citizens import TwilioSender, twiml_messages
 from tests.conftest import TWILIO_TOKEN
-from tests.fakes.twilio import TwilioSender, twiml_messages
 from tests.gateway.test_social_channels import social  # noqa: F401 - fixture
 from tests.gateway.test_telegram_bot import CHAT, bot_api, telegram  # noqa: F401 - fixtures
 

@@ -8,8 +8,8 @@ import re
 from sqlalchemy import func, select
 
 from gateway.store.models import Complaint, InboundRecord
+from sandbox.citizens import TwilioSender
 from tests.conftest import TWILIO_TOKEN
-from tests.fakes.twilio import TwilioSender
 
 CODE = re.compile(r"LPR-[0-9A-HJKMNP-TV-Z]{8}")
 POTHOLE = "LAPOR Jalan di depan SDN 3 Sukamaju berlubang besar sejak 3 bulan LOKASI Sukamaju"

@@ -24,9 +24,10 @@ from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime, send_lane
 from gateway.web.app import create_app
 from sandbox import social_events as ev
+from sandbox import telegram_updates as updates
 from sandbox.meta_api import FakeGraphAPI
 from sandbox.server import ServerThread
-from tests.fakes.telegram import FakeBotAPI, updates
+from sandbox.telegram_api import FakeBotAPI
 
 SECRET = "webhook-secret-0123"
 APP_SECRET, PAGE_TOKEN = "meta-app-secret", "meta-page-token"

@@ -20,11 +20,11 @@ from gateway.runtime import Runtime
 from gateway.store.models import Complaint, Conversation, InboundRecord, OutboundMessage
 from gateway.web.app import create_app
 from sandbox import social_events as ev
+from sandbox.citizens import TwilioSender
 from sandbox.meta_api import FakeGraphAPI
 from sandbox.server import ServerThread
 from sandbox.x_api import FakeXAPI
 from tests.conftest import TWILIO_TOKEN, free_port
-from tests.fakes.twilio import TwilioSender
 
 APP_SECRET, VERIFY, PAGE_TOKEN = "meta-app-secret", "meta-verify", "meta-page-token"
 X_SECRET, X_BEARER = "x-consumer-secret", "x-bearer"

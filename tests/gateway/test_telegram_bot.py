@@ -31,9 +31,10 @@ from gateway.store.models import (
     OutboundMessage,
 )
 from gateway.web.app import create_app
+from sandbox import telegram_updates as updates
 from sandbox.server import ServerThread
+from sandbox.telegram_api import FakeBotAPI
 from tests.conftest import PG_URL, free_port
-from tests.fakes.telegram import FakeBotAPI, updates
 
 TOKEN = "7000000001:AAHtest-token"
 SECRET = "webhook-secret-0123"

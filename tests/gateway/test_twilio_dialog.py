@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from gateway.store.models import Complaint, Conversation, InboundRecord
 from normalizer.gsm import is_gsm7, segments
 from normalizer.tracking import TRACKING_RE
+from sandbox.citizens import twilio_signature
 
 CODE = re.compile(r"LPR-[0-9A-HJKMNP-TV-Z]{8}")
 
@@ -229,8 +230,8 @@ def test_signature_for_another_url_is_rejected(sms, live_gateway):
     url, runtime = live_gateway
     citizen = sms()
     form = citizen.form("LAPOR jalan rusak parah di depan kantor desa")
-    signature = citizen.validator.compute_signature(
-        "https://evil.example/webhooks/twilio/messages", form
+    signature = twilio_signature(
+        citizen.auth_token, "https://evil.example/webhooks/twilio/messages", form
     )
     assert citizen.post(form, signature=signature).status_code == 403
     assert count(runtime, InboundRecord) == 0
@@ -240,7 +241,7 @@ def test_tampered_body_is_rejected(sms, live_gateway):
     _, runtime = live_gateway
     citizen = sms()
     form = citizen.form("LAPOR jalan rusak")
-    signature = citizen.validator.compute_signature(citizen.url, form)
+    signature = twilio_signature(citizen.auth_token, citizen.url, form)
     form["Body"] = "LAPOR sesuatu yang lain sama sekali"
     assert citizen.post(form, signature=signature).status_code == 403
     assert count(runtime, InboundRecord) == 0
@@ -285,9 +286,9 @@ def test_unknown_channel_and_hook_are_404(client):
 def test_dialog_state_is_shared_by_separate_web_processes(make_settings, sms, live_gateway):
     """Two app instances (as two gunicorn workers would be) take turns on one citizen."""
     from gateway.web.app import create_app
+    from sandbox.citizens import TwilioSender
     from sandbox.server import ServerThread
     from tests.conftest import TWILIO_TOKEN, free_port
-    from tests.fakes.twilio import TwilioSender
 
     url_a, runtime = live_gateway
     port = free_port()

@@ -23,8 +23,8 @@ from gateway.jobs.worker import make_worker
 from gateway.store.models import Complaint
 from gateway.web.app import create_app
 from sandbox.central import create_central_app
+from sandbox.lapor_api import FakeLapor
 from sandbox.server import ServerThread
-from tests.fakes.lapor import FakeLapor
 
 LAPOR_TOKEN = "lapor-token-123"
 WA_ID = "6281234500077"

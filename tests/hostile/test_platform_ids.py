@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from channels.base import OutboundRequest, SendError
 from gateway.store.models import InboundRecord, OutboundMessage
@@ -30,6 +29,7 @@ from gateway.web.app import create_app
 from normalizer.complaint import Channel
 from sandbox import social_events as ev
 from sandbox import telegram_updates as tg
+from sandbox.citizens import twilio_signature
 from sandbox.meta_api import FakeGraphAPI
 from sandbox.server import ServerThread
 from sandbox.telegram_api import FakeBotAPI
@@ -153,7 +153,7 @@ def twilio_form(**extra: str) -> dict[str, str]:
 
 
 def post_twilio(client, form: dict[str, str], *, url: str = f"{PUBLIC}/webhooks/twilio/messages"):
-    signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, form)
+    signature = twilio_signature(TWILIO_TOKEN, url, form)
     return client.post(
         "/webhooks/twilio/messages", data=form, headers={"X-Twilio-Signature": signature}
     )
@@ -443,7 +443,7 @@ def test_twilio_signature_ignores_forwarded_host_and_scheme(gw):
     Twilio account) is not taken by pretending to be that host."""
     form = twilio_form()
     other = "https://other-region.example/webhooks/twilio/messages"
-    signature = RequestValidator(TWILIO_TOKEN).compute_signature(other, form)
+    signature = twilio_signature(TWILIO_TOKEN, other, form)
     for headers in (
         {"Host": "other-region.example"},
         {"X-Forwarded-Host": "other-region.example", "X-Forwarded-Proto": "https"},
@@ -466,7 +466,7 @@ def test_twilio_without_a_public_url_trusts_no_host_header(make_settings):
     try:
         form = twilio_form()
         other = "http://other-region.example/webhooks/twilio/messages"
-        signature = RequestValidator(TWILIO_TOKEN).compute_signature(other, form)
+        signature = twilio_signature(TWILIO_TOKEN, other, form)
         answer = app.test_client().post(
             "/webhooks/twilio/messages",
             data=form,

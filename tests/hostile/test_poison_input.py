@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from gateway.store.models import CallRecord, Complaint, Conversation, InboundRecord
 from gateway.web.app import create_app
 from sandbox import social_events as ev
+from sandbox.citizens import twilio_signature
 
 PUBLIC = "https://gateway.test"
 TW_TOKEN, TG_SECRET, META_SECRET, X_SECRET = "tw-token", "tg-secret", "meta-secret", "x-secret"
@@ -56,7 +56,7 @@ def _json(payload: Any) -> bytes:
 
 def twilio(client, form: dict[str, str]):
     url = f"{PUBLIC}/webhooks/twilio/messages"
-    signature = RequestValidator(TW_TOKEN).compute_signature(url, form)
+    signature = twilio_signature(TW_TOKEN, url, form)
     return client.post(
         "/webhooks/twilio/messages", data=form, headers={"X-Twilio-Signature": signature}
     )
@@ -274,8 +274,9 @@ def test_telegram_polling_takes_the_same_cleaning(make_settings):
     past both so neither comes back."""
     from gateway.intake.telegram_poll import poll
     from gateway.runtime import Runtime
+    from sandbox import telegram_updates as updates
     from sandbox.server import ServerThread
-    from tests.fakes.telegram import FakeBotAPI, updates
+    from sandbox.telegram_api import FakeBotAPI
 
     token = "7000000001:AAHpoison-token"
     api = FakeBotAPI(token)
