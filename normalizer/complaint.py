@@ -62,7 +62,7 @@ class _Model(BaseModel):
 
 
 class Reporter(_Model):
-    privacy: Privacy = Privacy.CONFIDENTIAL
+    privacy: Privacy
     name: str | None = None
     phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$")
     email: str | None = None
