@@ -242,8 +242,9 @@ def register(bp: Any, runtime_of: Any) -> None:
             memory.misread = 0
             memory.wants_human = False
             conv.draft = memory.dump()
+            # updated_at stays the citizen's last message: the 24-hour window of WhatsApp
+            # and Messenger is counted from it (gateway.delivery)
             conv.step = DialogStep.IDLE
-            conv.updated_at = utcnow()
             actions.record(db, current_user.username, "close", conversation_id=conv.id)
             db.commit()
             log.info("operator %s closed conversation %s", current_user.username, conv.id)
@@ -325,6 +326,5 @@ def finish(db: Session, conv_id: int, complaint_id: str | None, by: str) -> None
     if complaint_id:
         memory.filed = complaint_id
     conv.draft = memory.dump()
-    conv.step = DialogStep.IDLE
-    conv.updated_at = utcnow()
+    conv.step = DialogStep.IDLE  # updated_at stays the citizen's last message (see close)
     log.info("operator %s filed conversation %s as complaint %s", by, conv.id, complaint_id)

@@ -60,6 +60,8 @@ def test_a_call_logged_and_a_review_decision_are_on_the_complaints_timeline(cons
     page = client.get(f"/operator/review/{record_id}").text
     form = {**FORM, "csrf_token": TOKEN.search(page).group(1)}
     client.post(f"/operator/review/{record_id}", data={**form, "save": "1"})
+    waiting = client.get(f"/operator/review/{record_id}").text
+    assert "Petugas ani</strong> mengubah draf di antrean tinjauan" in waiting
     client.post(f"/operator/review/{record_id}", data={**form, "submit": "1"})
     timeline = _timeline(client, taken["tracking_code"])
     saved = timeline.index("Petugas ani</strong> mengubah draf di antrean tinjauan")
@@ -109,7 +111,12 @@ def test_within_the_window_a_reply_goes_and_closing_is_on_the_record(console):
     tok = token(client, f"/operator/inbox/{conv_id}")
     client.post(f"/operator/inbox/{conv_id}/reply", data={"csrf_token": tok, "text": "Halo"})
     assert _sent(console) == 1
+    with console.extensions["lapor"].sessions() as s:
+        last_message = s.get(Conversation, conv_id).updated_at
     client.post(f"/operator/inbox/{conv_id}/close", data={"csrf_token": tok})
+    with console.extensions["lapor"].sessions() as s:
+        # closing is no message from the citizen: Meta's window does not open again
+        assert s.get(Conversation, conv_id).updated_at == last_message
     page = client.get(f"/operator/inbox/{conv_id}").text
     assert "Petugas ani</strong> menutup percakapan" in page
     assert "Petugas ani" in page[page.index('id="thread"') :]  # the reply, by name
