@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
+from gateway.app import create_app
 from gateway.models import CallRecord, Complaint, Conversation, InboundRecord, OutboundMessage
 from gateway.runtime import Runtime
 from gateway.sandbox.central import create_central_app
@@ -170,3 +171,28 @@ def test_a_supervisors_retry_is_on_the_timeline(console, make_settings, tmp_path
     timeline = _timeline(client, code)
     assert "Petugas sari</strong> mengirim ulang ke SP4N-LAPOR!" in timeline
     assert timeline.index("Gagal dikirim") < timeline.index("Petugas sari</strong> mengirim ulang")
+
+
+def test_outside_the_window_a_template_or_a_message_tag_carries_the_reply(make_settings):
+    app = create_app(make_settings(meta_whatsapp_template="balasan_petugas"))
+    try:
+        add(app, "ani", "operator")
+        client = app.test_client()
+        login(client, "ani")
+        wa = _conversation(app, "whatsapp", "wa:6281355500014", timedelta(hours=30))
+        page = client.get(f"/operator/inbox/{wa}").text
+        assert "templat WhatsApp “balasan_petugas”" in page and 'maxlength="1000"' in page
+        tok = token(client, f"/operator/inbox/{wa}")
+        long = client.post(
+            f"/operator/inbox/{wa}/reply",
+            data={"csrf_token": tok, "text": "x" * 1001},
+            follow_redirects=True,
+        )
+        assert "Balasan terlalu panjang (1001 dari 1000 karakter)" in long.text
+        client.post(f"/operator/inbox/{wa}/reply", data={"csrf_token": tok, "text": "Halo"})
+        assert _sent(app) == 1
+        messenger = _conversation(app, "messenger", "4412345", timedelta(hours=30))
+        page = client.get(f"/operator/inbox/{messenger}").text
+        assert "dikirim dengan tag ACCOUNT_UPDATE" in page and 'id="reply-form"' in page
+    finally:
+        app.extensions["lapor"].close()
