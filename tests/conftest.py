@@ -53,6 +53,7 @@ TABLES = (
     "outbox_jobs",
     "media_files",
     "channel_state",
+    "operator_actions",
 )
 
 
