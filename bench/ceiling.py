@@ -5,8 +5,11 @@
 * ``insert``: the same plus one durable insert (and commit) per request on the same
   database, through the gateway's own engine setup (SQLite WAL + synchronous=FULL +
   BEGIN IMMEDIATE; PostgreSQL defaults).
+* ``reply``: the chat yardstick, ``insert`` plus, for the chat platforms' paths (whose
+  replies are API calls; Twilio's ride in the answer), one outbound POST to a loopback
+  stand-in (``BENCH_REPLY_URL``) per message, on a kept-alive session, after the commit.
 
-    python bench/ceiling.py bare|insert --bind 127.0.0.1:9000 --workers 4 --threads 1
+    python bench/ceiling.py bare|insert|reply --bind 127.0.0.1:9000 --workers 4 --threads 1
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import requests  # noqa: E402
 from flask import Flask, Response, request  # noqa: E402
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, insert  # noqa: E402
 
@@ -39,7 +43,9 @@ bench_rows = Table(
 
 def create_ceiling_app(mode: str, database_url: str) -> Flask:
     app = Flask(__name__)
-    engine = make_engine(database_url) if mode == "insert" else None
+    engine = make_engine(database_url) if mode in ("insert", "reply") else None
+    reply_url = os.environ.get("BENCH_REPLY_URL", "") if mode == "reply" else ""
+    http = requests.Session()
 
     def keep(external_id: str, payload: Any) -> None:
         if engine is not None:
@@ -56,6 +62,8 @@ def create_ceiling_app(mode: str, database_url: str) -> Flask:
     def json_webhook(platform: str) -> Response:
         payload = request.get_json()
         keep(f"{platform}:{uuid.uuid4()}", payload)
+        if reply_url:
+            http.post(reply_url, json={"chat_id": 1, "text": "ok"}, timeout=10).raise_for_status()
         return Response("ok", content_type="text/plain")
 
     return app
@@ -70,7 +78,7 @@ def prepare(database_url: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["bare", "insert"])
+    parser.add_argument("mode", choices=["bare", "insert", "reply"])
     parser.add_argument("--bind", required=True)
     parser.add_argument("--workers", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)

@@ -11,16 +11,25 @@ with the same gunicorn settings:
 
 Each client thread is one citizen walking the guided dialog (LAPOR, complaint,
 location, privacy, KIRIM) over and over. ``--channels sms`` has every citizen write by
-SMS (Twilio); ``--channels mixed`` spreads them over SMS and WhatsApp through Twilio,
-Telegram, Messenger, WhatsApp Cloud and X, each webhook signed as its platform signs it,
-with stand-in Bot, Graph and X APIs on 127.0.0.1 taking the gateway's replies (the
-ceilings answer every one of those paths). Afterwards it checks that every answered
-message is in the database. With ``--paced`` the gateway is run once more at half of the
-best rate it reached, open-loop (each citizen sends on a fixed schedule), for the latency
-a sustained half load sees. Loopback only; every run is bounded in time.
+SMS (Twilio); ``--channels chat`` by Telegram, Messenger, WhatsApp Cloud and X, whose
+replies are API calls; ``--channels mixed`` spreads them over all of those and WhatsApp
+through Twilio. Each webhook is signed as its platform signs it, with stand-in Bot,
+Graph and X APIs on 127.0.0.1 taking the gateway's replies (the ceilings answer every
+one of those paths). With chat channels a fourth server is measured, the chat
+yardstick: 2. plus one outbound POST per message to a loopback stand-in (what a reply
+costs at the least), and the gateway's rate is given as a share of it (goal ≥ 70 %).
+
+CPU per message: the CPU time of every process of the server (gunicorn's master and
+its workers, psutil), from the first message to the last reply sent, over the messages
+answered. ``--runs 3`` runs each server three times and prints the medians.
+
+Afterwards it checks that every answered message is in the database. With ``--paced``
+the gateway is run once more at half of the best rate it reached, open-loop (each
+citizen sends on a fixed schedule), for the latency a sustained half load sees. Loopback
+only; every run is bounded in time.
 
     python bench/intake.py [--databases sqlite,postgresql] [--concurrency 8,32]
-                           [--channels sms|mixed] [--paced]
+                           [--channels sms|chat|mixed] [--paced] [--runs 3]
                            [--duration 5] [--workers N] [--threads 8]
 """
 
@@ -46,6 +55,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import psutil  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
@@ -92,6 +102,7 @@ BOT_TOKEN, BOT_SECRET = "7000000001:AAHbench", "bench-telegram-secret"
 META_SECRET, META_TOKEN = "bench-meta-secret", "bench-page-token"
 X_SECRET, X_BEARER = "bench-x-secret", "bench-x-bearer"
 MIXED = ("sms", "whatsapp", "telegram", "messenger", "whatsapp_cloud", "x")
+CHAT = ("telegram", "messenger", "whatsapp_cloud", "x")
 
 Request = tuple[str, bytes, dict[str, str]]
 
@@ -146,7 +157,10 @@ def webhook(channel: str, citizen: int, tag: str, n: int, text: str, port: int) 
         sid = f"SM{tag}{citizen:04d}{n:010d}"
         return twilio_message(port, sid, sender, text, to=f"{prefix}+62215550100")
     if channel == "telegram":
-        body = json.dumps(tg.text(700_000 + citizen, text)).encode()
+        # a chat of its own for each round of the dialog: Telegram's pacing of one chat
+        # (3 a second, 10 in 10 s) would hold a robot writing as fast as it is answered
+        chat = 700_000 + citizen * 100_000 + n // len(DIALOG)
+        body = json.dumps(tg.text(chat, text)).encode()
         headers = {"X-Telegram-Bot-Api-Secret-Token": BOT_SECRET}
         return "/webhooks/telegram", body, {"Content-Type": "application/json", **headers}
     if channel in ("messenger", "whatsapp_cloud"):
@@ -276,6 +290,24 @@ def stop_proc(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def cpu_seconds(procs: list[subprocess.Popen]) -> float:
+    """User + system CPU of these processes and every child they have now."""
+    total = 0.0
+    for proc in procs:
+        try:
+            parent = psutil.Process(proc.pid)
+            family = [parent, *parent.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for member in family:
+            try:
+                times = member.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+    return total
+
+
 def fresh_database(kind: str, workdir: Path, pg_url: str) -> str:
     if kind == "sqlite":
         path = workdir / f"bench-{time.monotonic_ns()}.sqlite"
@@ -331,6 +363,8 @@ class StandIns:
             "GATEWAY_X_CONSUMER_SECRET": X_SECRET,
             "GATEWAY_X_BEARER_TOKEN": X_BEARER,
             "GATEWAY_X_API_URL": x,
+            # the chat yardstick's one outbound POST a message (bench/ceiling.py reply)
+            "BENCH_REPLY_URL": f"{bot}/bot{BOT_TOKEN}/sendMessage",
         }
         return self
 
@@ -362,6 +396,9 @@ def serve_gateway(
         "GATEWAY_DUPLICATE_WINDOW_HOURS": "0",
         "GATEWAY_LOG_FORMAT": "text",
         "GATEWAY_REPLIES_SENT_BY": args.replies_by,
+        # the stand-in Bot API has no limit, and the bench's rounds must end in seconds;
+        # the pacing's cost (its count per send) is still in the CPU figure
+        "GATEWAY_TELEGRAM_SEND_LIMIT": "1000 per 1 second",
     }
     if mode != "gateway":
         from bench.ceiling import prepare
@@ -444,45 +481,90 @@ def stored_check(url: str, result: Result) -> str:
     return check + ("  ** LOST MESSAGES **" if inbound < answered else "")
 
 
+@dataclass
+class Measured:
+    """One server's runs at one concurrency: each run's rate, latencies and CPU."""
+
+    label: str
+    rates: list[float] = field(default_factory=list)
+    p50s: list[float] = field(default_factory=list)
+    p99s: list[float] = field(default_factory=list)
+    errors: list[int] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return statistics.median(self.rates)
+
+
+def measure_once(
+    kind: str,
+    mode: str,
+    concurrency: int,
+    args: argparse.Namespace,
+    workdir: Path,
+    stand_ins: StandIns,
+    into: Measured,
+) -> None:
+    procs, port, url = serve_gateway(kind, mode, args, workdir, stand_ins)
+    try:
+        before = cpu_seconds(procs)
+        result = load(port, concurrency, args.duration, args.warmup, mode[:2], channels=args.mix)
+        check = ""
+        if mode == "gateway":
+            check = group_sizes(port) + replies_check(url)  # every reply sent: its CPU too
+        spent = cpu_seconds(procs) - before
+    finally:
+        for proc in procs:
+            stop_proc(proc)
+    answered = result.answered_total  # type: ignore[attr-defined]
+    into.rates.append(result.rate)
+    into.p50s.append(result.pct(50))
+    into.p99s.append(result.pct(99))
+    into.errors.append(result.errors)
+    into.cpu_ms.append(spent / answered * 1000 if answered else float("nan"))
+    if mode == "gateway":
+        into.checks.append(stored_check(url, result) + "\n" + check)
+
+
 def run(
     kind: str, concurrency: int, args: argparse.Namespace, workdir: Path, stand_ins: StandIns
 ) -> float:
-    """The three servers at ``concurrency``; the gateway's rate."""
-    rows = []
-    for label, mode in (
-        ("bare Flask", "bare"),
-        ("Flask + 1 durable insert", "insert"),
-        ("lapor-gateway intake", "gateway"),
-    ):
-        procs, port, url = serve_gateway(kind, mode, args, workdir, stand_ins)
-        try:
-            result = load(
-                port, concurrency, args.duration, args.warmup, mode[:2], channels=args.mix
-            )
-            groups = group_sizes(port) if mode == "gateway" else ""
-            if mode == "gateway":
-                groups += replies_check(url)
-        finally:
-            for proc in procs:
-                stop_proc(proc)
-        check = stored_check(url, result) + "\n" + groups if mode == "gateway" else ""
-        rows.append((label, result, check))
-    bare, ceiling = rows[0][1].rate, rows[1][1].rate
+    """The servers at ``concurrency``, ``--runs`` times each; the gateway's median rate."""
+    modes = [("bare Flask", "bare"), ("Flask + 1 durable insert", "insert")]
+    if set(args.mix) & set(CHAT):
+        modes.append(("Flask + insert + 1 POST", "reply"))
+    modes.append(("lapor-gateway intake", "gateway"))
+    rows = {mode: Measured(label) for label, mode in modes}
+    for _ in range(args.runs):
+        for _, mode in modes:  # interleaved: a slow minute of the machine hits all alike
+            measure_once(kind, mode, concurrency, args, workdir, stand_ins, rows[mode])
+    bare, ceiling = rows["bare"].rate, rows["insert"].rate
+    yardstick = rows["reply"].rate if "reply" in rows else 0.0
+    runs = f"median of {args.runs} runs" if args.runs > 1 else "1 run"
     print(
         f"\n{kind}, {args.channels} channels, {args.workers} workers x {args.threads} threads, "
-        f"concurrency {concurrency}, {args.duration:.0f} s each"
+        f"concurrency {concurrency}, {args.duration:.0f} s each, {runs}"
     )
-    for label, result, check in rows:
-        ratio = f"{result.rate / bare * 100:5.1f} % of bare" if bare else ""
-        if label.startswith("lapor") and ceiling:
-            ratio += f", {result.rate / ceiling * 100:5.1f} % of insert ceiling"
+    for mode, row in rows.items():
+        ratio = f"{row.rate / bare * 100:5.1f} % of bare" if bare else ""
+        if mode == "gateway" and ceiling:
+            ratio += f", {row.rate / ceiling * 100:5.1f} % of insert ceiling"
+        if mode == "gateway" and yardstick:
+            ratio += f", {row.rate / yardstick * 100:5.1f} % of chat yardstick"
         print(
-            f"  {label:<26} {result.rate:8.0f} msg/s  p50 {result.pct(50):6.1f} ms  "
-            f"p99 {result.pct(99):6.1f} ms  errors {result.errors:<4} {ratio}"
+            f"  {row.label:<26} {row.rate:8.0f} msg/s  p50 {statistics.median(row.p50s):6.1f} ms"
+            f"  p99 {statistics.median(row.p99s):6.1f} ms  errors {max(row.errors):<4} "
+            f"CPU {statistics.median(row.cpu_ms):5.2f} ms/msg  {ratio}"
         )
-        if check:
-            print(check)
-    return rows[2][1].rate
+        if mode == "gateway":
+            print(
+                f"    rates {', '.join(f'{r:.0f}' for r in row.rates)} msg/s; "
+                f"CPU {', '.join(f'{c:.2f}' for c in row.cpu_ms)} ms/msg"
+            )
+            print(row.checks[-1])
+    return rows["gateway"].rate
 
 
 def paced(
@@ -511,7 +593,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--concurrency", default="8,32")
-    parser.add_argument("--channels", default="sms", choices=["sms", "mixed"])
+    parser.add_argument("--channels", default="sms", choices=["sms", "chat", "mixed"])
+    parser.add_argument("--runs", type=int, default=1, help="runs of each server (medians)")
     parser.add_argument("--paced", action="store_true", help="and again at half the best rate")
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=3.0)
@@ -527,7 +610,7 @@ def main() -> None:
     parser.add_argument("--reply-workers", type=int, default=1, help="with --replies-by workers")
     parser.add_argument("--pg-url", default=pg_default("bench"))
     args = parser.parse_args()
-    args.mix = MIXED if args.channels == "mixed" else ("sms",)
+    args.mix = {"mixed": MIXED, "chat": CHAT}.get(args.channels, ("sms",))
     with tempfile.TemporaryDirectory(prefix="lapor-bench-") as tmp, StandIns() as stand_ins:
         for kind in args.databases.split(","):
             best = max(

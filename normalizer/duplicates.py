@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from normalizer.categories import analyse
 
@@ -31,6 +32,10 @@ _STOPWORDS = frozenset(
 )
 
 
+# A delivery compares its complaint with up to 30 recent ones of its region, and the next
+# delivery in that region with mostly the same 30: each text is read into words once,
+# not once per pair (14-34 % of a delivery's CPU went here). Bounded: a few MB at most.
+@lru_cache(maxsize=2048)
 def content_words(text: str) -> frozenset[str]:
     """One form per content word (its shortest form: the stem)."""
     return frozenset(

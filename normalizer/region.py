@@ -138,6 +138,15 @@ def _place(found: Any) -> Place | None:
     return None
 
 
+# Reading a place is ~1 ms of CPU (lokal-id's parser weighs every spelling it could be),
+# on every delivery; citizens write the same places again and again ("Kota Bandung",
+# their kelurahan). The answer depends on the text alone, so each is read once. Bounded
+# by count and by length (a location text is short; a description is cut to
+# PLACE_TEXT_MAX first): a few MB at most.
+PLACE_CACHE = 4096
+
+
+@lru_cache(maxsize=PLACE_CACHE)
 def resolve_place(text: str | None) -> Place | None:
     """The place a location text names, when the parser is confident."""
     if not text or not text.strip():
@@ -212,7 +221,12 @@ def place_in_description(text: str | None) -> Place | None:
     # lokal-id's parser grows faster than the text (an hour-long call's 24,000 characters
     # took minutes, in the web process and again at delivery): a complaint names its
     # place early, so only its start is read
-    spelled = spell_places(_without_repeats(text)[:PLACE_TEXT_MAX])
+    return _place_in_text(_without_repeats(text)[:PLACE_TEXT_MAX])
+
+
+@lru_cache(maxsize=PLACE_CACHE)
+def _place_in_text(text: str) -> Place | None:
+    spelled = spell_places(text)
     place = _named_place(spelled)
     if place is not None:
         return place

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "schema" / "complaint-1.schema.json"
 # A well-formed time can still be no complaint's: SP4N-LAPOR! began in 2011, and a clock
@@ -33,6 +34,10 @@ def complaint_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    # imported here: jsonschema and its format checkers are a tenth of a second (and were
+    # two with rfc3987-syntax) that every process paid at start for a few API requests
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(
         complaint_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
     )

@@ -52,6 +52,7 @@ TABLES = (
     "outbox_jobs",
     "media_files",
     "channel_state",
+    "operator_actions",
 )
 
 

@@ -20,7 +20,7 @@ import requests
 
 from forwarder.errors import PermanentError, RetryableError
 from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest, update_text
-from forwarder.targets.http import post, request
+from forwarder.targets.http import client, post, request
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ class Open311Target:
         self.reads_need_key = False
         self.service_codes = dict(service_codes or {})
         self.timeout = timeout
-        self.http = http or requests.Session()
+        self.http = http or client(self.url)
 
     def encode(self, document: dict[str, Any], idempotency_key: str) -> OutgoingRequest:
         return OutgoingRequest(

@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest
-from forwarder.targets.http import post
+from forwarder.targets.http import client, post
 
 UPDATE_EVENT = "complaint.update"
 
@@ -56,7 +56,7 @@ class WebhookTarget:
         self.url = url
         self.secret = secret
         self.timeout = timeout
-        self.http = http or requests.Session()
+        self.http = http or client(self.url)
 
     def encode(self, document: dict[str, Any], idempotency_key: str) -> OutgoingRequest:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
 from gateway.complaints.records import SEND_JOB
-from gateway.store.models import Complaint, OutboundMessage
+from gateway.store.models import OutboundMessage
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -35,8 +35,24 @@ def recipient_lane(channel: str, recipient: str) -> str:
     return hashlib.blake2b(f"{channel}:{recipient}".encode(), digest_size=8).hexdigest()
 
 
+class Reachable(Protocol):
+    """What queueing a message to a complaint's reporter reads of it (a Complaint, or the
+    row a delivery read)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def reply_to(self) -> str | None: ...
+    @property
+    def reply_from(self) -> str | None: ...
+    @property
+    def reply_channel(self) -> str | None: ...
+
+
 def queue_message(
-    session: Session, runtime: Runtime, complaint: Complaint, text: str, key: str
+    session: Session, runtime: Runtime, complaint: Reachable, text: str, key: str
 ) -> None:
     """Queue a message to the complaint's reporter, on the channel they used."""
     if not complaint.reply_to:

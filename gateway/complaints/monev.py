@@ -253,7 +253,11 @@ CSV_HEADERS = {
     "mean_days_to_follow_up": "Rata-rata hari sampai tindak lanjut",
     "median_days_to_follow_up": "Median hari sampai tindak lanjut",
     "overdue": "Melewati tenggat SLA",
+    "rank_followed_up": "Peringkat ditindaklanjuti",
+    "rank_days": "Peringkat hari sampai tindak lanjut",
 }
+# Grouped by agency, the ranks follow (1 = best; an agency's place among the others).
+RANK_COLUMNS = ("rank_followed_up", "rank_days")
 
 
 def to_csv(
@@ -267,7 +271,8 @@ def to_csv(
     for a spreadsheet set to Indonesian, where the comma is the decimal mark.
     ``group_name`` names a group's key (a channel's or category's label)."""
     out = io.StringIO()
-    names = ("period_start", "period_end", "by", *CSV_COLUMNS)
+    ranks = RANK_COLUMNS if report.by == "agency" else ()
+    names = ("period_start", "period_end", "by", *CSV_COLUMNS, *ranks)
     writer = csv.writer(out, delimiter=separator)
     writer.writerow([CSV_HEADERS[n] for n in names])
     figures: Iterable[Figures] = [*report.groups, report.total]
@@ -289,6 +294,7 @@ def to_csv(
                 report.end.isoformat(),
                 GROUPS[report.by][0],
                 *(cell(row[k]) for k in CSV_COLUMNS),
+                *(cell(getattr(f, k)) for k in ranks),
             ]
         )
     return out.getvalue()

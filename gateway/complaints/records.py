@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, union_all
+from sqlalchemy import bindparam, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
@@ -226,22 +226,6 @@ _BOX_DEGREES = 0.003
 _TEXT_CANDIDATES = 30
 
 
-# What the duplicate check reads of each candidate: columns, not whole complaints, since
-# every delivery looks at up to 80 of them and their documents are the bulk of a row.
-_CANDIDATE = (
-    Complaint.id,
-    Complaint.channel,
-    Complaint.reply_to,
-    Complaint.reporter_phone,
-    Complaint.received_at,
-    Complaint.category_code,
-    Complaint.region_code,
-    Complaint.lat,
-    Complaint.lon,
-    _DESCRIPTION,
-)
-
-
 def _same_reporter(a: Any, b: Any) -> bool:
     by_contact = a.reply_to is not None and (a.channel, a.reply_to) == (b.channel, b.reply_to)
     return by_contact or (a.reporter_phone is not None and a.reporter_phone == b.reporter_phone)
@@ -258,43 +242,93 @@ def _reported(c: Any, text: str) -> Reported:
     )
 
 
-def earlier_report(session: Session, complaint: Complaint) -> Complaint | None:
-    """The most recent earlier complaint from someone else that may be the same problem:
-    the same category within 250 m, or near-identical text in the same region, within
-    7 days. Asked when the complaint is delivered, once its region is known. Two small
-    indexed queries: a bounding box for the place, the region's latest few for the text."""
-    window = (
-        Complaint.id != complaint.id,
-        Complaint.received_at >= complaint.received_at - DUPLICATE_WINDOW,
-        Complaint.received_at <= complaint.received_at,
+@dataclass(frozen=True)
+class ReportFacts:
+    """What the duplicate check needs of the complaint being delivered."""
+
+    id: str
+    channel: str
+    reply_to: str | None
+    reporter_phone: str | None
+    received_at: datetime
+    category_code: str | None
+    region_code: str | None
+    lat: float | None
+    lon: float | None
+    description: str
+
+
+_C = Complaint.__table__.c
+# Built once, with parameters (this runs on every delivery): the candidates' columns, not
+# whole complaints, since every delivery looks at up to 80 and their documents are the
+# bulk of a row.
+_CANDIDATE_COLUMNS = (
+    _C.id,
+    _C.channel,
+    _C.reply_to,
+    _C.reporter_phone,
+    _C.received_at,
+    _C.category_code,
+    _C.region_code,
+    _C.lat,
+    _C.lon,
+    _C.document["description"].as_string().label("description"),
+)
+_CANDIDATE_WINDOW = (
+    _C.id != bindparam("id"),
+    _C.received_at >= bindparam("since"),
+    _C.received_at <= bindparam("until"),
+)
+_NEARBY = (
+    select(*_CANDIDATE_COLUMNS)
+    .where(
+        *_CANDIDATE_WINDOW,
+        _C.category_code == bindparam("category"),
+        _C.lat.between(bindparam("lat_low"), bindparam("lat_high")),
+        _C.lon.between(bindparam("lon_low"), bindparam("lon_high")),
     )
-    queries = []
+    .order_by(_C.received_at.desc())
+    .limit(50)
+)
+_IN_REGION = (
+    select(*_CANDIDATE_COLUMNS)
+    .where(*_CANDIDATE_WINDOW, _C.region_code == bindparam("region"))
+    .order_by(_C.received_at.desc())
+    .limit(_TEXT_CANDIDATES)
+)
+
+
+def earlier_report(session: Session, complaint: ReportFacts) -> str | None:
+    """The id of the most recent earlier complaint from someone else that may be the
+    same problem: the same category within 250 m, or near-identical text in the same
+    region, within 7 days. Asked when the complaint is delivered, once its region is
+    known. Two small indexed queries: a bounding box for the place, the region's latest
+    few for the text."""
+    window = {
+        "id": complaint.id,
+        "since": complaint.received_at - DUPLICATE_WINDOW,
+        "until": complaint.received_at,
+    }
+    queries: list[tuple[Any, dict[str, Any]]] = []
     if complaint.category_code and complaint.lat is not None and complaint.lon is not None:
-        queries.append(
-            select(*_CANDIDATE)
-            .where(
-                *window,
-                Complaint.category_code == complaint.category_code,
-                Complaint.lat.between(complaint.lat - _BOX_DEGREES, complaint.lat + _BOX_DEGREES),
-                Complaint.lon.between(complaint.lon - _BOX_DEGREES, complaint.lon + _BOX_DEGREES),
-            )
-            .order_by(Complaint.received_at.desc())
-            .limit(50)
-        )
+        box = {
+            "category": complaint.category_code,
+            "lat_low": complaint.lat - _BOX_DEGREES,
+            "lat_high": complaint.lat + _BOX_DEGREES,
+            "lon_low": complaint.lon - _BOX_DEGREES,
+            "lon_high": complaint.lon + _BOX_DEGREES,
+        }
+        queries.append((_NEARBY, window | box))
     if complaint.region_code:
-        queries.append(
-            select(*_CANDIDATE)
-            .where(*window, Complaint.region_code == complaint.region_code)
-            .order_by(Complaint.received_at.desc())
-            .limit(_TEXT_CANDIDATES)
-        )
-    new = _reported(complaint, complaint.document.get("description", ""))
-    for query in queries:
-        for candidate in session.execute(query):
+        queries.append((_IN_REGION, window | {"region": complaint.region_code}))
+    new = _reported(complaint, complaint.description)
+    connection = session.connection()
+    for query, params in queries:
+        for candidate in connection.execute(query, params):
             if not _same_reporter(candidate, complaint) and near_duplicate(
                 new, _reported(candidate, candidate.description or "")
             ):
-                return session.get(Complaint, candidate.id)
+                return candidate.id
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,8 +13,13 @@ from forwarder.sqltypes import utcnow
 from gateway.store.models import Operator, Role
 
 MIN_PASSWORD = 10
-# Compared against when the username is unknown, so both cases take as long.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the username is unknown, so both cases take as long. Made
+    on first use, not at import: a scrypt hash is 0.1–0.2 s of every process's start."""
+    return generate_password_hash("not a password of anyone")
 
 
 class AccountError(ValueError):
@@ -68,7 +74,7 @@ def check_login(
     # unknown name, a locked or closed account) would answer in a fraction of the time
     # and tell an attacker which names exist and which are locked.
     if operator is None or not operator.active:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     right = check_password_hash(operator.password_hash, password)
     now = utcnow()

@@ -80,6 +80,16 @@ def for_complaint(db: Session, complaint_id: str) -> list[dict[str, Any]]:
     return [_entry(a) for a in rows]
 
 
+def for_call(db: Session, call_record_id: int) -> list[dict[str, Any]]:
+    """The actions on a call draft, while it waits in the review queue."""
+    rows = db.scalars(
+        select(OperatorAction)
+        .where(OperatorAction.call_record_id == call_record_id)
+        .order_by(OperatorAction.created_at, OperatorAction.id)
+    )
+    return [_entry(a) for a in rows]
+
+
 def for_conversation(db: Session, conversation_id: int) -> list[dict[str, Any]]:
     rows = db.scalars(
         select(OperatorAction)

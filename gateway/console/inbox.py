@@ -9,6 +9,7 @@ keeps the state; this module only reads it, and on close writes what its reset w
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,7 @@ MAX_SMS_SEGMENTS = 3
 # Meta's channels take free text only within 24 hours of the citizen's last message;
 # after that only an approved WhatsApp template or a Messenger message tag.
 WINDOWED = ("whatsapp", "messenger")
+TEMPLATE_TEXT = 1000
 STATES = {
     "": "Semua yang aktif",
     "human": "Minta bicara dengan petugas",
@@ -70,10 +72,20 @@ def _where(state: str, now: datetime) -> Any:
     return Conversation.id.is_not(None)
 
 
-def window(db: Session, runtime: Runtime, conv: Conversation, now: datetime) -> tuple[bool, str]:
-    """Whether an operator's reply can go now, and what to tell the operator about it."""
+@dataclass(frozen=True)
+class Window:
+    """Whether an operator's reply can go now, what to tell the operator about it, and
+    how long it may be (a WhatsApp template's parameter takes 1,000 characters)."""
+
+    sendable: bool
+    note: str
+    limit: int
+
+
+def window(db: Session, runtime: Runtime, conv: Conversation, now: datetime) -> Window:
+    limit = MAX_TEXT.get(conv.channel, MAX_TEXT_DEFAULT)
     if conv.channel not in WINDOWED:
-        return True, ""
+        return Window(True, "", limit)
     last_in = db.scalar(
         select(func.max(InboundRecord.received_at)).where(
             InboundRecord.channel == conv.channel, InboundRecord.sender == conv.sender
@@ -82,23 +94,28 @@ def window(db: Session, runtime: Runtime, conv: Conversation, now: datetime) -> 
     if last_in is not None and now - last_in < MESSAGING_WINDOW:
         left = MESSAGING_WINDOW - (now - last_in)
         hours = int(left.total_seconds() // 3600)
-        return True, f"Jendela 24 jam masih terbuka (sisa ± {hours} jam): balasan bebas."
+        return Window(
+            True, f"Jendela 24 jam masih terbuka (sisa ± {hours} jam): balasan bebas.", limit
+        )
     adapter = runtime.adapter_for(conv.channel, conv.sender)
     template = getattr(adapter, "whatsapp_template", "") if conv.channel == "whatsapp" else ""
     tag = getattr(adapter, "message_tag", "") if conv.channel == "messenger" else ""
     if template:
-        return True, (
+        note = (
             "Warga menulis lebih dari 24 jam lalu: balasan dikirim di dalam templat "
             f"WhatsApp “{template}” yang sudah disetujui."
         )
+        return Window(True, note, TEMPLATE_TEXT)
     if tag:
-        return True, f"Warga menulis lebih dari 24 jam lalu: balasan dikirim dengan tag {tag}."
-    return False, (
+        note = f"Warga menulis lebih dari 24 jam lalu: balasan dikirim dengan tag {tag}."
+        return Window(True, note, limit)
+    note = (
         "Warga menulis lebih dari 24 jam lalu: di luar jendela 24 jam "
         f"{'WhatsApp' if conv.channel == 'whatsapp' else 'Messenger'} hanya templat yang "
         "disetujui boleh dikirim, dan tidak ada yang diatur. Balasan tidak bisa dikirim; "
         "tunggu warga menulis lagi atau hubungi lewat telepon."
     )
+    return Window(False, note, limit)
 
 
 def register(bp: Any, runtime_of: Any) -> None:
@@ -160,7 +177,7 @@ def register(bp: Any, runtime_of: Any) -> None:
             thread = _thread(db, conv)
             memory = Memory.load(conv.draft)
             flags = _flags(conv, now)
-            sendable, why = window(db, _runtime(), conv, now)
+            rules = window(db, _runtime(), conv, now)
             done = actions.for_conversation(db, conv.id)
             db.expunge_all()
         return render_template(
@@ -172,9 +189,9 @@ def register(bp: Any, runtime_of: Any) -> None:
             misread=memory.misread,
             flags=flags,
             states=STATES,
-            limit=MAX_TEXT.get(conv.channel, MAX_TEXT_DEFAULT),
-            sendable=sendable,
-            window_note=why,
+            limit=rules.limit,
+            sendable=rules.sendable,
+            window_note=rules.note,
             done=[a for a in done if a["operator_action"]["action"] != "reply"],
         )
 
@@ -183,11 +200,11 @@ def register(bp: Any, runtime_of: Any) -> None:
         text = (request.form.get("text") or "").strip()
         with _runtime().sessions() as db:
             conv = _conversation(db, conv_id)
-            limit = MAX_TEXT.get(conv.channel, MAX_TEXT_DEFAULT)
             if conv.channel == "sms":
                 # as the dialog's own replies: plain GSM-7, 153 characters a segment
                 text = to_gsm7(text)
-            sendable, why = window(db, _runtime(), conv, utcnow())
+            rules = window(db, _runtime(), conv, utcnow())
+            limit = rules.limit
             parts = segments(text) if conv.channel == "sms" else 0
             if not text:
                 flash("Tulis balasan terlebih dahulu.", "error")
@@ -200,8 +217,8 @@ def register(bp: Any, runtime_of: Any) -> None:
                 )
             elif conv.blocked_at is not None:
                 flash("Warga ini memblokir kanal kita: balasan tidak bisa dikirim.", "error")
-            elif not sendable:
-                flash(why, "error")
+            elif not rules.sendable:
+                flash(rules.note, "error")
             else:
                 # answered from the address the citizen wrote to, as the dialog answers
                 ours = db.scalar(
@@ -243,8 +260,9 @@ def register(bp: Any, runtime_of: Any) -> None:
             memory.misread = 0
             memory.wants_human = False
             conv.draft = memory.dump()
+            # updated_at stays the citizen's last message: the 24-hour window of WhatsApp
+            # and Messenger is counted from it (gateway.jobs.handlers)
             conv.step = DialogStep.IDLE
-            conv.updated_at = utcnow()
             actions.record(db, current_user.username, "close", conversation_id=conv.id)
             db.commit()
             log.info("operator %s closed conversation %s", current_user.username, conv.id)
@@ -326,6 +344,5 @@ def finish(db: Session, conv_id: int, complaint_id: str | None, by: str) -> None
     if complaint_id:
         memory.filed = complaint_id
     conv.draft = memory.dump()
-    conv.step = DialogStep.IDLE
-    conv.updated_at = utcnow()
+    conv.step = DialogStep.IDLE  # updated_at stays the citizen's last message (see close)
     log.info("operator %s filed conversation %s as complaint %s", by, conv.id, complaint_id)

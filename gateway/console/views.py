@@ -389,6 +389,7 @@ def review_detail(record_id: int) -> str | Response:
             form=form,
             record=record,
             hide_identity=_identity_hidden(record),
+            done=actions.for_call(db, record.id),
         )
 
 

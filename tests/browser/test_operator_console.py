@@ -64,7 +64,11 @@ def test_operator_logs_a_call_and_reads_out_the_tracking_code(page: Page, consol
     # the complaint page, found by the code an operator reads out
     page.goto(f"{url}/operator/complaints?q={code.lower()}")
     page.click(f"text={code}")
-    expect(page.locator("#timeline li")).to_have_count(2)
+    # received, queued (and delivered, when the worker was quick), who logged the call
+    expect(page.locator("#timeline li").first).to_contain_text("Diterima")
+    expect(page.locator("#timeline .operator-action")).to_have_text(
+        re.compile("Petugas ani mencatat panggilan")
+    )
 
 
 def test_invalid_phone_is_flagged_while_typing(page: Page, console):

@@ -170,6 +170,8 @@ def test_every_page_at_desktop_and_phone_width(page: Page, console, make_setting
     _check(page, "monev-instansi", axe, logged_in=True, times=False)
     page.goto(f"{url}/operator/dead-letters")
     _check(page, "pengiriman-gagal", axe, logged_in=True, times=False)
+    assert page.goto(f"{url}/operator/complaints/LPR-00000000").status == 404
+    _check(page, "tidak-ditemukan", axe, logged_in=True, times=False)
 
     # the public page of a confidential complaint: no title, no note; of a public one:
     page.goto(f"{url}/lapor/{codes[0]}")
@@ -177,3 +179,4 @@ def test_every_page_at_desktop_and_phone_width(page: Page, console, make_setting
     expect(page.locator("#title")).to_have_count(0)
     expect(page.locator("#timeline")).not_to_contain_text("diaspal")
     assert page.goto(f"{url}/lapor/LPR-00000000").status == 404
+    _check(page, "publik-tidak-ditemukan", axe, logged_in=False, times=False)

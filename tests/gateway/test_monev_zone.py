@@ -5,6 +5,8 @@ agencies are ranked on the two figures they are judged on."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -113,6 +115,13 @@ def test_the_dashboard_shows_ranks_and_decimal_commas(seeded, app):
     assert '<td class="rank">1 / 1</td>' in pupr
     assert "100,0&nbsp;%" in pupr and "100.0" not in page
     assert 'id="total-mean">4,5<' in page
+    exported = client.get(
+        "/operator/dashboard.csv?start=2026-11-01&end=2026-11-30&by=agency&format=excel"
+    ).text
+    rows = {r["Kelompok"]: r for r in csv.DictReader(io.StringIO(exported), delimiter=";")}
+    assert rows["Dinas Kesehatan"]["Peringkat ditindaklanjuti"] == "1"
+    assert rows["Dinas Kesehatan"]["Peringkat hari sampai tindak lanjut"] == "2"
+    assert rows["Semua"]["Peringkat ditindaklanjuti"] == ""
 
 
 def test_a_makassar_deployment_shows_wita_everywhere(make_settings, central):

@@ -15,6 +15,7 @@ from forwarder.sqltypes import utcnow
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import CallRecord, Complaint, Conversation, InboundRecord, OutboundMessage
+from gateway.web.app import create_app
 from sandbox.central import create_central_app
 from sandbox.flaky import FlakyCentral
 from sandbox.server import ServerThread
@@ -60,6 +61,8 @@ def test_a_call_logged_and_a_review_decision_are_on_the_complaints_timeline(cons
     page = client.get(f"/operator/review/{record_id}").text
     form = {**FORM, "csrf_token": TOKEN.search(page).group(1)}
     client.post(f"/operator/review/{record_id}", data={**form, "save": "1"})
+    waiting = client.get(f"/operator/review/{record_id}").text
+    assert "Petugas ani</strong> mengubah draf di antrean tinjauan" in waiting
     client.post(f"/operator/review/{record_id}", data={**form, "submit": "1"})
     timeline = _timeline(client, taken["tracking_code"])
     saved = timeline.index("Petugas ani</strong> mengubah draf di antrean tinjauan")
@@ -109,7 +112,12 @@ def test_within_the_window_a_reply_goes_and_closing_is_on_the_record(console):
     tok = token(client, f"/operator/inbox/{conv_id}")
     client.post(f"/operator/inbox/{conv_id}/reply", data={"csrf_token": tok, "text": "Halo"})
     assert _sent(console) == 1
+    with console.extensions["lapor"].sessions() as s:
+        last_message = s.get(Conversation, conv_id).updated_at
     client.post(f"/operator/inbox/{conv_id}/close", data={"csrf_token": tok})
+    with console.extensions["lapor"].sessions() as s:
+        # closing is no message from the citizen: Meta's window does not open again
+        assert s.get(Conversation, conv_id).updated_at == last_message
     page = client.get(f"/operator/inbox/{conv_id}").text
     assert "Petugas ani</strong> menutup percakapan" in page
     assert "Petugas ani" in page[page.index('id="thread"') :]  # the reply, by name
@@ -163,3 +171,28 @@ def test_a_supervisors_retry_is_on_the_timeline(console, make_settings, tmp_path
     timeline = _timeline(client, code)
     assert "Petugas sari</strong> mengirim ulang ke SP4N-LAPOR!" in timeline
     assert timeline.index("Gagal dikirim") < timeline.index("Petugas sari</strong> mengirim ulang")
+
+
+def test_outside_the_window_a_template_or_a_message_tag_carries_the_reply(make_settings):
+    app = create_app(make_settings(meta_whatsapp_template="balasan_petugas"))
+    try:
+        add(app, "ani", "operator")
+        client = app.test_client()
+        login(client, "ani")
+        wa = _conversation(app, "whatsapp", "wa:6281355500014", timedelta(hours=30))
+        page = client.get(f"/operator/inbox/{wa}").text
+        assert "templat WhatsApp “balasan_petugas”" in page and 'maxlength="1000"' in page
+        tok = token(client, f"/operator/inbox/{wa}")
+        long = client.post(
+            f"/operator/inbox/{wa}/reply",
+            data={"csrf_token": tok, "text": "x" * 1001},
+            follow_redirects=True,
+        )
+        assert "Balasan terlalu panjang (1001 dari 1000 karakter)" in long.text
+        client.post(f"/operator/inbox/{wa}/reply", data={"csrf_token": tok, "text": "Halo"})
+        assert _sent(app) == 1
+        messenger = _conversation(app, "messenger", "4412345", timedelta(hours=30))
+        page = client.get(f"/operator/inbox/{messenger}").text
+        assert "dikirim dengan tag ACCOUNT_UPDATE" in page and 'id="reply-form"' in page
+    finally:
+        app.extensions["lapor"].close()

@@ -1,0 +1,127 @@
+"""Start-up benchmark: how long until a restarted process is useful again.
+
+Measured against the yardstick ``python -c pass`` on the same machine, each the median
+of ``--runs`` fresh interpreters:
+
+* ``import gateway.web.app``;
+* ``create_app()`` after that import (settings, engine, blueprints; no request yet);
+* ``lapor-gateway serve --workers 1`` until ``/readyz`` answers 200;
+* ``lapor-gateway worker`` until its ``--metrics-bind`` port answers (it binds that
+  port right before its first claim).
+
+SQLite in a temporary folder, already upgraded, so the figures are the process's own
+start and not a migration.
+
+    python bench/startup.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+CLI = str(Path(PYTHON).with_name("lapor-gateway"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def timed_python(code: str, env: dict[str, str]) -> float:
+    """Seconds the interpreter takes to run ``code`` and exit."""
+    start = time.perf_counter()
+    subprocess.run([PYTHON, "-c", code], env=env, cwd=ROOT, check=True)
+    return time.perf_counter() - start
+
+
+def create_app_seconds(env: dict[str, str]) -> float:
+    """``create_app()`` alone, timed inside a process that has imported gateway.web.app."""
+    code = (
+        "import time, gateway.web.app as a; t = time.perf_counter(); a.create_app(); "
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [PYTHON, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def until_answers(cmd: list[str], url: str, env: dict[str, str], timeout: float = 60) -> float:
+    """Seconds from starting ``cmd`` until ``url`` answers 200; the process is stopped."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        while time.perf_counter() - start < timeout:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{cmd[1]} exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as answer:
+                    if answer.status == 200:
+                        return time.perf_counter() - start
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError(f"{cmd[1]} was not ready in {timeout}s")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "GATEWAY_INSTANCE_PATH": tmp,
+            "GATEWAY_SECRET_KEY": "bench",
+            "GATEWAY_LOG_FORMAT": "text",
+        }
+        subprocess.run([CLI, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+
+        def serve() -> float:
+            port = free_port()
+            cmd = [CLI, "serve", "--workers", "1", "--bind", f"127.0.0.1:{port}"]
+            return until_answers(cmd, f"http://127.0.0.1:{port}/readyz", env)
+
+        def worker() -> float:
+            port = free_port()
+            cmd = [CLI, "worker", "--metrics-bind", f"127.0.0.1:{port}"]
+            return until_answers(cmd, f"http://127.0.0.1:{port}/metrics", env)
+
+        rows = {
+            "python -c pass (yardstick)": lambda: timed_python("pass", env),
+            "import gateway.web.app": lambda: timed_python("import gateway.web.app", env),
+            "create_app() after the import": lambda: create_app_seconds(env),
+            "serve --workers 1 until /readyz 200": serve,
+            "worker until it polls": worker,
+        }
+        print(f"median of {args.runs} runs, seconds")
+        print("| step | seconds | × python -c pass |")
+        print("|---|---:|---:|")
+        base = None
+        for name, measure in rows.items():
+            figure = statistics.median(measure() for _ in range(args.runs))
+            base = base or figure
+            print(f"| {name} | {figure:.2f} | {figure / base:.0f}× |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
