@@ -3,6 +3,7 @@ timeline, and told to the citizen on the channel they used, in their language.""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,8 @@ from normalizer.validation import AHEAD, EARLIEST
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 # What a central system may report; received/queued/submitted/failed are the gateway's own.
 CENTRAL_STATUSES = frozenset(
@@ -137,6 +140,13 @@ def record_change(
     if change.agency:
         complaint.agency = change.agency[:200]
     metrics.STATUS_UPDATES.labels(change.source, change.status).inc()
+    log.info(
+        "complaint %s is %s%s (from %s)",
+        complaint.tracking_code,
+        change.status,
+        f" ({change.resolution})" if change.resolution else "",
+        change.source,
+    )
     mark_stages(complaint, change.status, change.occurred_at or complaint.updated_at)
     notice = status_notice(complaint, change.status, change.resolution, change.note)
     for n, text in enumerate(notice):

@@ -4,6 +4,7 @@ to a citizen. Each records what it learned in the session the worker gives it.""
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ from normalizer.region import with_region
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
 
+log = logging.getLogger(__name__)
 _C = Complaint.__table__.c
 # What a delivery reads of its complaint, locked until it commits on PostgreSQL: columns,
 # not the ORM's whole entity (its get with FOR UPDATE was 8-11 % of a delivery's CPU).
@@ -180,6 +182,13 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
                 link=link or "",
             )
             queue_message(session, runtime, row, text, f"notify:{complaint_id}:submitted")
+        # no personal data: the code the citizen holds and the central system's id
+        log.info(
+            "complaint %s delivered to %s as %s",
+            row.tracking_code,
+            runtime.target.name,
+            receipt.central_id or f"token {receipt.token}",
+        )
         return {"central_id": receipt.central_id, "token": receipt.token}
 
     def send_message(session: Session, job: ClaimedJob) -> dict[str, Any]:

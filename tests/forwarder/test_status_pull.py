@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from gateway.jobs.status_pull import pull_statuses
@@ -14,8 +16,9 @@ from tests.conftest import TWILIO_TOKEN
 
 
 def test_changes_in_the_central_reach_the_citizen_once(
-    make_settings, live_gateway, central, fake_twilio
+    make_settings, live_gateway, central, fake_twilio, caplog
 ):
+    caplog.set_level(logging.INFO)
     url, _ = live_gateway
     fake, twilio_server = fake_twilio
     TwilioSender(url, TWILIO_TOKEN, "+6281234567890").say(
@@ -53,6 +56,15 @@ def test_changes_in_the_central_reach_the_citizen_once(
     assert sum("Sedang ditindaklanjuti" in b and "PLN" in b for b in bodies) == 1
     assert sum("Selesai (tuntas)" in b for b in bodies) == 1
     assert all(complaint.tracking_code in b for b in bodies)
+    # the worker's log: a line per delivery and per change, naming the code, never the
+    # reporter or what they wrote
+    code = complaint.tracking_code
+    said = [r.getMessage() for r in caplog.records if code in r.getMessage()]
+    assert f"complaint {code} delivered to open311 as {complaint.central_id}" in said
+    assert f"complaint {code} is in_progress (from open311)" in said
+    assert f"complaint {code} is closed (resolved) (from open311)" in said
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "+6281234567890" not in logged and "Mawar" not in logged
     runtime.close()
 
 
