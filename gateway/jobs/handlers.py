@@ -92,6 +92,8 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             if complaint is not None and fetch_attachments(session, runtime, complaint):
                 session.flush()
                 document = complaint.document
+            # fetching commits on SQLite (network_call), which closes the connection
+            connection = session.connection()
         boundaries = runtime.boundaries
         locate = boundaries.region_at if boundaries else None
         located = with_region(document, locate, runtime.region_points)
