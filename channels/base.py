@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
 
+from pydantic import BaseModel
+
 from normalizer.complaint import Channel
 from normalizer.message import Choice, DeliveryStatus, InboundMessage, Reply
 
@@ -97,6 +99,17 @@ class SendResult:
     status: str
 
 
+class ChannelSettings(BaseModel):
+    """A channel's part of the gateway's settings; the gateway's Settings inherit each
+    channel's, so a field's default and description are written once, here."""
+
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> Self:
+        """This channel's fields from the gateway's plain values (secrets unwrapped),
+        defaults filled in from the fields."""
+        return cls.model_validate({k: v for k, v in config.items() if k in cls.model_fields})
+
+
 class ChannelAdapter(Protocol):
     name: str
     channels: tuple[Channel, ...]
@@ -104,6 +117,8 @@ class ChannelAdapter(Protocol):
     # True: replies travel in the webhook's HTTP answer (TwiML). False: the gateway
     # sends them through the outbox with send().
     replies_inline: bool
+    # Its part of the gateway's settings (gateway.config.Settings inherits it)
+    settings_model: type[ChannelSettings]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self: ...

@@ -49,6 +49,7 @@ from channels.base import (
     checked_id,
 )
 from channels.http import TIMEOUT, path_segment, post_json, same_secret
+from channels.meta.settings import MetaSettings
 from normalizer.complaint import Channel
 from normalizer.message import (
     Choice,
@@ -90,6 +91,7 @@ LABELS: dict[Choice, tuple[str, str]] = {
 
 
 class MetaAdapter:
+    settings_model = MetaSettings
     name = "meta"
     channels = (Channel.MESSENGER, Channel.INSTAGRAM, Channel.WHATSAPP)
     hooks = ("",)
@@ -118,15 +120,16 @@ class MetaAdapter:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:
+        s = MetaSettings.of(config)
         return cls(
-            config.get("meta_app_secret", ""),
-            config.get("meta_verify_token", ""),
-            config.get("meta_page_token", ""),
-            config.get("meta_graph_url", "https://graph.facebook.com"),
-            version=config.get("meta_graph_version", "v19.0"),
-            whatsapp_template=config.get("meta_whatsapp_template", ""),
-            template_language=config.get("meta_whatsapp_template_language", "id"),
-            message_tag=config.get("meta_message_tag", "ACCOUNT_UPDATE"),
+            s.meta_app_secret.get_secret_value(),
+            s.meta_verify_token.get_secret_value(),
+            s.meta_page_token.get_secret_value(),
+            s.meta_graph_url,
+            version=s.meta_graph_version,
+            whatsapp_template=s.meta_whatsapp_template,
+            template_language=s.meta_whatsapp_template_language,
+            message_tag=s.meta_message_tag,
         )
 
     # -- inbound -----------------------------------------------------------------

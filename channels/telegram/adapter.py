@@ -44,6 +44,7 @@ from channels.base import (
 )
 from channels.http import same_secret
 from channels.telegram.pacing import BOT_LIMIT, SendPacing
+from channels.telegram.settings import TelegramSettings
 from normalizer.complaint import Channel
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply, SharedLocation
 
@@ -103,6 +104,7 @@ class _Loop:
 
 
 class TelegramAdapter:
+    settings_model = TelegramSettings
     name = "telegram"
     channels = (Channel.TELEGRAM,)
     hooks = ("",)
@@ -129,12 +131,13 @@ class TelegramAdapter:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:
+        s = TelegramSettings.of(config)
         return cls(
-            config.get("telegram_bot_token", ""),
-            config.get("telegram_secret_token", ""),
-            config.get("telegram_api_url", "https://api.telegram.org"),
+            s.telegram_bot_token.get_secret_value(),
+            s.telegram_secret_token.get_secret_value(),
+            s.telegram_api_url,
             pacing_url=config.get("ratelimit_storage_url", "memory://"),
-            send_limit=config.get("telegram_send_limit", BOT_LIMIT),
+            send_limit=s.telegram_send_limit,
         )
 
     # -- inbound -----------------------------------------------------------------

@@ -25,9 +25,12 @@ from collections.abc import Callable
 from limits import RateLimitItem, parse, storage, strategies
 from limits.errors import StorageError
 
+from channels.telegram.settings import TelegramSettings
+
 log = logging.getLogger(__name__)
 
-BOT_LIMIT = "30 per 1 second"
+# the bot-wide default is the setting's (GATEWAY_TELEGRAM_SEND_LIMIT), written once there
+BOT_LIMIT: str = TelegramSettings.model_fields["telegram_send_limit"].default
 CHAT_LIMITS = ("3 per 1 second", "10 per 10 seconds")
 # Longest wait in the lane; a longer one is handed back to the outbox as retry_after.
 MAX_WAIT = 1.0

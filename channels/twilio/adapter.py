@@ -37,6 +37,7 @@ from channels.base import (
     WebhookResult,
     checked_id,
 )
+from channels.twilio.settings import TwilioSettings
 from normalizer.complaint import Channel
 from normalizer.message import DeliveryStatus, InboundMessage, MediaRef, Reply, SharedLocation
 from normalizer.phone import to_e164
@@ -71,6 +72,7 @@ def _float(form: Mapping[str, str], key: str) -> float | None:
 
 
 class TwilioAdapter:
+    settings_model = TwilioSettings
     name = "twilio"
     channels = (Channel.SMS, Channel.WHATSAPP)
     hooks = ("messages", "status")
@@ -99,12 +101,13 @@ class TwilioAdapter:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:
+        s = TwilioSettings.of(config)
         return cls(
-            account_sid=config.get("twilio_account_sid", ""),
-            auth_token=config.get("twilio_auth_token", ""),
-            api_url=config.get("twilio_api_url", "https://api.twilio.com"),
-            sms_from=config.get("twilio_sms_from", ""),
-            whatsapp_from=config.get("twilio_whatsapp_from", ""),
+            account_sid=s.twilio_account_sid,
+            auth_token=s.twilio_auth_token.get_secret_value(),
+            api_url=s.twilio_api_url,
+            sms_from=s.twilio_sms_from,
+            whatsapp_from=s.twilio_whatsapp_from,
             public_url=config.get("public_url") or "",
         )
 

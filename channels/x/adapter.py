@@ -48,6 +48,7 @@ from channels.base import (
     checked_id,
 )
 from channels.http import path_segment, post_json, same_secret
+from channels.x.settings import XSettings
 from normalizer.complaint import Channel
 from normalizer.message import InboundMessage, Reply
 
@@ -66,6 +67,7 @@ def _sign(secret: str, data: bytes) -> str:
 
 
 class XAdapter:
+    settings_model = XSettings
     name = "x"
     channels = (Channel.X,)
     hooks = ("",)
@@ -79,10 +81,11 @@ class XAdapter:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:
+        s = XSettings.of(config)
         return cls(
-            config.get("x_consumer_secret", ""),
-            config.get("x_bearer_token", ""),
-            config.get("x_api_url", "https://api.x.com"),
+            s.x_consumer_secret.get_secret_value(),
+            s.x_bearer_token.get_secret_value(),
+            s.x_api_url,
         )
 
     # -- inbound -----------------------------------------------------------------
