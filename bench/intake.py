@@ -36,6 +36,7 @@ only; every run is bounded in time.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import json
 import multiprocessing
@@ -154,7 +155,8 @@ def webhook(channel: str, citizen: int, tag: str, n: int, text: str, port: int) 
     if channel in ("sms", "whatsapp"):
         prefix = "whatsapp:" if channel == "whatsapp" else ""
         sender = f"{prefix}+62812{citizen:04d}{os.getpid() % 10000:04d}"
-        sid = f"SM{tag}{citizen:04d}{n:010d}"
+        # Twilio's shape (SM and 32 hex digits), one of its own for every message
+        sid = "SM" + hashlib.md5(f"{tag}:{citizen}:{n}:{os.getpid()}".encode()).hexdigest()
         return twilio_message(port, sid, sender, text, to=f"{prefix}+62215550100")
     if channel == "telegram":
         # a chat of its own for each round of the dialog: Telegram's pacing of one chat

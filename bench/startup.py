@@ -5,7 +5,9 @@ of ``--runs`` fresh interpreters:
 
 * ``import gateway.web.app``;
 * ``create_app()`` after that import (settings, engine, blueprints; no request yet);
-* ``lapor-gateway serve --workers 1`` until ``/readyz`` answers 200;
+* ``lapor-gateway serve --workers 1`` until ``/readyz`` answers 200, and a web process
+  killed (SIGKILL) until ``/readyz`` answers again (gunicorn's master forks a new one
+  from what it has loaded);
 * ``lapor-gateway worker`` until its ``--metrics-bind`` port answers (it binds that
   port right before its first claim).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -28,9 +31,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-CLI = str(Path(PYTHON).with_name("lapor-gateway"))
+# the checkout this script is in, whatever is installed
+CLI = [PYTHON, "-m", "gateway.cli"]
 
 
 def free_port() -> int:
@@ -58,23 +64,37 @@ def create_app_seconds(env: dict[str, str]) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def until_answers(cmd: list[str], url: str, env: dict[str, str], timeout: float = 60) -> float:
-    """Seconds from starting ``cmd`` until ``url`` answers 200; the process is stopped."""
+def answered(url: str, proc: subprocess.Popen, start: float, timeout: float = 60) -> float:
+    """Seconds from ``start`` until ``url`` answers 200."""
+    while time.perf_counter() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                if answer.status == 200:
+                    return time.perf_counter() - start
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"not ready in {timeout}s")
+
+
+def until_answers(
+    cmd: list[str], url: str, env: dict[str, str], *, kill_child: bool = False
+) -> float:
+    """Seconds from starting ``cmd`` until ``url`` answers 200 (with ``kill_child``: from
+    killing its one child, once ready, until it answers again); the process is stopped."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        while time.perf_counter() - start < timeout:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{cmd[1]} exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(url, timeout=1) as answer:
-                    if answer.status == 200:
-                        return time.perf_counter() - start
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError(f"{cmd[1]} was not ready in {timeout}s")
+        seconds = answered(url, proc, start)
+        if not kill_child:
+            return seconds
+        [child] = psutil.Process(proc.pid).children()
+        start = time.perf_counter()
+        os.kill(child.pid, signal.SIGKILL)
+        return answered(url, proc, start)
     finally:
         proc.terminate()
         try:
@@ -94,16 +114,17 @@ def main() -> None:
             "GATEWAY_SECRET_KEY": "bench",
             "GATEWAY_LOG_FORMAT": "text",
         }
-        subprocess.run([CLI, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([*CLI, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
 
-        def serve() -> float:
+        def serve(kill_child: bool = False) -> float:
             port = free_port()
-            cmd = [CLI, "serve", "--workers", "1", "--bind", f"127.0.0.1:{port}"]
-            return until_answers(cmd, f"http://127.0.0.1:{port}/readyz", env)
+            cmd = [*CLI, "serve", "--workers", "1", "--bind", f"127.0.0.1:{port}"]
+            url = f"http://127.0.0.1:{port}/readyz"
+            return until_answers(cmd, url, env, kill_child=kill_child)
 
         def worker() -> float:
             port = free_port()
-            cmd = [CLI, "worker", "--metrics-bind", f"127.0.0.1:{port}"]
+            cmd = [*CLI, "worker", "--metrics-bind", f"127.0.0.1:{port}"]
             return until_answers(cmd, f"http://127.0.0.1:{port}/metrics", env)
 
         rows = {
@@ -111,6 +132,7 @@ def main() -> None:
             "import gateway.web.app": lambda: timed_python("import gateway.web.app", env),
             "create_app() after the import": lambda: create_app_seconds(env),
             "serve --workers 1 until /readyz 200": serve,
+            "a killed web process back (/readyz 200)": lambda: serve(kill_child=True),
             "worker until it polls": worker,
         }
         print(f"median of {args.runs} runs, seconds")
