@@ -232,8 +232,17 @@ def test_serve_alone_is_held_by_slow_clients_so_nginx_goes_in_front(serve: dict[
     stops timing out, serve survives slow clients by itself and the guide can say so."""
     public_url = f"http://127.0.0.1:{serve['proxy_port']}"
     answers_in(serve["port"], public_url)
-    with SlowClients(serve["port"], SLOW_CLIENTS), pytest.raises(requests.Timeout):
-        answers_in(serve["port"], public_url)
+    held = False
+    with SlowClients(serve["port"], SLOW_CLIENTS):
+        # a loaded machine may hand the slow connections to serve's threads a little
+        # later: asked a few times, serve must end up holding the probe
+        for _ in range(5):
+            try:
+                answers_in(serve["port"], public_url)
+            except requests.Timeout:
+                held = True
+                break
+    assert held, "serve answered at once however many slow clients held its threads"
 
 
 def test_serve_warns_that_its_processes_count_throttles_apart(serve: dict[str, Any]):
