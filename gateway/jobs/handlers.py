@@ -73,6 +73,17 @@ _REREAD = select(_C.status, _C.document).where(_C.id == bindparam("id"))
 # the values are the caller's (only the columns it gives are written)
 _UPDATE_COMPLAINT = update(Complaint.__table__).where(_C.id == bindparam("key"))
 
+_O = OutboundMessage.__table__.c
+_READ_OUTBOUND = select(_O.channel, _O.recipient, _O.sender, _O.text, _O.options).where(
+    _O.id == bindparam("id")
+)
+_UPDATE_OUTBOUND = update(OutboundMessage.__table__).where(_O.id == bindparam("key"))
+_V = Conversation.__table__.c
+_READ_CONVERSATION = select(_V.id, _V.blocked_at, _V.updated_at).where(
+    _V.channel == bindparam("channel"), _V.sender == bindparam("sender")
+)
+_BLOCK_CONVERSATION = update(Conversation.__table__).where(_V.id == bindparam("key"))
+
 # Meta's customer-service window: free-form messages only within 24 hours of the
 # citizen's last message.
 MESSAGING_WINDOW = timedelta(hours=24)
@@ -194,19 +205,28 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         return {"central_id": receipt.central_id, "token": receipt.token}
 
     def send_message(session: Session, job: ClaimedJob) -> dict[str, Any]:
-        message = session.get(OutboundMessage, job.payload["outbound_id"])
+        # Core statements built once (below): the ORM's get, its select of the
+        # conversation and the autoflush of both were most of a reply's CPU besides the
+        # send itself. The same reads and writes, in the worker's transaction.
+        outbound_id = job.payload["outbound_id"]
+        message = session.execute(_READ_OUTBOUND, {"id": outbound_id}).one_or_none()
         if message is None:
-            raise PermanentError(f"outbound message {job.payload['outbound_id']} is gone")
+            raise PermanentError(f"outbound message {outbound_id} is gone")
         adapter = runtime.adapter_for(message.channel, message.recipient)
         if adapter is None:
             raise PermanentError(f"no adapter sends on {message.channel}")
-        conversation = session.scalar(
-            select(Conversation).where(
-                Conversation.channel == message.channel, Conversation.sender == message.recipient
+        conversation = session.execute(
+            _READ_CONVERSATION, {"channel": message.channel, "sender": message.recipient}
+        ).one_or_none()
+
+        def failed(error: str) -> None:
+            session.execute(
+                _UPDATE_OUTBOUND,
+                {"key": outbound_id, "status": OutboundStatus.FAILED, "error": error},
             )
-        )
+
         if conversation is not None and conversation.blocked_at is not None:
-            message.status, message.error = OutboundStatus.FAILED, "the citizen blocked us"
+            failed("the citizen blocked us")
             raise PermanentError(
                 f"{message.recipient} on {message.channel} blocked the gateway", keep_writes=True
             )
@@ -232,14 +252,22 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
                 result = adapter.send(request)
         except SendError as exc:
             if exc.permanent:
-                message.status, message.error = OutboundStatus.FAILED, str(exc)
+                failed(str(exc))
                 if exc.blocked and conversation is not None:
-                    conversation.blocked_at = utcnow()
+                    session.execute(
+                        _BLOCK_CONVERSATION, {"key": conversation.id, "blocked_at": utcnow()}
+                    )
                 raise PermanentError(str(exc), keep_writes=True) from exc
             raise RetryableError(str(exc), retry_after=exc.retry_after) from exc
-        message.external_id = result.external_id
-        message.status = OutboundStatus.SENT
-        message.updated_at = utcnow()
+        session.execute(
+            _UPDATE_OUTBOUND,
+            {
+                "key": outbound_id,
+                "external_id": result.external_id,
+                "status": OutboundStatus.SENT,
+                "updated_at": utcnow(),
+            },
+        )
         return {"external_id": result.external_id}
 
     return {
