@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import deque
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -27,6 +28,10 @@ ERRORS = {
     500: (20500, "Internal Server Error"),
     503: (20503, "Service Unavailable"),
 }
+
+
+# How long after its API's answer the stand-in posts the first delivery report
+REPORT_AFTER_SECONDS = 0.5
 
 
 class FakeTwilio:
@@ -110,6 +115,9 @@ class FakeTwilio:
         return app
 
     def _report(self, url: str, account_sid: str, resource: dict[str, Any]) -> None:
+        # Twilio reports once the carrier has the message, not before its API has
+        # answered: a report racing the sender's own commit is not what Twilio does
+        time.sleep(REPORT_AFTER_SECONDS)
         for status in ("sent", "delivered"):
             params = {
                 "AccountSid": account_sid,
