@@ -6,8 +6,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -174,79 +185,95 @@ class CentralEvent:
     reopen: bool = False
 
 
-def _event_time(value: Any) -> tuple[datetime | None, str | None]:
-    if value is None:
-        return None, None
+def _an_id(limit: int) -> Any:
+    """An id as a string of 1 to ``limit`` characters; a whole number is taken too."""
+
+    def to_text(value: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not (isinstance(value, str) and 0 < len(value) <= limit):
+            raise ValueError(f"a string or integer of 1-{limit} characters")
+        return value
+
+    return Annotated[str, BeforeValidator(to_text), WithJsonSchema({"type": ["string", "integer"]})]
+
+
+def _moment(value: Any) -> datetime:
     if not isinstance(value, str):
-        return None, "occurred_at must be an ISO 8601 date-time string"
+        raise ValueError("an ISO 8601 date-time string")
     try:
         moment = datetime.fromisoformat(value)
         moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     except (ValueError, OverflowError):
-        return None, "occurred_at must be an ISO 8601 date-time"
+        raise ValueError("an ISO 8601 date-time") from None
     if not EARLIEST <= moment <= datetime.now(UTC) + AHEAD:
-        return None, "occurred_at must be between 2000-01-01 and a day from now"
-    return moment, None
+        raise ValueError("between 2000-01-01 and a day from now")
+    return moment
 
 
-def _id(value: Any, limit: int) -> str | None:
-    """An id as a string (a number is taken too), or None when it is not one."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str) and 0 < len(value) <= limit:
-        return value
-    return None
+EventId = _an_id(EVENT_ID_MAX)
+TrackingCode = _an_id(CODE_MAX)
+CentralId = _an_id(CENTRAL_ID_MAX)
+CentralStatus = Literal[tuple(sorted(str(s) for s in CENTRAL_STATUSES))]  # type: ignore[valid-type]
+Resolution = Literal[tuple(sorted(str(r) for r in RESOLUTIONS))]  # type: ignore[valid-type]
+Moment = Annotated[
+    datetime, BeforeValidator(_moment), WithJsonSchema({"type": "string", "format": "date-time"})
+]
+
+
+class CentralEventBody(BaseModel):
+    """One status event as a central system pushes it to ``/api/v1/central/events``;
+    its JSON Schema is the one the OpenAPI document publishes."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: EventId  # type: ignore[valid-type]
+    tracking_code: TrackingCode | None = None  # type: ignore[valid-type]
+    central_id: CentralId | None = None  # type: ignore[valid-type]
+    status: CentralStatus  # type: ignore[valid-type]
+    resolution: Resolution | None = Field(default=None, description="with status closed")  # type: ignore[valid-type]
+    note: Annotated[StrictStr, Field(max_length=NOTE_MAX)] | None = None
+    agency: Annotated[StrictStr, Field(max_length=AGENCY_MAX)] | None = None
+    reopen: StrictBool = False
+    occurred_at: Moment | None = None
+
+    @model_validator(mode="after")
+    def _names_a_complaint(self) -> CentralEventBody:
+        if not (self.tracking_code or self.central_id):
+            raise ValueError("tracking_code or central_id is required")
+        if self.resolution is not None and self.status != ComplaintStatus.CLOSED:
+            raise ValueError("resolution is given only with status closed")
+        return self
+
+
+def _problems(error: ValidationError) -> list[str]:
+    """One line a field (a union's alternatives each report their own failure)."""
+    lines: dict[str, str] = {}
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.setdefault(field, f"{field}: {message}" if field else message)
+    return list(lines.values())
 
 
 def read_central_event(event: Any) -> tuple[CentralEvent | None, list[str]]:
-    """The event, or why it is not one (every reason, none when it is)."""
+    """The event, or why it is not one (every field's reason, none when it is)."""
     if not isinstance(event, dict):
         return None, ["an event must be an object"]
-    errors = []
-    event_id = _id(event.get("event_id"), EVENT_ID_MAX)
-    if event_id is None:
-        errors.append(f"event_id is required: a string or integer of 1-{EVENT_ID_MAX} characters")
-    code, central_id = event.get("tracking_code"), event.get("central_id")
-    code = _id(code, CODE_MAX) if code is not None else None
-    central_id = _id(central_id, CENTRAL_ID_MAX) if central_id is not None else None
-    if event.get("tracking_code") is not None and code is None:
-        errors.append(f"tracking_code must be a string of at most {CODE_MAX} characters")
-    elif event.get("central_id") is not None and central_id is None:
-        errors.append(f"central_id must be a string of at most {CENTRAL_ID_MAX} characters")
-    elif not (code or central_id):
-        errors.append("tracking_code or central_id is required")
-    status, resolution = event.get("status"), event.get("resolution")
-    if not (isinstance(status, str) and status in CENTRAL_STATUSES):
-        errors.append(f"status must be one of {', '.join(sorted(CENTRAL_STATUSES))}")
-    if resolution is not None:
-        if not (isinstance(resolution, str) and resolution in RESOLUTIONS):
-            errors.append(f"resolution must be one of {', '.join(sorted(RESOLUTIONS))}")
-        elif status != ComplaintStatus.CLOSED:
-            errors.append("resolution is given only with status closed")
-    note, agency = event.get("note"), event.get("agency")
-    if note is not None and not (isinstance(note, str) and len(note) <= NOTE_MAX):
-        errors.append(f"note must be a string of at most {NOTE_MAX} characters")
-    if agency is not None and not (isinstance(agency, str) and len(agency) <= AGENCY_MAX):
-        errors.append(f"agency must be a string of at most {AGENCY_MAX} characters")
-    reopen = event.get("reopen", False)
-    if not isinstance(reopen, bool):
-        errors.append("reopen must be true or false")
-    occurred, problem = _event_time(event.get("occurred_at"))
-    if problem:
-        errors.append(problem)
-    if errors:
-        return None, errors
-    assert event_id is not None
+    try:
+        body = CentralEventBody.model_validate(event)
+    except ValidationError as error:
+        return None, _problems(error)
     change = StatusChange(
-        status=status,
-        event_key=f"central:{event_id}",
+        status=body.status,
+        event_key=f"central:{body.event_id}",
         source="central",
-        resolution=resolution,
-        note=note,
-        agency=agency or None,
-        occurred_at=occurred,
+        resolution=body.resolution,
+        note=body.note,
+        agency=body.agency or None,
+        occurred_at=body.occurred_at,
     )
-    return CentralEvent(event_id, code, central_id, change, reopen), []
+    return CentralEvent(body.event_id, body.tracking_code, body.central_id, change, body.reopen), []
 
 
 def reopen_requested(session: Session, complaint: Complaint) -> bool:

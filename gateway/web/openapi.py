@@ -14,15 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from gateway.complaints.status import (
-    AGENCY_MAX,
-    CENTRAL_ID_MAX,
-    CENTRAL_STATUSES,
-    CODE_MAX,
-    EVENT_ID_MAX,
-    NOTE_MAX,
-    RESOLUTIONS,
-)
+from gateway.complaints.status import CentralEventBody
 from gateway.store.models import CallStatus
 from normalizer.calls import Call, ReviewReason
 from normalizer.complaint import SCHEMA_ID
@@ -171,23 +163,10 @@ OPERATIONS = (
 
 
 def central_event_schema() -> dict[str, Any]:
-    """One status event as gateway.complaints.status.read_central_event checks it."""
-    return {
-        "type": "object",
-        "required": ["event_id", "status"],
-        "properties": {
-            "event_id": {"type": ["string", "integer"], "maxLength": EVENT_ID_MAX},
-            "tracking_code": {"type": "string", "maxLength": CODE_MAX},
-            "central_id": {"type": ["string", "integer"], "maxLength": CENTRAL_ID_MAX},
-            "status": {"enum": sorted(CENTRAL_STATUSES)},
-            "resolution": {"enum": sorted(RESOLUTIONS), "description": "with status closed"},
-            "note": {"type": "string", "maxLength": NOTE_MAX},
-            "agency": {"type": "string", "maxLength": AGENCY_MAX},
-            "reopen": {"type": "boolean"},
-            "occurred_at": {"type": "string", "format": "date-time"},
-        },
-        "description": "tracking_code or central_id names the complaint",
-    }
+    """One status event: the JSON Schema of the model the gateway reads it with."""
+    schema = CentralEventBody.model_json_schema()
+    schema["description"] = "tracking_code or central_id names the complaint"
+    return schema
 
 
 @cache
