@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,8 @@ META_SECRET, META_VERIFY, META_TOKEN = "demo-meta-secret", "demo-verify", "demo-
 X_SECRET, X_BEARER = "demo-x-secret", "demo-x-bearer"
 API_KEY = "demo-call-center-key"
 OPERATOR = ("demo-operator", "demo-operator-password")
+# The citizens the demo plays through the Twilio webhook, as data
+SCENARIOS = Path(__file__).with_name("scenarios.toml")
 # A call center's system posts each finished call; the agent's lines are its script.
 DEMO_CALL = {
     "call_id": "ICETA-DEMO-0001",
@@ -286,63 +289,31 @@ def play_social(gateway: str, graph: FakeGraphAPI, x: FakeXAPI) -> None:
     dm.say(social.x_dm(user, "KIRIM"), "KIRIM")
 
 
+def play_citizens(gateway: str) -> None:
+    """The citizens of sandbox/scenarios.toml, each through the real Twilio webhook."""
+    scenarios = tomllib.loads(SCENARIOS.read_text(encoding="utf-8"))["citizen"]
+    for n, scenario in enumerate(scenarios, 1):
+        print(f"\n{n}. {scenario['title']}")
+        citizen = Citizen(
+            gateway,
+            scenario["number"],
+            whatsapp=scenario.get("whatsapp", False),
+            name=scenario.get("name"),
+        )
+        for part in ("says", "then"):
+            if part == "then" and scenario.get("then"):
+                print("   … and after filing")
+            for line in scenario.get(part, ()):
+                if isinstance(line, str):
+                    citizen.say(line)
+                else:
+                    form = {k: v.format(account_sid=ACCOUNT_SID) for k, v in line.items()}
+                    citizen.say(form.pop("Body", ""), show=form.pop("show"), **form)
+
+
 def play(gateway: str) -> dict[str, Any]:
     """The sample traffic; returns what was rejected, for the report."""
-    print("\n1. SMS, guided dialog (Bahasa Indonesia)")
-    siti = Citizen(gateway, "+6281234567001")
-    siti.say("halo")
-    siti.say(
-        "Jalan di depan SDN 3 Sukamaju berlubang besar sejak 3 bulan, sudah ada "
-        "pengendara motor jatuh."
-    )
-    siti.say("Jl. Raya Sukamaju km 4, Kab. Bandung Barat")
-    siti.say("2")
-    siti.say("KIRIM")
-    print("   … and after filing: thanks (no SMS back), one more detail, a question")
-    siti.say("makasih pak")
-    siti.say("tambahan pak, lubangnya sekarang ada 3, yang paling besar hampir 1 meter")
-    siti.say("kapan diperbaiki?")
-
-    print("\n2. SMS, one shot (one SMS, one reply)")
-    budi = Citizen(gateway, "081234567002")
-    budi.say(
-        "LAPOR Sampah menumpuk di pasar Kramat tidak diangkut seminggu, bau sekali "
-        "LOKASI Pasar Kramat, Kota Cirebon"
-    )
-
-    print("\n3. WhatsApp, guided dialog in English, shared location and a photo, anonymous")
-    ana = Citizen(gateway, "+6281234567003", whatsapp=True, name="Ana")
-    ana.say("hello")
-    ana.say(
-        "The streetlights on our road have been off for two weeks and it is dangerous at night."
-    )
-    ana.say(
-        "",
-        show="[shares location: Jl. Malioboro, Yogyakarta]",
-        Latitude="-7.7926",
-        Longitude="110.3658",
-        Address="Jl. Malioboro, Yogyakarta",
-    )
-    ana.say(
-        "",
-        show="[photo]",
-        NumMedia="1",
-        MediaContentType0="image/jpeg",
-        MediaUrl0=f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
-        "MM0001/Media/ME0001",
-    )
-    ana.say("3")
-    ana.say("SEND")
-
-    print("\n4. WhatsApp, Bahasa Indonesia, skipping the optional steps")
-    dedi = Citizen(gateway, "+6281234567004", whatsapp=True, name="Dedi")
-    dedi.say(
-        "Air PDAM di perumahan Griya Asri mati total sudah 4 hari, warga kesulitan air bersih."
-    )
-    dedi.say("LEWATI")
-    dedi.say("LEWATI")
-    dedi.say("1")
-    dedi.say("YA")
+    play_citizens(gateway)
 
     rejected: dict[str, Any] = {}
     print("\n5. Twilio delivers the same message three times")

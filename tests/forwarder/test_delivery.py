@@ -126,7 +126,8 @@ def test_slow_central_times_out_and_is_retried(make_settings, live_gateway, tmp_
     url, _ = live_gateway
     submit(url, "Pelayanan KTP di kecamatan sangat lambat dan ada pungutan")
     inner = create_central_app(tmp_path / "c.sqlite")
-    flaky = FlakyCentral(inner, [("sleep", 1.0)])
+    stalled = threading.Event()
+    flaky = FlakyCentral(inner, [("hold", stalled)])
     with ServerThread(flaky) as server:
         runtime = runtime_for(
             make_settings,
@@ -135,7 +136,12 @@ def test_slow_central_times_out_and_is_retried(make_settings, live_gateway, tmp_
             notify_on_submitted=False,
         )
         drain(runtime, idle_polls=20)
-        time.sleep(1.0)  # let the stalled first request finish on the server side
+        stalled.set()  # the first request, long given up by the worker, lands now
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if central_stats(inner.extensions["central_engine"])["posts"] == 2:
+                break
+            time.sleep(0.02)
     with runtime.sessions() as s:
         job = s.scalars(select(OutboxJob)).one()
     assert job.status == JobStatus.DONE and job.attempts == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 
 import pytest
 import requests
@@ -137,17 +138,18 @@ def test_unreachable_and_5xx_are_retryable():
 
 
 def test_timeout_is_retryable():
-    import time
-
     app = Flask(__name__)
+    answer = threading.Event()
 
     @app.post("/requests.json")
     def slow():
-        time.sleep(1.5)
+        answer.wait(10)  # longer than the client waits
         return jsonify([{"service_request_id": "1"}])
 
-    with ServerThread(app) as server, pytest.raises(RetryableError, match="Timeout"):
-        Open311Target(server.url, timeout=0.3).deliver(DOC, "k")
+    with ServerThread(app) as server:
+        with pytest.raises(RetryableError, match="Timeout"):
+            Open311Target(server.url, timeout=0.3).deliver(DOC, "k")
+        answer.set()
 
 
 def test_webhook_is_signed_and_carries_the_idempotency_key():
