@@ -31,6 +31,7 @@ BASE_PG_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL", "")
 # Each pytest-xdist worker gets a database of its own beside the configured one, since
 # the session's first fixture drops and migrates the schema.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
 PG_URL = (
     make_url(BASE_PG_URL)
     .set(database=f"{make_url(BASE_PG_URL).database}_{WORKER}")
@@ -199,3 +200,18 @@ def sms(live_gateway: tuple[str, Runtime]) -> Callable[..., TwilioSender]:
         return TwilioSender(url, TWILIO_TOKEN, number, whatsapp=whatsapp)
 
     return citizen
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis the shared-count tests use: ``GATEWAY_TEST_REDIS_URL`` (CI sets it and
+    starts the server), else the local default, the tests skipped when nothing answers
+    there. Redis outlives a run: each test counts under names of its own."""
+    from limits.storage import storage_from_string
+
+    url = REDIS_URL or "redis://127.0.0.1:6379/0"
+    if not storage_from_string(url).check():
+        if REDIS_URL:
+            pytest.fail(f"GATEWAY_TEST_REDIS_URL={REDIS_URL} does not answer")
+        pytest.skip("no Redis at 127.0.0.1:6379 (set GATEWAY_TEST_REDIS_URL)")
+    return url

@@ -37,6 +37,17 @@ ARGS = {
 }
 
 
+# What an operator types for a call: the review tests and the operator-action tests share it
+CALL_FORM = {
+    "phone": "0812 3456 7890",
+    "description": "Jalan rusak berlubang di depan SDN 1 Mekarsari, sudah dua minggu.",
+    "location_text": "Desa Mekarsari, Kabupaten Cianjur",
+    "category": "infrastruktur",
+    "privacy": "public",
+    "incident_date": "2026-11-10",
+}
+
+
 def add(app: Flask, username: str, role: str) -> None:
     with app.extensions["lapor"].sessions() as s:
         save_operator(s, username, PASSWORD, role)
@@ -229,15 +240,7 @@ def test_review_fix_and_submit_a_call_draft(console):
         record_id = s.scalars(select(CallRecord.id)).one()
     page = client.get(f"/operator/review/{record_id}").text
     assert 'value="+6281234567890"' in page and "Jalan rusak pak." in page
-    form = {
-        "csrf_token": TOKEN.search(page).group(1),
-        "phone": "0812 3456 7890",
-        "description": "Jalan rusak berlubang di depan SDN 1 Mekarsari, sudah dua minggu.",
-        "location_text": "Desa Mekarsari, Kabupaten Cianjur",
-        "category": "infrastruktur",
-        "privacy": "public",
-        "incident_date": "2026-11-10",
-    }
+    form = {"csrf_token": TOKEN.search(page).group(1), **CALL_FORM}
     done = client.post(f"/operator/review/{record_id}", data={**form, "submit": "1"})
     assert done.status_code == 302
     logged = client.get(done.headers["Location"]).text

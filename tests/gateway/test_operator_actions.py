@@ -19,16 +19,9 @@ from gateway.web.app import create_app
 from sandbox.central import create_central_app
 from sandbox.flaky import FlakyCentral
 from sandbox.server import ServerThread
-from tests.gateway.test_console import KEY, TOKEN, add, login, token
+from tests.gateway.test_console import CALL_FORM, KEY, TOKEN, add, login, token
 
-FORM = {
-    "phone": "0812 3456 7890",
-    "description": "Jalan rusak berlubang di depan SDN 1 Mekarsari, sudah dua minggu.",
-    "location_text": "Desa Mekarsari, Kabupaten Cianjur",
-    "category": "infrastruktur",
-    "privacy": "public",
-    "incident_date": "2026-11-10",
-}
+FORM = CALL_FORM
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Redis, real databases; counts, not timings."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -14,7 +13,6 @@ from typing import Any
 
 import pytest
 import requests
-from limits.storage import storage_from_string
 from sqlalchemy import select
 
 from channels.telegram.pacing import SendPacing
@@ -31,7 +29,6 @@ from sandbox.telegram_api import FakeBotAPI
 
 SECRET = "webhook-secret-0123"
 APP_SECRET, PAGE_TOKEN = "meta-app-secret", "meta-page-token"
-REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
 
 
 def until(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
@@ -134,16 +131,6 @@ def test_pacing_counts_a_send_only_when_both_windows_have_room():
 def test_pacing_with_its_storage_out_of_reach_sends():
     pacing = SendPacing("redis://127.0.0.1:9/0", "bot", bot_limit="1 per 1 hour")
     assert [pacing.acquire("1"), pacing.acquire("1")] == [0.0, 0.0]
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = REDIS_URL or "redis://127.0.0.1:6379/5"
-    if not storage_from_string(url).check():
-        if REDIS_URL:
-            pytest.fail(f"GATEWAY_TEST_REDIS_URL={REDIS_URL} does not answer")
-        pytest.skip("no Redis at 127.0.0.1:6379 (set GATEWAY_TEST_REDIS_URL)")
-    return url
 
 
 @pytest.fixture

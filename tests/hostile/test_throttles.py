@@ -8,7 +8,6 @@ local default is tried and the Redis tests are skipped when nothing answers ther
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 import uuid
@@ -18,7 +17,6 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from limits.storage import storage_from_string
 
 from forwarder.sqltypes import utcnow
 from gateway.config import Settings
@@ -26,18 +24,7 @@ from gateway.console.accounts import find_operator, save_operator
 from gateway.web.app import create_app
 from tests.gateway.test_console import KEY, PASSWORD, TOKEN
 
-REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "")
 NO_SUCH_CODE = "/api/v1/complaints/LPR-00000000"
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = REDIS_URL or "redis://127.0.0.1:6379/0"
-    if not storage_from_string(url).check():
-        if REDIS_URL:
-            pytest.fail(f"GATEWAY_TEST_REDIS_URL={REDIS_URL} does not answer")
-        pytest.skip("no Redis at 127.0.0.1:6379 (set GATEWAY_TEST_REDIS_URL)")
-    return url
 
 
 def new_address() -> dict[str, str]:
