@@ -60,7 +60,8 @@ class Unsupported(Exception):
 
 
 class SendError(Exception):
-    """A send that did not go out. ``blocked``: the citizen blocked us; never retry."""
+    """A send that did not go out. ``blocked``: the citizen blocked us; never retry.
+    ``paced``: not tried at all, a send limit of our own says wait ``retry_after``."""
 
     def __init__(
         self,
@@ -69,11 +70,13 @@ class SendError(Exception):
         permanent: bool,
         retry_after: float | None = None,
         blocked: bool = False,
+        paced: bool = False,
     ):
         super().__init__(message)
         self.permanent = permanent or blocked
         self.retry_after = retry_after
         self.blocked = blocked
+        self.paced = paced
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,12 @@ class RetryableError(DeliveryError):
         self.outage = outage
 
 
+class Deferred(RetryableError):
+    """Not tried: a limit of the gateway's own (a channel's send pacing) says wait
+    ``retry_after``. The job waits its turn with its retry budget untouched, so a busy
+    moment never turns a citizen's message into a dead letter."""
+
+
 class TargetRefused(RetryableError):
     """The target refuses *us*, not the content: a wrong, expired or revoked key
     (401/403, an Open311 400 that names the api_key). A property of the target: a worker

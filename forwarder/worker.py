@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from forwarder import circuit, outbox
 from forwarder.circuit import CircuitPolicy
-from forwarder.errors import PermanentError, RetryableError, TargetRefused
+from forwarder.errors import Deferred, PermanentError, RetryableError, TargetRefused
 from forwarder.outbox import ClaimedJob
 from forwarder.wakeup import Wakeup
 
@@ -371,6 +371,9 @@ class Worker:
                 # failed probe goes to the back, so the next probe tries another job)
                 delay = self.circuit_policy.probe_seconds if probe else 0.0
                 outbox.release(session, job.id, self.worker_id, error, delay)
+                return outcome, str(exc)
+            if isinstance(exc, Deferred):
+                outbox.release(session, job.id, self.worker_id, error, exc.retry_after or 0.0)
                 return outcome, str(exc)
             hint = exc.retry_after if isinstance(exc, RetryableError) else None
             if not isinstance(exc, RetryableError):

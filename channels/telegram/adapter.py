@@ -357,6 +357,7 @@ class TelegramAdapter:
                 f"Telegram send limit reached, next room in {wait:.1f}s",
                 permanent=False,
                 retry_after=wait,
+                paced=True,
             )
         sent = self._post("sendMessage", body)
         try:

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from channels.base import OutboundRequest, SendError
-from forwarder.errors import PermanentError, RetryableError
+from forwarder.errors import Deferred, PermanentError, RetryableError
 from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
 from forwarder.worker import Handler
@@ -258,6 +258,8 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
                         _BLOCK_CONVERSATION, {"key": conversation.id, "blocked_at": utcnow()}
                     )
                 raise PermanentError(str(exc), keep_writes=True) from exc
+            if exc.paced:  # never tried: it waits its turn, its retry budget untouched
+                raise Deferred(str(exc), retry_after=exc.retry_after) from exc
             raise RetryableError(str(exc), retry_after=exc.retry_after) from exc
         session.execute(
             _UPDATE_OUTBOUND,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from forwarder import outbox
-from forwarder.errors import PermanentError, RetryableError
+from forwarder.errors import Deferred, PermanentError, RetryableError
 from forwarder.outbox import JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from forwarder.worker import RetryPolicy, Worker
@@ -112,6 +112,37 @@ def test_retryable_failures_back_off_then_die_after_the_budget(runtime):
     [job] = jobs(runtime)
     assert calls == [1, 2, 3]
     assert job.status == JobStatus.DEAD and "gave up after 3 attempts" in job.last_error
+
+
+def test_a_deferred_job_waits_its_turn_without_spending_its_budget(runtime):
+    """A limit of our own (Telegram's send pacing) defers a job many times over: it never
+    dies of it, and it goes when the limit allows."""
+    add_jobs(runtime, 1, max_attempts=2)
+    calls = []
+
+    def paced(session, job):
+        calls.append(job.attempts)
+        if len(calls) <= 5:
+            raise Deferred("send limit reached", retry_after=0.0)
+        return {"sent": True}
+
+    Worker(runtime.sessions, {"test": paced}, poll_seconds=0.01).run(max_idle_polls=3)
+    [job] = jobs(runtime)
+    assert calls == [1] * 6  # each claim its first attempt: five deferrals spent nothing
+    assert job.status == JobStatus.DONE and job.attempts == 1
+
+
+def test_a_deferred_job_is_not_due_before_its_wait(runtime):
+    add_jobs(runtime, 1)
+
+    def paced(session, job):
+        raise Deferred("send limit reached", retry_after=3600)
+
+    Worker(runtime.sessions, {"test": paced}, poll_seconds=0.01).run(max_idle_polls=2)
+    [job] = jobs(runtime)
+    assert job.status == JobStatus.PENDING and job.attempts == 0
+    assert job.run_after > utcnow() + timedelta(minutes=59)
+    assert "send limit" in job.last_error
 
 
 def test_permanent_failure_is_a_dead_letter_at_once_and_can_be_retried(runtime):

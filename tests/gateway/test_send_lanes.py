@@ -175,10 +175,10 @@ def test_the_bot_wide_limit_holds_across_two_web_processes_and_two_workers(
             )
             assert answer.status_code == 200
         runtime = webs[0].extensions["lapor"]
-        # every reply was tried by its web process: sent, or told to wait
+        # every reply was taken by its web process: sent, or told to wait
         until(
-            lambda: all(j.status == JobStatus.DONE or j.attempts for j in send_jobs(runtime)),
-            "every reply tried",
+            lambda: all(j.status == JobStatus.DONE or j.last_error for j in send_jobs(runtime)),
+            "every reply taken",
         )
         for _ in range(2):  # the workers find the waiting replies due again (short back-off)
             time.sleep(0.1)
@@ -193,6 +193,8 @@ def test_the_bot_wide_limit_holds_across_two_web_processes_and_two_workers(
         assert len(waiting) == 10
         assert all(j.status == JobStatus.PENDING for j in waiting)
         assert all("send limit" in (j.last_error or "") for j in waiting)
+        # waiting its turn spends none of its retry budget
+        assert all(j.attempts == 0 for j in waiting)
     finally:
         for worker, worker_runtime in zip(workers, worker_runtimes, strict=True):
             worker.close()
