@@ -450,6 +450,9 @@ def stage(database_url: str | None = None) -> Iterator[Stage]:
             telegram_bot_token=BOT_TOKEN,
             telegram_secret_token=TELEGRAM_SECRET,
             telegram_api_url=bot_server.url,
+            # the scripted citizens write the moment they are answered, ten messages in a
+            # few seconds: Telegram's per-chat pacing is for people, not for them
+            telegram_chat_send_limit="1000 per 1 second",
             forward_target="open311",
             forward_url=central.url,
             central_events_secret=EVENTS_SECRET,

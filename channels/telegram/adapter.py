@@ -43,7 +43,7 @@ from channels.base import (
     checked_id,
 )
 from channels.http import same_secret
-from channels.telegram.pacing import BOT_LIMIT, SendPacing
+from channels.telegram.pacing import BOT_LIMIT, CHAT_LIMIT, SendPacing
 from channels.telegram.settings import TelegramSettings
 from normalizer.complaint import Channel
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply, SharedLocation
@@ -118,6 +118,7 @@ class TelegramAdapter:
         *,
         pacing_url: str = "memory://",
         send_limit: str = BOT_LIMIT,
+        chat_send_limit: str = CHAT_LIMIT,
     ) -> None:
         self.token = token
         self.secret_token = secret_token
@@ -127,7 +128,12 @@ class TelegramAdapter:
         self._lock = threading.Lock()
         self._http = requests.Session()
         # the bot's id is the token's first part; the token itself stays out of the store
-        self.pacing = SendPacing(pacing_url, token.partition(":")[0] or "bot", bot_limit=send_limit)
+        self.pacing = SendPacing(
+            pacing_url,
+            token.partition(":")[0] or "bot",
+            bot_limit=send_limit,
+            chat_limit=chat_send_limit,
+        )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:
@@ -138,6 +144,7 @@ class TelegramAdapter:
             s.telegram_api_url,
             pacing_url=config.get("ratelimit_storage_url", "memory://"),
             send_limit=s.telegram_send_limit,
+            chat_send_limit=s.telegram_chat_send_limit,
         )
 
     # -- inbound -----------------------------------------------------------------

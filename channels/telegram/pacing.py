@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from limits import RateLimitItem, parse, storage, strategies
+from limits import RateLimitItem, parse, parse_many, storage, strategies
 from limits.errors import StorageError
 
 from channels.telegram.settings import TelegramSettings
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # the bot-wide default is the setting's (GATEWAY_TELEGRAM_SEND_LIMIT), written once there
 BOT_LIMIT: str = TelegramSettings.model_fields["telegram_send_limit"].default
-CHAT_LIMITS = ("3 per 1 second", "10 per 10 seconds")
+CHAT_LIMIT: str = TelegramSettings.model_fields["telegram_chat_send_limit"].default
 # Longest wait in the lane; a longer one is handed back to the outbox as retry_after.
 MAX_WAIT = 1.0
 
@@ -43,13 +43,13 @@ class SendPacing:
         bot: str,
         *,
         bot_limit: str = BOT_LIMIT,
-        chat_limits: tuple[str, ...] = CHAT_LIMITS,
+        chat_limit: str = CHAT_LIMIT,
         max_wait: float = MAX_WAIT,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.bot = bot  # the bot's id (the token's first part): two bots count apart
         self.bot_limit: RateLimitItem = parse(bot_limit)
-        self.chat_limits: list[RateLimitItem] = [parse(limit) for limit in chat_limits]
+        self.chat_limits: list[RateLimitItem] = parse_many(chat_limit)
         self.max_wait = max_wait
         self.sleep = sleep
         self.window = strategies.MovingWindowRateLimiter(

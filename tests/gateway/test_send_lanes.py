@@ -118,7 +118,7 @@ def test_pacing_counts_a_send_only_when_both_windows_have_room():
     """Long windows, so the figures are counts: the bot's limit is spent by sends to any
     chat; a send refused for its chat takes none of the bot's room; a refused send is
     told how long to wait and counted nowhere."""
-    pacing = SendPacing("memory://", "bot", bot_limit="3 per 1 hour", chat_limits=("1 per 1 hour",))
+    pacing = SendPacing("memory://", "bot", bot_limit="3 per 1 hour", chat_limit="1 per 1 hour")
     assert pacing.acquire("1") == 0.0
     assert pacing.acquire("1") > 3000  # the chat's turn is spent for the hour
     assert pacing.acquire("2") == 0.0  # and that refusal took none of the bot's 3
