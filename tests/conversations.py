@@ -9,8 +9,6 @@ Shared by ``tests/gateway/test_conversation_corpus.py`` and ``bench/dialog.py``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import re
@@ -27,6 +25,7 @@ import yaml
 from sqlalchemy import select
 
 from forwarder.sqltypes import utcnow
+from forwarder.targets.webhook import sign
 from gateway import texts
 from gateway.config import load_settings
 from gateway.jobs.worker import make_worker
@@ -218,7 +217,7 @@ class Stage:
         """A signed status event as the central system pushes it; the worker then runs
         what it queued (the notice to the citizen)."""
         body = json.dumps({"event_id": event_id, "tracking_code": code, **event}).encode()
-        signature = "sha256=" + hmac.new(EVENTS_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        signature = sign(EVENTS_SECRET, body)
         response = requests.post(
             f"{self.url}/api/v1/central/events",
             data=body,

@@ -15,6 +15,7 @@ from channels.base import BadPayload, Unsupported, WebhookRequest
 from channels.meta import MetaAdapter
 from channels.x import XAdapter
 from normalizer.complaint import Channel
+from sandbox import meta_api, x_api
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 META = MetaAdapter("app-secret", "verify-me", "page-token", "http://127.0.0.1:9")
@@ -26,17 +27,14 @@ def fixture(name: str) -> bytes:
 
 
 def meta_request(body: bytes, secret: str = "app-secret") -> WebhookRequest:
-    sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    sig = meta_api.sign(secret, body)
     return WebhookRequest(
         "POST", "https://gw/webhooks/meta", "", {"X-Hub-Signature-256": sig}, body
     )
 
 
 def x_request(body: bytes, secret: str = "consumer-secret") -> WebhookRequest:
-    sig = (
-        "sha256="
-        + base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-    )
+    sig = x_api.sign(secret, body)
     return WebhookRequest(
         "POST", "https://gw/webhooks/x", "", {"x-twitter-webhooks-signature": sig}, body
     )

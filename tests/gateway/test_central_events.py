@@ -3,14 +3,13 @@ citizen on their channel."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 
 import pytest
 from sqlalchemy import func, select
 
+from forwarder.targets.webhook import sign
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, ComplaintEvent, OutboundMessage
@@ -24,7 +23,7 @@ CODE = re.compile(r"LPR-[0-9A-HJKMNP-TV-Z]{8}")
 
 def push(client, payload, secret=SECRET):
     body = json.dumps(payload).encode()
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    signature = sign(secret, body)
     return client.post(
         "/api/v1/central/events",
         data=body,
