@@ -6,8 +6,8 @@ import signal
 
 import click
 
-from gateway.config import load_settings
-from gateway.logs import configure_logging
+from gateway.cli.common import open_runtime
+from gateway.config import Settings, load_settings
 
 
 @click.group()
@@ -15,28 +15,24 @@ def telegram() -> None:
     """The Telegram bot."""
 
 
-def _telegram() -> tuple[object, object]:
-    from gateway.cli.common import upgrade_if_sqlite
-    from gateway.runtime import Runtime
-
+def _bot_settings() -> Settings:
     settings = load_settings()
     if not settings.telegram_bot_token.get_secret_value():
         raise click.ClickException("set GATEWAY_TELEGRAM_BOT_TOKEN first")
-    upgrade_if_sqlite(settings.resolved_database_url)
-    runtime = Runtime(settings)
-    return runtime, runtime.adapters["telegram"]
+    return settings
 
 
 @telegram.command("set-webhook")
 def telegram_set_webhook() -> None:
     """Point the bot at GATEWAY_PUBLIC_URL/webhooks/telegram, with the secret token."""
-    runtime, adapter = _telegram()
-    base = runtime.settings.public_url.rstrip("/")
+    settings = _bot_settings()
+    base = settings.public_url.rstrip("/")
     if not base.startswith("https://") and not base.startswith("http://127.0.0.1"):
         raise click.ClickException("GATEWAY_PUBLIC_URL must be the public https:// address")
-    if not runtime.settings.telegram_secret_token.get_secret_value():
+    if not settings.telegram_secret_token.get_secret_value():
         raise click.ClickException("set GATEWAY_TELEGRAM_SECRET_TOKEN first")
-    adapter.set_webhook(f"{base}/webhooks/telegram")
+    with open_runtime(settings) as runtime:
+        runtime.adapters["telegram"].set_webhook(f"{base}/webhooks/telegram")
     click.echo(f"webhook set to {base}/webhooks/telegram")
 
 
@@ -49,10 +45,9 @@ def telegram_poll(timeout: int, rounds: int | None) -> None:
 
     from gateway.intake.telegram_poll import poll
 
-    configure_logging()
-    runtime, adapter = _telegram()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    poll(runtime, adapter, timeout=timeout, stop=stop, rounds=rounds)
-    runtime.close()
+    settings = _bot_settings()
+    with open_runtime(settings, logs=True) as runtime:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        poll(runtime, runtime.adapters["telegram"], timeout=timeout, stop=stop, rounds=rounds)
