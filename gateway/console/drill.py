@@ -57,6 +57,8 @@ def register(bp: Any, runtime_of: Any, period: Any) -> None:
         query = query.order_by(Complaint.received_at.desc(), Complaint.id)
         with runtime.sessions() as db:
             total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+            # a page past the last (however large the number asked) is the last
+            page = min(page, max((total + PAGE - 1) // PAGE, 1))
             rows = list(db.scalars(query.offset((page - 1) * PAGE).limit(PAGE)))
             db.expunge_all()
         return render_template(

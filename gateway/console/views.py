@@ -60,6 +60,7 @@ from normalizer.phone import to_e164
 from normalizer.privacy import mask_identity
 from normalizer.region import suggest_regions
 from normalizer.tracking import normalize_tracking_code
+from normalizer.validation import EARLIEST
 
 bp = Blueprint(
     "operator",
@@ -468,14 +469,17 @@ def complaint_detail(code: str) -> str:
 
 def _period() -> tuple[date, date]:
     """The dashboard's period from ``start`` and ``end`` (YYYY-MM-DD), by default the
-    last 30 days; a reversed or unreadable period falls back to the default."""
+    last 30 days; a reversed, unreadable or out-of-range period falls back to it."""
     today = datetime.now(labels.zone()).date()
     try:
         start = date.fromisoformat(request.args.get("start", ""))
         end = date.fromisoformat(request.args.get("end", ""))
     except ValueError:
         return today - timedelta(days=29), today
-    if start > end or (end - start).days > 3660:
+    latest = today + timedelta(days=366)
+    if start > end or (end - start).days > 3660 or not EARLIEST.date() <= start <= end <= latest:
+        # before LAPOR! or far in the future: nothing to count (and a period at the
+        # calendar's ends overflowed turning its midnights into UTC)
         return today - timedelta(days=29), today
     return start, end
 

@@ -10,6 +10,7 @@ from flask import Flask, Response, abort, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from gateway import console
 from gateway.config import Settings, load_settings
@@ -36,9 +37,19 @@ SECURITY_HEADERS = {
 FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in every route: an id the database can hold (a BIGINT); a larger
+    number names nothing, 404, instead of an overflow in the query."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or load_settings(**overrides)
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.url_map.converters["int"] = DatabaseId  # before any route is added
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
@@ -61,12 +72,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     @app.before_request
     def _no_nul() -> None:
         # PostgreSQL refuses NUL in any query. A path with NUL (%00) names nothing here (a
-        # media token or tracking code looked up with one was a 500); a form is typed by
-        # a person, who types none (the console's login was a 500). The webhooks keep
+        # media token or tracking code looked up with one was a 500); a form or a query
+        # string is typed by a person, who types none (the console's login and the
+        # inbox's channel filter were 500s). The webhooks keep
         # their forms whole, since the signature covers them: gateway.intake.pipeline cleans
         # each message instead.
         if "\x00" in request.path:
             abort(404)
+        if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            abort(400, "a query parameter holds a NUL character")
         if (
             request.blueprint != webhooks.bp.name
             and request.mimetype in FORMS

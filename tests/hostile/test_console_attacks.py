@@ -199,3 +199,61 @@ def test_login_still_returns_to_a_console_page(console, target):
         data={"username": "ani", "password": PASSWORD, "csrf_token": token(client)},
     )
     assert response.headers["Location"] == target
+
+
+TOO_BIG = str(2**63)  # one past what a BIGINT id column holds
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/operator/inbox/{TOO_BIG}",
+        f"/operator/calls/{TOO_BIG}",
+        f"/operator/calls/{TOO_BIG}/logged",
+        f"/operator/review/{TOO_BIG}",
+        "/operator/inbox/99999999999999999999999",
+    ],
+)
+def test_an_id_past_what_the_database_holds_names_nothing(console, path):
+    client = console.test_client()
+    login(client, "ani")
+    assert client.get(path).status_code == 404
+
+
+def test_posting_to_an_id_past_what_the_database_holds_names_nothing(console):
+    client = console.test_client()
+    login(client, "sari")
+    csrf = token(client, "/operator/inbox")
+    for path in (f"/operator/inbox/{TOO_BIG}/reply", f"/operator/inbox/{TOO_BIG}/close"):
+        answer = client.post(path, data={"csrf_token": csrf, "text": "halo"})
+        assert answer.status_code == 404, path
+    retry = client.post(f"/operator/dead-letters/{TOO_BIG}/retry", data={"csrf_token": csrf})
+    assert retry.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "start=0001-01-01&end=0001-01-01",
+        "start=9999-12-30&end=9999-12-31",
+        "start=1999-12-31&end=2000-01-05",
+        f"page={TOO_BIG}",
+        "page=99999999999999999999",
+    ],
+)
+def test_the_dashboard_takes_any_period_or_page_without_a_500(console, query):
+    client = console.test_client()
+    login(client, "sari")
+    for path in ("/operator/dashboard", "/operator/dashboard.csv", "/operator/dashboard/laporan"):
+        assert client.get(f"{path}?{query}").status_code == 200, (path, query)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/operator/inbox?kanal=%00", "/operator/dashboard/laporan?group=%00", "/lapor?kode=%00x"],
+)
+def test_a_nul_in_a_query_string_is_400(console, path):
+    client = console.test_client()
+    login(client, "sari")
+    answer = client.get(path)
+    assert answer.status_code == 400
