@@ -83,12 +83,15 @@ def _json_body() -> Any:
     if not request.is_json:
         return None
     try:
-        data = json.loads(
-            request.get_data(cache=True), parse_constant=_not_a_number, parse_float=_finite
-        )
-        return clean_json(data)
+        return strict_json(request.get_data(cache=True))
     except (ValueError, RecursionError):
         return None
+
+
+def strict_json(raw: bytes) -> Any:
+    """``raw`` as standard JSON (no NaN, Infinity or 1e999), its strings made safe to
+    store; ValueError or RecursionError when it is not."""
+    return clean_json(json.loads(raw, parse_constant=_not_a_number, parse_float=_finite))
 
 
 def _authorized() -> bool:
@@ -264,7 +267,7 @@ def central_events() -> tuple[Response, int]:
     ):
         return _error(403, "signature check failed")
     try:
-        data = clean_json(json.loads(body))
+        data = strict_json(body)
     except (ValueError, RecursionError):
         return _error(400, "body must be JSON")
     if isinstance(data, list):

@@ -5,14 +5,13 @@ either way nothing is recorded. A reopen stays possible."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 
 import pytest
 from sqlalchemy import func, select
 
 from forwarder.sqltypes import utcnow
+from forwarder.targets.webhook import sign
 from gateway.jobs.worker import make_worker
 from gateway.runtime import Runtime
 from gateway.store.models import Complaint, ComplaintEvent, ComplaintUpdate, OutboundMessage
@@ -30,7 +29,7 @@ DOC = {
 
 def push(client, payload):
     body = json.dumps(payload).encode()
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    signature = sign(SECRET, body)
     return client.post(
         "/api/v1/central/events",
         data=body,
@@ -108,6 +107,19 @@ def test_bad_values_are_422_and_record_nothing(gateway, field, value):
     answer = push(client, {"events": [event]})
     assert answer.status_code == 422, (answer.status_code, answer.get_data()[:300])
     assert answer.json["errors"]
+    assert state(runtime, code) == before
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_number_standard_json_has_not_is_400_and_records_nothing(gateway, value):
+    """NaN and Infinity are Python's, not JSON's: refused as the rest of /api/v1 refuses
+    them, not read as a missing time."""
+    client, runtime, file = gateway
+    code = file(deliver=True)
+    before = state(runtime, code)
+    event = {"event_id": "evt-nan", "tracking_code": code, "status": "verified"}
+    answer = push(client, {"events": [{**event, "occurred_at": value}]})
+    assert answer.status_code == 400
     assert state(runtime, code) == before
 
 
