@@ -100,6 +100,13 @@ def identity_values(text: str) -> list[tuple[str, str]]:
     ]
 
 
+# ``log.info(..., extra=NO_PERSONAL_DATA)``: a line made only of ids the gateway or the
+# central system issued (a tracking code, a target's name, a central id), written on every
+# delivery: the scan (0.15 ms, 6 % of a delivery's CPU) is skipped for it. An exception
+# or a stack on such a record is still scanned.
+NO_PERSONAL_DATA = {"personal_data": False}
+
+
 class _LogFilter(logging.Filter):
     """Masks personal data in the message, exception text and stack of every record,
     with partial masks that keep a line readable (``3201********0001``); lokal's
@@ -110,8 +117,9 @@ class _LogFilter(logging.Filter):
         self._formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = _mask(record.getMessage(), Samaran(mode="partial"), partial=True)
-        record.args = None
+        if getattr(record, "personal_data", True):
+            record.msg = _mask(record.getMessage(), Samaran(mode="partial"), partial=True)
+            record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:

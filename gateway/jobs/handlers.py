@@ -38,6 +38,7 @@ from gateway.store.models import (
 )
 from normalizer.complaint import outbound_document
 from normalizer.message import Choice, DeliveryStatus
+from normalizer.privacy import NO_PERSONAL_DATA
 from normalizer.region import with_region
 
 if TYPE_CHECKING:
@@ -201,6 +202,7 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             row.tracking_code,
             runtime.target.name,
             receipt.central_id or f"token {receipt.token}",
+            extra=NO_PERSONAL_DATA,
         )
         return {"central_id": receipt.central_id, "token": receipt.token}
 

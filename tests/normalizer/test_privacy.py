@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
 
 from normalizer.build import build_complaint
 from normalizer.complaint import outbound_document
-from normalizer.privacy import identity_values, log_filter, mask_identity
+from normalizer.privacy import NO_PERSONAL_DATA, identity_values, log_filter, mask_identity
 
 TEXT = (
     "Pungli di kantor kelurahan, diminta Rp 50.000. Hubungi saya 0812-3456-7890 atau "
@@ -122,3 +123,17 @@ def test_log_lines_mask_a_dotted_nik():
     )
     log_filter().filter(record)
     assert "0115.0895" not in record.getMessage() and "3201" in record.getMessage()
+
+
+def test_a_line_of_issued_ids_is_left_as_it_is_and_its_exception_still_masked():
+    record = logging.LogRecord(
+        "t", logging.INFO, __file__, 1, "complaint %s delivered as %s", ("LPR-7K2M", "1234"), None
+    )
+    record.__dict__.update(NO_PERSONAL_DATA)
+    try:
+        raise ValueError("citizen 0812-3456-7890")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    log_filter().filter(record)
+    assert record.getMessage() == "complaint LPR-7K2M delivered as 1234"
+    assert "0812-3456-7890" not in (record.exc_text or "") and "citizen" in record.exc_text
