@@ -103,6 +103,32 @@ class ClaimedJob:
     last_error: str | None = None  # why the previous attempt failed, if one did
 
 
+def _job_row(
+    kind: str,
+    idempotency_key: str,
+    payload: dict[str, Any],
+    max_attempts: int,
+    run_after: datetime | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "idempotency_key": idempotency_key,
+        "payload": payload,
+        "status": JobStatus.PENDING,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_after": run_after or now,
+        "locked_by": None,
+        "locked_until": None,
+        "last_error": None,
+        "result": None,
+        "created_at": now,
+        "updated_at": now,
+        "finished_at": None,
+    }
+
+
 def enqueue(
     session: Session,
     kind: str,
@@ -113,31 +139,62 @@ def enqueue(
     run_after: datetime | None = None,
 ) -> int:
     """Add a job to the caller's transaction (it exists exactly when that commits); its id."""
-    now = utcnow()
     session.info[QUEUED] = True
-    return (
-        session.connection()
-        .execute(
-            _INSERT_JOB,
-            {
-                "kind": kind,
-                "idempotency_key": idempotency_key,
-                "payload": payload,
-                "status": JobStatus.PENDING,
-                "attempts": 0,
-                "max_attempts": max_attempts,
-                "run_after": run_after or now,
-                "locked_by": None,
-                "locked_until": None,
-                "last_error": None,
-                "result": None,
-                "created_at": now,
-                "updated_at": now,
-                "finished_at": None,
-            },
-        )
-        .scalar_one()
+    row = _job_row(kind, idempotency_key, payload, max_attempts, run_after, utcnow())
+    return session.connection().execute(_INSERT_JOB, row).scalar_one()
+
+
+def enqueue_claimed(
+    session: Session,
+    kind: str,
+    idempotency_key: str,
+    payload: dict[str, Any],
+    *,
+    max_attempts: int,
+    worker_id: str,
+    lease_seconds: float,
+) -> ClaimedJob:
+    """Add a job already claimed by ``worker_id``, in the caller's transaction: for the
+    process that will run it right after the commit (a web process sending its replies),
+    which then needs no claim of its own. Its first attempt is counted, as a claim counts
+    it; if that process dies, the lease runs out and any worker takes the job over."""
+    now = utcnow()
+    row = _job_row(kind, idempotency_key, payload, max_attempts, None, now)
+    row.update(
+        status=JobStatus.RUNNING,
+        attempts=1,
+        locked_by=worker_id,
+        locked_until=now + timedelta(seconds=lease_seconds),
     )
+    job_id = session.connection().execute(_INSERT_JOB, row).scalar_one()
+    return ClaimedJob(job_id, kind, idempotency_key, payload, 1, max_attempts)
+
+
+_RENEW = (
+    update(OutboxJob.__table__)
+    .where(
+        OutboxJob.__table__.c.id.in_(bindparam("ids", expanding=True)),
+        OutboxJob.__table__.c.status == JobStatus.RUNNING,
+        OutboxJob.__table__.c.locked_by == bindparam("worker_id"),
+    )
+    .values(locked_until=bindparam("until"), updated_at=bindparam("now"))
+    .returning(OutboxJob.__table__.c.id)
+)
+
+
+def renew(session: Session, ids: Sequence[int], worker_id: str, lease_seconds: float) -> set[int]:
+    """Extend ``worker_id``'s lease on these jobs, in the caller's transaction; the ids
+    still its own (a job whose lease ran out may have been taken over: not to be run)."""
+    if not ids:
+        return set()
+    now = utcnow()
+    params = {
+        "ids": list(ids),
+        "worker_id": worker_id,
+        "until": now + timedelta(seconds=lease_seconds),
+        "now": now,
+    }
+    return set(session.connection().execute(_RENEW, params).scalars())
 
 
 def claim(

@@ -188,19 +188,15 @@ class Worker:
             self._process(job, probe=True)
         return len(jobs) + len(probes)
 
-    def run_ids(self, ids: list[int]) -> int:
-        """Claim and process just these jobs, if they are still due (another worker may
-        have been quicker) and their target is not paused; the number processed."""
-        with self.session_factory() as session:
-            jobs = outbox.claim(
-                session, self.worker_id, len(ids), self.lease_seconds, ids=ids, kinds=self.kinds
-            )
-            # the circuits are read only when a claimed job goes to a gated target (the
-            # web process sends its citizens' replies this way, none of them gated)
-            if any(job.kind in self.gate_of for job in jobs):
+    def run_claimed(self, jobs: Sequence[ClaimedJob]) -> int:
+        """Process jobs already claimed for this worker (``outbox.enqueue_claimed``); a
+        job of a paused target goes back untried. The number processed."""
+        # the circuits are read only when a job goes to a gated target (the web process
+        # sends its citizens' replies this way, none of them gated)
+        if any(job.kind in self.gate_of for job in jobs):
+            with self.session_factory() as session:
                 self._claimable(session)
-                session.commit()
-        self._process_all(jobs)  # a job of a paused target goes back untried
+        self._process_all(jobs)
         return len(jobs)
 
     # -- paused targets (forwarder.circuit) ---------------------------------------------

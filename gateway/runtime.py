@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,10 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import ChannelAdapter
 from channels.registry import CHANNELS
+from forwarder import outbox
+from forwarder.outbox import ClaimedJob
 from forwarder.targets import DeliveryTarget
 from forwarder.targets.registry import TARGETS
 from forwarder.wakeup import notify_on_commit
-from forwarder.worker import Worker
+from forwarder.worker import Worker, default_worker_id
 from gateway import metrics
 from gateway.complaints.sla import SlaLimits
 from gateway.complaints.updates import SETTINGS_INFO
@@ -134,23 +137,31 @@ class Runtime:
         PostgreSQL's; elsewhere workers poll)."""
         return self.replies_from_workers and self.engine.dialect.name == "postgresql"
 
-    def dispatch(self, job_ids: list[int], channel: str = "") -> None:
-        """Send these just-committed jobs now, from this process, instead of waiting for
-        a worker's next poll. If this process dies first, a worker takes them over.
+    @property
+    def reply_sender_id(self) -> str | None:
+        """Who a web process's replies are claimed for when they are queued (its send
+        lanes), or None when the workers send them. Read on each call: a process forked
+        from the one that built the runtime has a pid of its own."""
+        if self.replies_from_workers:
+            return None
+        return f"{default_worker_id()}:replies"
+
+    def dispatch(self, jobs: list[ClaimedJob], channel: str = "") -> None:
+        """Send these just-committed jobs, claimed for this process when they were
+        queued, now, from this process, instead of waiting for a worker's next poll. If
+        this process dies first, their lease runs out and a worker takes them over.
 
         Each channel has a lane of its own (``send_lane``): a slow or paced platform
-        (Telegram's 30 a second) holds up only its own replies. Jobs dispatched while
-        their lane is busy wait for it together and are claimed in one statement. With
-        ``replies_sent_by = workers`` the commit has woken the workers instead, and this
-        does nothing."""
-        if self.replies_from_workers or not job_ids:
+        (Telegram's 30 a second) holds up only its own replies. With ``replies_sent_by =
+        workers`` the commit has woken the workers instead, and this does nothing."""
+        if self.replies_from_workers or not jobs:
             return
         name = send_lane(channel)
         with self._lanes_lock:
             lane = self._lanes.get(name)
             if lane is None:
                 lane = self._lanes[name] = SendLane(self, name)
-        lane.submit(job_ids)
+        lane.submit(jobs)
 
     @property
     def media_dir(self) -> Path:
@@ -182,22 +193,23 @@ def send_lane(channel: str) -> str:
 
 
 class SendLane:
-    """One channel's sender in a web process: a thread that claims and sends the jobs
-    dispatched to it, in the order they came (a citizen's replies leave in the order
-    they were written), with a worker of its own (kept to citizens' messages)."""
+    """One channel's sender in a web process: a thread that sends the jobs dispatched to
+    it, in the order they came (a citizen's replies leave in the order they were
+    written), with a worker of its own (kept to citizens' messages)."""
 
     def __init__(self, runtime: Runtime, name: str) -> None:
         self.runtime = runtime
         self.name = name
         self._lock = threading.Lock()
-        self._queue: list[int] = []
+        self._queue: list[tuple[float, ClaimedJob]] = []
         self._due = False
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"send-{name}")
         self._sender: Worker | None = None
 
-    def submit(self, job_ids: list[int]) -> None:
+    def submit(self, jobs: list[ClaimedJob]) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._queue.extend(job_ids)
+            self._queue.extend((now, job) for job in jobs)
             if self._due:
                 return
             self._due = True
@@ -205,21 +217,39 @@ class SendLane:
 
     def _send(self) -> None:
         with self._lock:
-            job_ids, self._queue = self._queue, []
+            queued, self._queue = self._queue, []
             self._due = False
-        if not job_ids:
+        if not queued:
             return
         try:
             if self._sender is None:
                 self._sender = make_worker(
-                    self.runtime, "messages", concurrency=LANE_THREADS.get(self.name, 1)
+                    self.runtime,
+                    "messages",
+                    concurrency=LANE_THREADS.get(self.name, 1),
+                    worker_id=self.runtime.reply_sender_id,
                 )
-            self._sender.run_ids(job_ids)
+            self._sender.run_claimed(self._still_ours(queued))
         except Exception:  # noqa: BLE001 - the jobs stay queued: a worker sends them
             # (an executor would drop this exception without a word)
             log.exception(
-                "sending %d dispatched %s jobs failed; left to the workers", len(job_ids), self.name
+                "sending %d dispatched %s jobs failed; left to the workers", len(queued), self.name
             )
+
+    def _still_ours(self, queued: list[tuple[float, ClaimedJob]]) -> list[ClaimedJob]:
+        """The jobs to send: those that waited in this lane for over half their lease
+        (a paced backlog) have it renewed first, and are dropped if it ran out and a
+        worker took them over: a reply is never sent by both."""
+        lease = self.runtime.settings.worker_lease_seconds
+        old = [job.id for at, job in queued if time.monotonic() - at > lease / 2]
+        if not old:
+            return [job for _, job in queued]
+        assert self._sender is not None
+        with self.runtime.sessions() as session:
+            kept = outbox.renew(session, old, self._sender.worker_id, lease)
+            session.commit()
+        stale = set(old) - kept
+        return [job for _, job in queued if job.id not in stale]
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)

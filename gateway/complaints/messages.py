@@ -4,28 +4,73 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
+from forwarder.outbox import ClaimedJob
+from forwarder.sqltypes import utcnow
 from gateway.complaints.records import SEND_JOB
-from gateway.store.models import OutboundMessage
+from gateway.store.models import OutboundMessage, OutboundStatus
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
 
 
+_OUTBOUND = OutboundMessage.__table__
+# a Core statement built once: the ORM's add and flush were ~8 % of a chat reply's CPU
+_INSERT_OUTBOUND = insert(_OUTBOUND).returning(_OUTBOUND.c.id)
+
+
+def _store(session: Session, message: OutboundMessage) -> dict[str, Any]:
+    """Insert ``message`` (its ``id`` is set) in the caller's transaction; its send
+    job's payload."""
+    now = utcnow()
+    message.id = (
+        session.connection()
+        .execute(
+            _INSERT_OUTBOUND,
+            {
+                "channel": message.channel,
+                "recipient": message.recipient,
+                "sender": message.sender,
+                "text": message.text,
+                "options": message.options,
+                "complaint_id": message.complaint_id,
+                "status": message.status or OutboundStatus.QUEUED,
+                "external_id": None,
+                "error": None,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        .scalar_one()
+    )
+    return {"outbound_id": message.id, "lane": recipient_lane(message.channel, message.recipient)}
+
+
 def queue_outbound(session: Session, runtime: Runtime, message: OutboundMessage, key: str) -> int:
     """Store ``message`` and its send job in the caller's transaction; the job's id."""
-    session.add(message)
-    session.flush()
-    return outbox.enqueue(
+    payload = _store(session, message)
+    max_attempts = runtime.settings.forward_max_attempts
+    return outbox.enqueue(session, SEND_JOB, key, payload, max_attempts=max_attempts)
+
+
+def queue_reply(
+    session: Session, runtime: Runtime, message: OutboundMessage, key: str, sender_id: str
+) -> ClaimedJob:
+    """``queue_outbound`` for a reply this process sends itself right after the commit:
+    its job is claimed by ``sender_id`` already (``outbox.enqueue_claimed``)."""
+    return outbox.enqueue_claimed(
         session,
         SEND_JOB,
         key,
-        {"outbound_id": message.id, "lane": recipient_lane(message.channel, message.recipient)},
+        _store(session, message),
         max_attempts=runtime.settings.forward_max_attempts,
+        worker_id=sender_id,
+        lease_seconds=runtime.settings.worker_lease_seconds,
     )
 
 

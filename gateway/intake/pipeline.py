@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from channels.base import ChannelAdapter, WebhookResult
+from forwarder.outbox import ClaimedJob
 from gateway import metrics
-from gateway.complaints.messages import queue_outbound
+from gateway.complaints.messages import queue_outbound, queue_reply
 from gateway.intake.message import DuplicateMessage, receive
 from gateway.jobs.handlers import record_delivery_status
 from gateway.store.models import Complaint, Conversation, InboundRecord, MediaFile, OutboundMessage
@@ -38,9 +39,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class Handled:
     replies: list[Reply] = field(default_factory=list)
-    job_ids: list[int] = field(default_factory=list)
-    # the same jobs by the channel they go out on: each channel is sent in its own lane
-    jobs_by_channel: dict[str, list[int]] = field(default_factory=dict)
+    # the replies' send jobs, claimed for this process, by the channel they go out on:
+    # each channel is sent in its own lane (empty when the workers send the replies)
+    jobs_by_channel: dict[str, list[ClaimedJob]] = field(default_factory=dict)
     outcomes: list[tuple[str, str]] = field(default_factory=list)
     # why each refused message or status was left out (nothing of it was stored)
     refused: list[str] = field(default_factory=list)
@@ -193,9 +194,12 @@ def sanitize(result: WebhookResult) -> tuple[WebhookResult, list[str]]:
 
 def queue_replies(
     session: Session, runtime: Runtime, msg: InboundMessage, replies: list[Reply], language: str
-) -> list[int]:
-    """Each reply as an outbound message and a send job, in the caller's transaction."""
-    job_ids = []
+) -> list[ClaimedJob]:
+    """Each reply as an outbound message and a send job, in the caller's transaction;
+    the jobs this process sends itself after the commit, claimed for it already (none
+    when the workers send the replies)."""
+    sender = runtime.reply_sender_id
+    jobs = []
     for n, reply in enumerate(replies):
         message = OutboundMessage(
             channel=msg.channel,
@@ -210,8 +214,11 @@ def queue_replies(
             },
         )
         key = f"reply:{msg.channel}:{msg.external_id}:{n}"
-        job_ids.append(queue_outbound(session, runtime, message, key))
-    return job_ids
+        if sender is None:
+            queue_outbound(session, runtime, message, key)
+        else:
+            jobs.append(queue_reply(session, runtime, message, key, sender))
+    return jobs
 
 
 def _stage(
@@ -227,9 +234,9 @@ def _stage(
             done.outcomes.append((message.channel, "duplicate"))
             continue
         if not adapter.replies_inline and replies:
-            ids = queue_replies(session, runtime, message, replies, language)
-            done.job_ids += ids
-            done.jobs_by_channel.setdefault(message.channel, []).extend(ids)
+            jobs = queue_replies(session, runtime, message, replies, language)
+            if jobs:
+                done.jobs_by_channel.setdefault(message.channel, []).extend(jobs)
         done.replies += replies
         done.outcomes.append((message.channel, "stored"))
     for status in result.statuses:
@@ -255,6 +262,6 @@ def handle(runtime: Runtime, adapter: ChannelAdapter, result: WebhookResult) -> 
     for channel, outcome in done.outcomes:
         metrics.INBOUND.labels(channel, outcome).inc()
     # the citizen should not wait for a worker's poll
-    for channel, job_ids in done.jobs_by_channel.items():
-        runtime.dispatch(job_ids, channel)
+    for channel, jobs in done.jobs_by_channel.items():
+        runtime.dispatch(jobs, channel)
     return done

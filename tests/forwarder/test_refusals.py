@@ -20,7 +20,7 @@ import pytest
 from flask import Flask, Response
 from sqlalchemy import select
 
-from forwarder import circuit
+from forwarder import circuit, outbox
 from forwarder.circuit import CircuitPolicy
 from forwarder.errors import PermanentError, RetryableError, TargetRefused
 from forwarder.outbox import JobStatus, OutboxJob
@@ -398,16 +398,19 @@ def test_worker_processes_share_the_pause_and_resume_together(runtime, database_
     assert len([x for x in mine if x["level"] == "INFO" and "resume" in x["message"]]) == 1
 
 
-def test_a_job_sent_by_id_to_a_paused_target_goes_back_untried(make_settings, central):
-    """The web process sends what it just queued by id (Runtime.dispatch): a delivery to a
-    paused target is given back, untried, its budget untouched."""
+def test_a_job_claimed_when_queued_for_a_paused_target_goes_back_untried(make_settings, central):
+    """The web process sends what it queued claimed for itself (Runtime.dispatch): a
+    delivery to a paused target is given back, untried, its budget untouched."""
     runtime = Runtime(make_settings(forward_url=central.url))
     queue_complaints(runtime, 1)
     with runtime.sessions() as s:
         circuit.refused(s, "open311", "POST …: HTTP 401: revoked", CircuitPolicy())
         s.commit()
+    worker = worker_for(runtime)
     [job] = jobs_of(runtime)
-    assert worker_for(runtime).run_ids([job.id]) == 1
+    with runtime.sessions() as s:
+        [claimed] = outbox.claim(s, worker.worker_id, 1, 60, ids=[job.id])
+    assert worker.run_claimed([claimed]) == 1
     [job] = jobs_of(runtime)
     assert (job.status, job.attempts) == (JobStatus.PENDING, 0)
     assert job.last_error is None  # not tried: nothing to say about it

@@ -19,7 +19,7 @@ from channels.telegram.pacing import SendPacing
 from forwarder.outbox import JobStatus, OutboxJob
 from gateway.complaints.records import SEND_JOB
 from gateway.jobs.worker import make_worker
-from gateway.runtime import Runtime, send_lane
+from gateway.runtime import Runtime, SendLane, send_lane
 from gateway.web.app import create_app
 from sandbox import social_events as ev
 from sandbox import telegram_updates as updates
@@ -201,3 +201,132 @@ def test_the_bot_wide_limit_holds_across_two_web_processes_and_two_workers(
             worker_runtime.close()
         for web in webs:
             web.extensions["lapor"].close()
+
+
+def test_a_reply_is_queued_claimed_for_its_web_process_and_sent_in_one_attempt(make_settings):
+    """The web process queues each reply already claimed for its own send lane: no claim
+    of its own before the send, one attempt counted, done by that process."""
+    token = "7000000003:AAH-claimed"
+    bot = FakeBotAPI(token)
+    with ServerThread(bot.app) as bot_server:
+        app = create_app(
+            make_settings(
+                telegram_bot_token=token,
+                telegram_secret_token=SECRET,
+                telegram_api_url=bot_server.url,
+            )
+        )
+        runtime = app.extensions["lapor"]
+        try:
+            with ServerThread(app) as gateway:
+                answer = requests.post(
+                    f"{gateway.url}/webhooks/telegram",
+                    json=updates.text(555000333, "/start"),
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                    timeout=10,
+                )
+                assert answer.status_code == 200
+                [sent] = until(bot.sent, "the reply")
+                [job] = until(
+                    lambda: [j for j in send_jobs(runtime) if j.status == JobStatus.DONE],
+                    "the job done",
+                )
+            assert sent["chat_id"] == 555000333
+            assert job.attempts == 1 and job.locked_by == runtime.reply_sender_id
+        finally:
+            runtime.close()
+
+
+def test_a_reply_its_web_process_never_sent_goes_out_from_a_worker_once_the_lease_ends(
+    make_settings,
+):
+    """The web process died between the commit and the send: its claim on the reply runs
+    out and a worker sends it, once."""
+    from gateway.intake import pipeline
+
+    token = "7000000004:AAH-orphan"
+    bot = FakeBotAPI(token)
+    with ServerThread(bot.app) as bot_server:
+        settings = make_settings(
+            telegram_bot_token=token,
+            telegram_secret_token=SECRET,
+            telegram_api_url=bot_server.url,
+            worker_lease_seconds=1,
+        )
+        web = Runtime(settings)
+        adapter = web.adapters["telegram"]
+        request_body = updates.text(555000444, "/start")
+        result = adapter.parse(_telegram_request(request_body))
+        # what a web process commits before it answers 2xx; it dies before dispatching
+        handled = web.group_commit.run(lambda s: pipeline._stage(s, web, adapter, result))
+        [[job]] = handled.jobs_by_channel.values()
+        web.close()
+        assert bot.sent() == []
+        worker_runtime = Runtime(settings)
+        worker = make_worker(worker_runtime, "messages")
+        assert worker.run_once() == 0  # still the dead process's for its lease
+        time.sleep(1.1)
+        assert worker.run_once() == 1
+        [sent] = bot.sent()
+        assert sent["chat_id"] == 555000444
+        [done] = send_jobs(worker_runtime)
+        assert (done.id, done.status, done.attempts) == (job.id, JobStatus.DONE, 2)
+        worker_runtime.close()
+
+
+def test_a_lane_does_not_send_a_reply_whose_claim_a_worker_took_over(make_settings):
+    """A reply that waited in its lane past half its lease has the lease renewed before
+    it is sent; one whose lease ran out and that a worker took over is left to that
+    worker: never sent by both."""
+    from forwarder import outbox
+    from gateway.intake import pipeline
+
+    token = "7000000005:AAH-renew"
+    bot = FakeBotAPI(token)
+    with ServerThread(bot.app) as bot_server:
+        settings = make_settings(
+            telegram_bot_token=token,
+            telegram_secret_token=SECRET,
+            telegram_api_url=bot_server.url,
+            worker_lease_seconds=1,
+        )
+        web = Runtime(settings)
+        adapter = web.adapters["telegram"]
+        jobs = []
+        for chat in (555000555, 555000556):
+            result = adapter.parse(_telegram_request(updates.text(chat, "/start")))
+            handled = web.group_commit.run(lambda s, r=result: pipeline._stage(s, web, adapter, r))
+            jobs += [job for js in handled.jobs_by_channel.values() for job in js]
+        taken, kept = jobs
+        time.sleep(1.1)  # both leases ran out in the lane's queue
+        with web.sessions() as s:  # a worker takes the first over
+            assert [j.id for j in outbox.claim(s, "other-worker", 1, 60, ids=[taken.id])] == [
+                taken.id
+            ]
+        lane = SendLane(web, "telegram")
+        lane._queue = [(time.monotonic() - 1.0, taken), (time.monotonic() - 1.0, kept)]
+        lane._due = True
+        lane._send()
+        [sent] = bot.sent()
+        assert sent["chat_id"] == 555000556
+        states = {j.id: (j.status, j.locked_by) for j in send_jobs(web)}
+        assert states[taken.id] == (JobStatus.RUNNING, "other-worker")
+        assert states[kept.id][0] == JobStatus.DONE
+        lane.close()
+        web.close()
+
+
+def _telegram_request(body: dict[str, Any]) -> Any:
+    import json
+
+    from channels.base import WebhookRequest
+
+    return WebhookRequest(
+        method="POST",
+        url="http://127.0.0.1/webhooks/telegram",
+        hook="",
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+        body=json.dumps(body).encode(),
+        form={},
+        args={},
+    )
