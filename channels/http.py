@@ -10,6 +10,12 @@ import requests
 
 from channels.base import SendError
 
+# one session per platform, the environment (proxies, CA bundle) read once: requests
+# reads it on every call otherwise, ~0.2 ms of each reply's CPU
+from forwarder.targets.http import client as session_for
+
+__all__ = ["path_segment", "post_json", "same_secret", "session_for"]
+
 TIMEOUT = 10.0
 
 

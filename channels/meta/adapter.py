@@ -36,8 +36,6 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
-import requests
-
 from channels.base import (
     BadPayload,
     OutboundRequest,
@@ -48,7 +46,7 @@ from channels.base import (
     WebhookResult,
     checked_id,
 )
-from channels.http import TIMEOUT, path_segment, post_json, same_secret
+from channels.http import TIMEOUT, path_segment, post_json, same_secret, session_for
 from channels.meta.settings import MetaSettings
 from normalizer.complaint import Channel
 from normalizer.message import (
@@ -116,7 +114,7 @@ class MetaAdapter:
         self.whatsapp_template = whatsapp_template
         self.template_language = template_language
         self.message_tag = message_tag
-        self.http = requests.Session()
+        self.http = session_for(self.graph)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:

@@ -42,7 +42,7 @@ from channels.base import (
     WebhookResult,
     checked_id,
 )
-from channels.http import same_secret
+from channels.http import same_secret, session_for
 from channels.telegram.pacing import BOT_LIMIT, CHAT_LIMIT, SendPacing
 from channels.telegram.settings import TelegramSettings
 from normalizer.complaint import Channel
@@ -126,7 +126,7 @@ class TelegramAdapter:
         self._bot: Bot | None = None
         self._loop: _Loop | None = None
         self._lock = threading.Lock()
-        self._http = requests.Session()
+        self._http = session_for(self.api_url)
         # the bot's id is the token's first part; the token itself stays out of the store
         self.pacing = SendPacing(
             pacing_url,

@@ -35,8 +35,6 @@ import re
 from collections.abc import Mapping
 from typing import Any, Self
 
-import requests
-
 from channels.base import (
     BadPayload,
     OutboundRequest,
@@ -47,7 +45,7 @@ from channels.base import (
     WebhookResult,
     checked_id,
 )
-from channels.http import path_segment, post_json, same_secret
+from channels.http import path_segment, post_json, same_secret, session_for
 from channels.x.settings import XSettings
 from normalizer.complaint import Channel
 from normalizer.message import InboundMessage, Reply
@@ -77,7 +75,7 @@ class XAdapter:
         self.consumer_secret = consumer_secret
         self.bearer_token = bearer_token
         self.api_url = api_url.rstrip("/")
-        self.http = requests.Session()
+        self.http = session_for(self.api_url)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:

@@ -31,7 +31,8 @@ def redact(text: str) -> str:
 
 
 def client(url: str) -> requests.Session:
-    """A ``requests`` session for a target at ``url``. With ``trust_env`` requests reads
+    """A ``requests`` session for a peer at ``url`` (a central system, a messaging
+    platform's API). With ``trust_env`` requests reads
     the environment on every call (proxies and their exceptions, a CA bundle, ~/.netrc):
     ~3 % of a delivery's CPU, the same answer each time. It is read once, here: the CA
     bundle it names becomes the session's. Where a proxy applies to ``url`` or a netrc

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, union_all
+from sqlalchemy import Executable, bindparam, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
@@ -174,6 +174,29 @@ def create_complaint(
 _DESCRIPTION = Complaint.document["description"].as_string().label("description")
 
 
+def _repeat_query(by_phone: bool) -> Executable:
+    ways = [
+        (Complaint.channel == bindparam("channel")) & (Complaint.reply_to == bindparam("sender"))
+    ]
+    if by_phone:
+        ways.append(Complaint.reporter_phone == bindparam("phone"))
+    columns = (Complaint.id, Complaint.received_at, _DESCRIPTION)
+    branches = [
+        select(*columns)
+        .where(who, Complaint.received_at >= bindparam("since", type_=Complaint.received_at.type))
+        .order_by(Complaint.received_at.desc())
+        .limit(20)
+        for who in ways
+    ]
+    if len(branches) == 1:
+        return branches[0]
+    return union_all(*(b.subquery().select() for b in branches))
+
+
+# built once (every submitted complaint runs one): by sender, or by sender or phone
+_REPEAT_QUERIES = {False: _repeat_query(False), True: _repeat_query(True)}
+
+
 def repeat_of(
     session: Session,
     *,
@@ -191,21 +214,12 @@ def repeat_of(
     after five runs) walked every complaint of the window by date — 100+ ms each once
     there were 70,000 of them. Only the columns compared are read; the complaint itself
     only when it is the one."""
-    ways = [(Complaint.channel == channel) & (Complaint.reply_to == sender)]
-    if phone:
-        ways.append(Complaint.reporter_phone == phone)
-    columns = (Complaint.id, Complaint.received_at, _DESCRIPTION)
-    branches = [
-        select(*columns)
-        .where(who, Complaint.received_at >= since)
-        .order_by(Complaint.received_at.desc())
-        .limit(20)
-        for who in ways
-    ]
-    query = (
-        branches[0] if len(branches) == 1 else union_all(*(b.subquery().select() for b in branches))
+    params = {"channel": channel, "sender": sender, "phone": phone, "since": since}
+    query = _REPEAT_QUERIES[bool(phone)]
+    session.flush()  # what the ORM's own execute would have done first
+    earlier = sorted(
+        set(session.connection().execute(query, params)), key=lambda c: c[1], reverse=True
     )
-    earlier = sorted(set(session.execute(query)), key=lambda c: c[1], reverse=True)
     found = next((c for c in earlier if same_complaint(c[2] or "", description)), None)
     return session.get(Complaint, found[0]) if found else None
 

@@ -75,14 +75,27 @@ _REREAD = select(_C.status, _C.document).where(_C.id == bindparam("id"))
 _UPDATE_COMPLAINT = update(Complaint.__table__).where(_C.id == bindparam("key"))
 
 _O = OutboundMessage.__table__.c
-_READ_OUTBOUND = select(_O.channel, _O.recipient, _O.sender, _O.text, _O.options).where(
-    _O.id == bindparam("id")
+_V = Conversation.__table__.c
+# the message and the state of the citizen's conversation in one statement
+_READ_OUTBOUND = (
+    select(
+        _O.channel,
+        _O.recipient,
+        _O.sender,
+        _O.text,
+        _O.options,
+        _V.id.label("conversation_id"),
+        _V.blocked_at,
+        _V.updated_at.label("last_heard"),
+    )
+    .select_from(
+        OutboundMessage.__table__.outerjoin(
+            Conversation.__table__, (_V.channel == _O.channel) & (_V.sender == _O.recipient)
+        )
+    )
+    .where(_O.id == bindparam("id"))
 )
 _UPDATE_OUTBOUND = update(OutboundMessage.__table__).where(_O.id == bindparam("key"))
-_V = Conversation.__table__.c
-_READ_CONVERSATION = select(_V.id, _V.blocked_at, _V.updated_at).where(
-    _V.channel == bindparam("channel"), _V.sender == bindparam("sender")
-)
 _BLOCK_CONVERSATION = update(Conversation.__table__).where(_V.id == bindparam("key"))
 
 # Meta's customer-service window: free-form messages only within 24 hours of the
@@ -207,27 +220,26 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         return {"central_id": receipt.central_id, "token": receipt.token}
 
     def send_message(session: Session, job: ClaimedJob) -> dict[str, Any]:
-        # Core statements built once (below): the ORM's get, its select of the
-        # conversation and the autoflush of both were most of a reply's CPU besides the
-        # send itself. The same reads and writes, in the worker's transaction.
+        # Core statements built once (above), on the connection: the ORM's get, its
+        # select of the conversation and the autoflush of both were most of a reply's
+        # CPU besides the send itself. The same reads and writes, in the worker's
+        # transaction.
         outbound_id = job.payload["outbound_id"]
-        message = session.execute(_READ_OUTBOUND, {"id": outbound_id}).one_or_none()
+        connection = session.connection()
+        message = connection.execute(_READ_OUTBOUND, {"id": outbound_id}).one_or_none()
         if message is None:
             raise PermanentError(f"outbound message {outbound_id} is gone")
         adapter = runtime.adapter_for(message.channel, message.recipient)
         if adapter is None:
             raise PermanentError(f"no adapter sends on {message.channel}")
-        conversation = session.execute(
-            _READ_CONVERSATION, {"channel": message.channel, "sender": message.recipient}
-        ).one_or_none()
 
         def failed(error: str) -> None:
-            session.execute(
+            session.connection().execute(
                 _UPDATE_OUTBOUND,
                 {"key": outbound_id, "status": OutboundStatus.FAILED, "error": error},
             )
 
-        if conversation is not None and conversation.blocked_at is not None:
+        if message.blocked_at is not None:
             failed("the citizen blocked us")
             raise PermanentError(
                 f"{message.recipient} on {message.channel} blocked the gateway", keep_writes=True
@@ -244,7 +256,8 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
             language=options.get("language", "id"),
             public_reply_to=options.get("public_reply_to"),
             # the conversation's last change is the citizen's last message
-            in_window=conversation is None or utcnow() - conversation.updated_at < MESSAGING_WINDOW,
+            in_window=message.last_heard is None
+            or utcnow() - message.last_heard < MESSAGING_WINDOW,
             status_callback_url=(
                 runtime.public_url(f"/webhooks/{adapter.name}/status") if hooks else None
             ),
@@ -255,15 +268,16 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         except SendError as exc:
             if exc.permanent:
                 failed(str(exc))
-                if exc.blocked and conversation is not None:
-                    session.execute(
-                        _BLOCK_CONVERSATION, {"key": conversation.id, "blocked_at": utcnow()}
+                if exc.blocked and message.conversation_id is not None:
+                    session.connection().execute(
+                        _BLOCK_CONVERSATION,
+                        {"key": message.conversation_id, "blocked_at": utcnow()},
                     )
                 raise PermanentError(str(exc), keep_writes=True) from exc
             if exc.paced:  # never tried: it waits its turn, its retry budget untouched
                 raise Deferred(str(exc), retry_after=exc.retry_after) from exc
             raise RetryableError(str(exc), retry_after=exc.retry_after) from exc
-        session.execute(
+        session.connection().execute(
             _UPDATE_OUTBOUND,
             {
                 "key": outbound_id,
