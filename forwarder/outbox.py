@@ -101,6 +101,9 @@ class ClaimedJob:
     attempts: int
     max_attempts: int
     last_error: str | None = None  # why the previous attempt failed, if one did
+    # What the process that queued the job knew of it then, so its handler need not read
+    # it back (``enqueue_claimed``); None for a job claimed from the table.
+    known: Any = None
 
 
 def _job_row(
@@ -153,11 +156,13 @@ def enqueue_claimed(
     max_attempts: int,
     worker_id: str,
     lease_seconds: float,
+    known: Any = None,
 ) -> ClaimedJob:
     """Add a job already claimed by ``worker_id``, in the caller's transaction: for the
     process that will run it right after the commit (a web process sending its replies),
-    which then needs no claim of its own. Its first attempt is counted, as a claim counts
-    it; if that process dies, the lease runs out and any worker takes the job over."""
+    which then needs no claim of its own, nor to read back what it wrote (``known``). Its
+    first attempt is counted, as a claim counts it; if that process dies, the lease runs
+    out and any worker takes the job over."""
     now = utcnow()
     row = _job_row(kind, idempotency_key, payload, max_attempts, None, now)
     row.update(
@@ -167,7 +172,7 @@ def enqueue_claimed(
         locked_until=now + timedelta(seconds=lease_seconds),
     )
     job_id = session.connection().execute(_INSERT_JOB, row).scalar_one()
-    return ClaimedJob(job_id, kind, idempotency_key, payload, 1, max_attempts)
+    return ClaimedJob(job_id, kind, idempotency_key, payload, 1, max_attempts, known=known)
 
 
 _RENEW = (

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import insert
@@ -22,6 +24,20 @@ if TYPE_CHECKING:
 _OUTBOUND = OutboundMessage.__table__
 # a Core statement built once: the ORM's add and flush were ~8 % of a chat reply's CPU
 _INSERT_OUTBOUND = insert(_OUTBOUND).returning(_OUTBOUND.c.id)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """What sending a message reads: the message, and the citizen's conversation (blocked
+    since, and when they last wrote: Meta's 24-hour window)."""
+
+    channel: str
+    recipient: str
+    sender: str | None
+    text: str
+    options: dict[str, Any] | None
+    blocked_at: datetime | None
+    last_heard: datetime | None
 
 
 def _store(session: Session, message: OutboundMessage) -> dict[str, Any]:
@@ -62,15 +78,28 @@ def queue_reply(
     session: Session, runtime: Runtime, message: OutboundMessage, key: str, sender_id: str
 ) -> ClaimedJob:
     """``queue_outbound`` for a reply this process sends itself right after the commit:
-    its job is claimed by ``sender_id`` already (``outbox.enqueue_claimed``)."""
+    its job is claimed by ``sender_id`` already (``outbox.enqueue_claimed``), and knows
+    what its send would read back: the citizen has just written (the window is open)
+    and has not blocked us (writing lifts a block, ``gateway.intake.message``)."""
+    payload = _store(session, message)
+    known = Outbound(
+        message.channel,
+        message.recipient,
+        message.sender,
+        message.text,
+        message.options,
+        blocked_at=None,
+        last_heard=utcnow(),
+    )
     return outbox.enqueue_claimed(
         session,
         SEND_JOB,
         key,
-        _store(session, message),
+        payload,
         max_attempts=runtime.settings.forward_max_attempts,
         worker_id=sender_id,
         lease_seconds=runtime.settings.worker_lease_seconds,
+        known=known,
     )
 
 

@@ -17,7 +17,7 @@ from forwarder.outbox import ClaimedJob
 from forwarder.sqltypes import utcnow
 from forwarder.worker import Handler
 from gateway import metrics, texts
-from gateway.complaints.messages import queue_message
+from gateway.complaints.messages import Outbound, queue_message
 from gateway.complaints.records import (
     DELIVER_JOB,
     INSERT_EVENT,
@@ -84,7 +84,6 @@ _READ_OUTBOUND = (
         _O.sender,
         _O.text,
         _O.options,
-        _V.id.label("conversation_id"),
         _V.blocked_at,
         _V.updated_at.label("last_heard"),
     )
@@ -96,7 +95,9 @@ _READ_OUTBOUND = (
     .where(_O.id == bindparam("id"))
 )
 _UPDATE_OUTBOUND = update(OutboundMessage.__table__).where(_O.id == bindparam("key"))
-_BLOCK_CONVERSATION = update(Conversation.__table__).where(_V.id == bindparam("key"))
+_BLOCK_CONVERSATION = update(Conversation.__table__).where(
+    _V.channel == bindparam("conv_channel"), _V.sender == bindparam("conv_sender")
+)
 
 # Meta's customer-service window: free-form messages only within 24 hours of the
 # citizen's last message.
@@ -225,10 +226,12 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         # CPU besides the send itself. The same reads and writes, in the worker's
         # transaction.
         outbound_id = job.payload["outbound_id"]
-        connection = session.connection()
-        message = connection.execute(_READ_OUTBOUND, {"id": outbound_id}).one_or_none()
+        message: Outbound | None = job.known
         if message is None:
-            raise PermanentError(f"outbound message {outbound_id} is gone")
+            row = session.connection().execute(_READ_OUTBOUND, {"id": outbound_id}).one_or_none()
+            if row is None:
+                raise PermanentError(f"outbound message {outbound_id} is gone")
+            message = Outbound(**row._mapping)
         adapter = runtime.adapter_for(message.channel, message.recipient)
         if adapter is None:
             raise PermanentError(f"no adapter sends on {message.channel}")
@@ -268,10 +271,14 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         except SendError as exc:
             if exc.permanent:
                 failed(str(exc))
-                if exc.blocked and message.conversation_id is not None:
+                if exc.blocked:
                     session.connection().execute(
                         _BLOCK_CONVERSATION,
-                        {"key": message.conversation_id, "blocked_at": utcnow()},
+                        {
+                            "conv_channel": message.channel,
+                            "conv_sender": message.recipient,
+                            "blocked_at": utcnow(),
+                        },
                     )
                 raise PermanentError(str(exc), keep_writes=True) from exc
             if exc.paced:  # never tried: it waits its turn, its retry budget untouched
