@@ -149,20 +149,21 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
                 found["possible_duplicate_of"] = earlier
         outgoing = outbound_document(document)
         sqlite = connection.dialect.name == "sqlite"
-        if sqlite and found:
-            # network_call commits what is written so far on SQLite: the region is kept
-            # there even when the POST fails, as it always was
-            connection.execute(_UPDATE_COMPLAINT, {"key": complaint_id, **found})
-            found = {}
         # submitted when sent: a status pushed back before the answer is already later
         now = utcnow()
+        # What reading the complaint found (region, possible duplicate) is written with
+        # the delivery, after the POST, in its one transaction, on both databases: on
+        # SQLite network_call ends the transaction before the POST (one writer), and a
+        # write before it would be a second commit, a second fsync, on every delivery.
         with network_call(session):
             receipt = runtime.target.deliver(outgoing, idempotency_key=complaint_id)
         status = row.status
         if sqlite:
             # others may have written the complaint while the POST was out (PostgreSQL
-            # holds its row lock instead)
+            # holds its row lock instead): their document, with the place read here
             status, document = session.connection().execute(_REREAD, {"id": complaint_id}).one()
+            if located is not None:
+                document = {**document, "location": located["location"]}
         # A status the central system pushed while the POST was out is newer: kept. (On
         # PostgreSQL the push waits for this row's lock; on SQLite it may land meanwhile.)
         if status in (ComplaintStatus.RECEIVED, ComplaintStatus.QUEUED):
