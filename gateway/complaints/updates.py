@@ -250,9 +250,12 @@ def deliver_update(session: Session, runtime: Runtime, job: ClaimedJob) -> dict[
 
 # Built once: asked on every delivery, and the ORM's select built anew each time cost
 # more than the query.
-_WAITING = select(ComplaintUpdate.__table__.c.id).where(
-    ComplaintUpdate.__table__.c.complaint_id == bindparam("complaint_id"),
-    ComplaintUpdate.__table__.c.delivery == UpdateDelivery.PENDING,
+# (a delivery asks whether any wait in the statement that locks its complaint)
+WAITING_UPDATES = select(ComplaintUpdate.__table__.c.id).where(
+    ComplaintUpdate.__table__.c.delivery == UpdateDelivery.PENDING
+)
+_WAITING = WAITING_UPDATES.where(
+    ComplaintUpdate.__table__.c.complaint_id == bindparam("complaint_id")
 )
 
 
