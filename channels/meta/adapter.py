@@ -48,6 +48,7 @@ from channels.base import (
 )
 from channels.http import TIMEOUT, path_segment, post_json, same_secret, session_for
 from channels.meta.settings import MetaSettings
+from forwarder.httpclient import Unreachable
 from normalizer.complaint import Channel
 from normalizer.message import (
     Choice,
@@ -312,6 +313,12 @@ class MetaAdapter:
         Meta's media host (or the Graph API's own host)."""
         if not GRAPH_ID.fullmatch(ref):
             raise SendError(f"media id {ref[:40]!r} is not Meta's", permanent=True)
+        try:
+            return self._download(ref)
+        except Unreachable as exc:
+            raise SendError(f"media {ref}: Graph unreachable: {exc}", permanent=False) from None
+
+    def _download(self, ref: str) -> bytes:
         info = self.http.get(
             f"{self.graph}/{path_segment(ref)}",
             timeout=TIMEOUT,

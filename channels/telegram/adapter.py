@@ -7,8 +7,8 @@ python-telegram-bot's ``Update.de_json``; or the same updates from ``getUpdates`
 edits and other update kinds are acknowledged and ignored.
 
 Outbound messages: ``sendMessage`` and ``answerCallbackQuery`` posted as the Bot API's
-JSON with one kept-alive ``requests`` session (python-telegram-bot's send, its rate
-limiter and the hop to its event loop cost four times the CPU of the request itself),
+JSON over kept-alive connections of forwarder.httpclient (python-telegram-bot's send,
+its rate limiter and the hop to its event loop cost four times the request's own CPU),
 choices as inline buttons and a "share location" reply keyboard; paced within about one
 message a second per chat and 30 a second for the bot, across processes when the pacing
 storage is shared (channels.telegram.pacing). A 429's ``retry_after`` and a "blocked by
@@ -30,8 +30,6 @@ from collections.abc import Coroutine, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-import requests
-
 from channels.base import (
     BadPayload,
     OutboundRequest,
@@ -45,6 +43,7 @@ from channels.base import (
 from channels.http import same_secret, session_for
 from channels.telegram.pacing import BOT_LIMIT, CHAT_LIMIT, SendPacing
 from channels.telegram.settings import TelegramSettings
+from forwarder.httpclient import Unreachable
 from normalizer.complaint import Channel
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply, SharedLocation
 
@@ -299,11 +298,12 @@ class TelegramAdapter:
             raise SendError("Telegram bot token is not configured", permanent=True)
         try:
             answer = self._http.post(
-                f"{self.api_url}/bot{self.token}/{method}", json=body, timeout=SEND_TIMEOUT
+                f"{self.api_url}/bot{self.token}/{method}", json_body=body, timeout=SEND_TIMEOUT
             )
-            data = answer.json()
-        except requests.RequestException as exc:
+        except Unreachable as exc:
             raise SendError(f"Telegram unreachable: {type(exc).__name__}", permanent=False) from exc
+        try:
+            data = answer.json()
         except ValueError:
             data = None
         if isinstance(data, dict) and data.get("ok") is True:

@@ -49,10 +49,10 @@ from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 import defusedxml.ElementTree as SafeET
-import requests
 
 from config import CONFIG_DIR
 from forwarder.errors import PermanentError
+from forwarder.httpclient import HttpClient
 from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest, update_text
 from forwarder.targets.http import client, post
 from forwarder.targets.open311 import UpdatesNotSupported, split_name
@@ -270,7 +270,7 @@ class LaporTarget:
         token: str,
         config: LaporConfig | None = None,
         timeout: float = 10.0,
-        http: requests.Session | None = None,
+        http: HttpClient | None = None,
     ) -> None:
         self.url = url
         self.token = token

@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
-
 from forwarder.errors import PermanentError, RetryableError
+from forwarder.httpclient import Answer, HttpClient
 from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest, update_text
 from forwarder.targets.http import client, post, request
 
@@ -127,7 +126,7 @@ def update_form(central_id: str, update: dict[str, Any], api_key: str) -> list[t
     return form
 
 
-def read_update_id(response: requests.Response) -> str | None:
+def read_update_id(response: Answer) -> str | None:
     """The server's id for a posted update: ``[{"update_id": …}]`` (FixMyStreet) or
     ``{"service_request_updates": [{"update_id": …}]}`` (open311-adapter); None when
     the answer names none."""
@@ -158,7 +157,7 @@ REFUSAL_WORDS = re.compile(
 )
 
 
-def error_descriptions(response: requests.Response) -> list[str]:
+def error_descriptions(response: Answer) -> list[str]:
     """The descriptions of a GeoReport v2 error answer, JSON or XML; the whole text when
     it has neither shape."""
     text = response.text[:4000]
@@ -178,7 +177,7 @@ def error_descriptions(response: requests.Response) -> list[str]:
     return found or [text]
 
 
-def refuses_key(response: requests.Response) -> bool:
+def refuses_key(response: Answer) -> bool:
     """Whether a 400 is the server refusing our api_key rather than the complaint (a
     wrong service_code, no description): an error description that names the api_key
     and says it is invalid, missing, expired…"""
@@ -263,7 +262,7 @@ class Open311Target:
         api_key: str = "",
         service_codes: Mapping[str, str] | None = None,
         timeout: float = 10.0,
-        http: requests.Session | None = None,
+        http: HttpClient | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
@@ -333,7 +332,7 @@ class Open311Target:
             raise
         return read_update_id(response)
 
-    def _read(self, path: str, params: dict[str, str]) -> requests.Response:
+    def _read(self, path: str, params: dict[str, str]) -> Answer:
         """``GET {url}/{path}``. GeoReport v2 (GET requests) and FixMyStreet's update feed
         need no api_key for reads, and a query string ends up in the server's access log
         (and any proxy's), so the key is sent only to a server that refused a read

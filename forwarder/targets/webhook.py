@@ -17,8 +17,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import requests
-
+from forwarder.httpclient import HttpClient
 from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest
 from forwarder.targets.http import client, post
 
@@ -51,7 +50,7 @@ class WebhookTarget:
         *,
         secret: str,
         timeout: float = 10.0,
-        http: requests.Session | None = None,
+        http: HttpClient | None = None,
     ) -> None:
         self.url = url
         self.secret = secret
