@@ -7,9 +7,12 @@
   BEGIN IMMEDIATE; PostgreSQL defaults).
 * ``reply``: the chat yardstick, ``insert`` plus, for the chat platforms' paths (whose
   replies are API calls; Twilio's ride in the answer), one outbound POST to a loopback
-  stand-in (``BENCH_REPLY_URL``) per message, on a kept-alive session, after the commit.
+  stand-in (``BENCH_REPLY_URL``) per message, on kept-alive connections, after the
+  commit, with the gateway's own HTTP client (forwarder.httpclient).
+* ``reply-requests``: ``reply`` with the POST made by ``requests``, the client the
+  issue's yardstick was measured with.
 
-    python bench/ceiling.py bare|insert|reply --bind 127.0.0.1:9000 --workers 4 --threads 1
+    python bench/ceiling.py bare|insert|reply|reply-requests --bind 127.0.0.1:9000 --workers 4 --threads 1
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import requests  # noqa: E402
 from flask import Flask, Response, request  # noqa: E402
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, insert  # noqa: E402
 
@@ -41,12 +45,18 @@ bench_rows = Table(
 )
 
 
+REPLY_MODES = ("reply", "reply-requests")
+
+
 def create_ceiling_app(mode: str, database_url: str) -> Flask:
     app = Flask(__name__)
-    engine = make_engine(database_url) if mode in ("insert", "reply") else None
-    reply_url = os.environ.get("BENCH_REPLY_URL", "") if mode == "reply" else ""
-    # the gateway's own HTTP client: the yardstick's POST costs what the gateway's does
-    http = HttpClient(reply_url or "http://127.0.0.1")
+    engine = make_engine(database_url) if mode in ("insert", *REPLY_MODES) else None
+    reply_url = os.environ.get("BENCH_REPLY_URL", "") if mode in REPLY_MODES else ""
+    # the gateway's own HTTP client, so the yardstick's POST costs what the gateway's
+    # does; or requests, the client the issue's yardstick was measured with
+    http: Any = (
+        requests.Session() if mode == "reply-requests" else HttpClient(reply_url or "http://x")
+    )
 
     def keep(external_id: str, payload: Any) -> None:
         if engine is not None:
@@ -64,8 +74,12 @@ def create_ceiling_app(mode: str, database_url: str) -> Flask:
         payload = request.get_json()
         keep(f"{platform}:{uuid.uuid4()}", payload)
         if reply_url:
-            answer = http.post(reply_url, json_body={"chat_id": 1, "text": "ok"}, timeout=10)
-            assert answer.status_code == 200, answer.status_code
+            body = {"chat_id": 1, "text": "ok"}
+            if mode == "reply-requests":
+                http.post(reply_url, json=body, timeout=10).raise_for_status()
+            else:
+                answer = http.post(reply_url, json_body=body, timeout=10)
+                assert answer.status_code == 200, answer.status_code
         return Response("ok", content_type="text/plain")
 
     return app
@@ -80,7 +94,7 @@ def prepare(database_url: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["bare", "insert", "reply"])
+    parser.add_argument("mode", choices=["bare", "insert", *REPLY_MODES])
     parser.add_argument("--bind", required=True)
     parser.add_argument("--workers", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)

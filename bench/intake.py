@@ -537,6 +537,7 @@ def run(
     modes = [("bare Flask", "bare"), ("Flask + 1 durable insert", "insert")]
     if set(args.mix) & set(CHAT):
         modes.append(("Flask + insert + 1 POST", "reply"))
+        modes.append(("the same, POST with requests", "reply-requests"))
     modes.append(("lapor-gateway intake", "gateway"))
     rows = {mode: Measured(label) for label, mode in modes}
     for _ in range(args.runs):
@@ -544,6 +545,7 @@ def run(
             measure_once(kind, mode, concurrency, args, workdir, stand_ins, rows[mode])
     bare, ceiling = rows["bare"].rate, rows["insert"].rate
     yardstick = rows["reply"].rate if "reply" in rows else 0.0
+    issues = rows["reply-requests"].rate if "reply-requests" in rows else 0.0
     runs = f"median of {args.runs} runs" if args.runs > 1 else "1 run"
     print(
         f"\n{kind}, {args.channels} channels, {args.workers} workers x {args.threads} threads, "
@@ -555,6 +557,7 @@ def run(
             ratio += f", {row.rate / ceiling * 100:5.1f} % of insert ceiling"
         if mode == "gateway" and yardstick:
             ratio += f", {row.rate / yardstick * 100:5.1f} % of chat yardstick"
+            ratio += f" ({row.rate / issues * 100:.1f} % of it with requests)"
         print(
             f"  {row.label:<26} {row.rate:8.0f} msg/s  p50 {statistics.median(row.p50s):6.1f} ms"
             f"  p99 {statistics.median(row.p99s):6.1f} ms  errors {max(row.errors):<4} "
