@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import Integer, String, bindparam, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
-from forwarder.outbox import ClaimedJob
+from forwarder.outbox import ClaimedJob, JobStatus, OutboxJob
 from forwarder.sqltypes import utcnow
 from gateway.complaints.records import SEND_JOB
 from gateway.store.models import OutboundMessage, OutboundStatus
@@ -81,7 +81,6 @@ def queue_reply(
     its job is claimed by ``sender_id`` already (``outbox.enqueue_claimed``), and knows
     what its send would read back: the citizen has just written (the window is open)
     and has not blocked us (writing lifts a block, ``gateway.intake.message``)."""
-    payload = _store(session, message)
     known = Outbound(
         message.channel,
         message.recipient,
@@ -91,16 +90,87 @@ def queue_reply(
         blocked_at=None,
         last_heard=utcnow(),
     )
+    max_attempts = runtime.settings.forward_max_attempts
+    lease = runtime.settings.worker_lease_seconds
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # the message and its job in one statement (a data-modifying CTE): one round
+        # trip fewer for every chat reply
+        now = utcnow()
+        job_id, payload = connection.execute(
+            _REPLY_AND_JOB,
+            {
+                "o_channel": message.channel,
+                "o_recipient": message.recipient,
+                "o_sender": message.sender,
+                "o_text": message.text,
+                "o_options": message.options,
+                "o_status": OutboundStatus.QUEUED,
+                "lane": recipient_lane(message.channel, message.recipient),
+                "kind": SEND_JOB,
+                "key": key,
+                "max_attempts": max_attempts,
+                "worker_id": sender_id,
+                "until": now + timedelta(seconds=lease),
+                "now": now,
+            },
+        ).one()
+        message.id = payload["outbound_id"]
+        return ClaimedJob(job_id, SEND_JOB, key, payload, 1, max_attempts, known=known)
     return outbox.enqueue_claimed(
         session,
         SEND_JOB,
         key,
-        payload,
-        max_attempts=runtime.settings.forward_max_attempts,
+        _store(session, message),
+        max_attempts=max_attempts,
         worker_id=sender_id,
-        lease_seconds=runtime.settings.worker_lease_seconds,
+        lease_seconds=lease,
         known=known,
     )
+
+
+def _reply_and_job() -> Any:
+    """PostgreSQL: INSERT a reply and, from what it returns, its send job, claimed."""
+    o, jobs = _OUTBOUND.c, OutboxJob.__table__
+    stored = (
+        insert(_OUTBOUND)
+        .values(
+            channel=bindparam("o_channel"),
+            recipient=bindparam("o_recipient"),
+            sender=bindparam("o_sender"),
+            text=bindparam("o_text"),
+            options=bindparam("o_options", type_=o.options.type),
+            status=bindparam("o_status"),
+            created_at=bindparam("now", type_=o.created_at.type),
+            updated_at=bindparam("now", type_=o.updated_at.type),
+        )
+        .returning(o.id)
+        .cte("stored")
+    )
+    payload = func.json_build_object(
+        "outbound_id", stored.c.id, "lane", bindparam("lane", type_=String)
+    )
+    columns = {
+        "kind": bindparam("kind", type_=String),
+        "idempotency_key": bindparam("key", type_=String),
+        "payload": payload,
+        "status": literal(JobStatus.RUNNING, String),
+        "attempts": literal(1),
+        "max_attempts": bindparam("max_attempts", type_=Integer),
+        "run_after": bindparam("now", type_=jobs.c.run_after.type),
+        "locked_by": bindparam("worker_id", type_=String),
+        "locked_until": bindparam("until", type_=jobs.c.locked_until.type),
+        "created_at": bindparam("now", type_=jobs.c.created_at.type),
+        "updated_at": bindparam("now", type_=jobs.c.updated_at.type),
+    }
+    return (
+        insert(jobs)
+        .from_select(list(columns), select(*columns.values()).select_from(stored))
+        .returning(jobs.c.id, jobs.c.payload)
+    )
+
+
+_REPLY_AND_JOB = _reply_and_job()
 
 
 def recipient_lane(channel: str, recipient: str) -> str:

@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from channels.base import OutboundRequest, SendError
@@ -20,7 +20,6 @@ from gateway import metrics, texts
 from gateway.complaints.messages import Outbound, queue_message
 from gateway.complaints.records import (
     DELIVER_JOB,
-    INSERT_EVENT,
     SEND_JOB,
     ReportFacts,
     add_event,
@@ -35,6 +34,7 @@ from gateway.complaints.updates import (
 from gateway.store.db import network_call
 from gateway.store.models import (
     Complaint,
+    ComplaintEvent,
     ComplaintStatus,
     ComplaintUpdate,
     Conversation,
@@ -84,6 +84,18 @@ _LOCK_COMPLAINT = (
 _REREAD = select(_C.status, _C.document).where(_C.id == bindparam("id"))
 # the values are the caller's (only the columns it gives are written)
 _UPDATE_COMPLAINT = update(Complaint.__table__).where(_C.id == bindparam("key"))
+_E = ComplaintEvent.__table__
+_INSERT_SUBMITTED = insert(_E).values(
+    complaint_id=bindparam("ev_complaint_id"),
+    status=bindparam("ev_status"),
+    note=bindparam("ev_note"),
+    source=bindparam("ev_source"),
+    created_at=bindparam("ev_created_at", type_=_E.c.created_at.type),
+    event_key=None,
+)
+# PostgreSQL: the event written by the same statement (a data-modifying CTE), one round
+# trip fewer on every delivery
+_UPDATE_COMPLAINT_WITH_EVENT = _UPDATE_COMPLAINT.add_cte(_INSERT_SUBMITTED.cte("submitted"))
 
 _O = OutboundMessage.__table__.c
 _V = Conversation.__table__.c
@@ -179,10 +191,21 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
         # PostgreSQL the push waits for this row's lock; on SQLite it may land meanwhile.)
         if status in (ComplaintStatus.RECEIVED, ComplaintStatus.QUEUED):
             status = ComplaintStatus.SUBMITTED
+        note = f"{runtime.target.name} id {receipt.central_id or '-'}"
+        if receipt.token:
+            note += f", {runtime.target.capabilities.receipt_token} {receipt.token}"
         # one UPDATE of the complaint and one INSERT of its event, as Core statements built
-        # once: the ORM's flush of the whole row was 11-15 % of a delivery's CPU
+        # once (the ORM's flush of the whole row was 11-15 % of a delivery's CPU); on
+        # PostgreSQL one statement, the event a CTE of the update
+        event = {
+            "ev_complaint_id": complaint_id,
+            "ev_status": ComplaintStatus.SUBMITTED,
+            "ev_note": note,
+            "ev_source": runtime.target.name,
+            "ev_created_at": now,
+        }
         session.connection().execute(
-            _UPDATE_COMPLAINT,
+            _UPDATE_COMPLAINT if sqlite else _UPDATE_COMPLAINT_WITH_EVENT,
             {
                 "key": complaint_id,
                 **found,
@@ -193,22 +216,11 @@ def make_handlers(runtime: Runtime) -> dict[str, Handler]:
                 "submitted_at": now,
                 "updated_at": utcnow(),
                 "document": {**document, "submitted_at": now.isoformat()},
+                **({} if sqlite else event),
             },
         )
-        note = f"{runtime.target.name} id {receipt.central_id or '-'}"
-        if receipt.token:
-            note += f", {runtime.target.capabilities.receipt_token} {receipt.token}"
-        session.connection().execute(
-            INSERT_EVENT,
-            {
-                "complaint_id": complaint_id,
-                "status": ComplaintStatus.SUBMITTED,
-                "note": note,
-                "source": runtime.target.name,
-                "created_at": now,
-                "event_key": None,
-            },
-        )
+        if sqlite:
+            session.connection().execute(_INSERT_SUBMITTED, event)
         if row.updates_waiting:  # the reporter's updates that waited may go now
             due_after_delivery(session, complaint_id)
         if runtime.settings.notify_on_submitted and receipt.central_id:
