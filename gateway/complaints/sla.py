@@ -17,9 +17,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-from holidays.countries import Indonesia
-
 from gateway.store.models import Complaint
 from gateway.store.models import ComplaintStatus as S
 
@@ -32,6 +29,10 @@ CLOSED = frozenset({S.CLOSED})
 
 @lru_cache(maxsize=32)
 def _days_off(year: int) -> frozenset[date]:
+    # imported when a deadline is first counted, not at every process's start (50 ms)
+    import holidays
+    from holidays.countries import Indonesia
+
     calendar = holidays.country_holidays(
         "ID", years=year, categories=Indonesia.supported_categories
     )

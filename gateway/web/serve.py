@@ -112,9 +112,10 @@ def serve(bind: str, workers: int, threads: int, timeout: int = 30) -> None:
     # loaded tables instead of spending its first seconds on them. No app, engine or
     # connection is made here; each worker builds its own.
     import gateway.web.app  # noqa: F401
+    from gateway.config import load_settings
     from normalizer.warm import warm_up
 
-    warm_up()
+    warm_up(load_settings().cache_dir)
     freeze_loaded()
     options = gunicorn_options(bind, workers, threads, timeout)
     options["when_ready"] = lambda _server: print(announcement(bind, workers, threads), flush=True)
