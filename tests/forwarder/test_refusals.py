@@ -488,3 +488,29 @@ def test_the_circuit_policy_comes_from_the_settings(make_settings, monkeypatch):
     monkeypatch.setenv("GATEWAY_TARGET_CIRCUIT_FAILURES", "0")
     with pytest.raises(ValueError, match="target_circuit_failures"):
         make_settings()
+
+
+def test_a_central_system_that_moved_pauses_its_target_and_gets_nothing_twice(
+    make_settings, central
+):
+    """A POST answered with a redirect is not followed (a complaint is never re-sent to
+    wherever an answer points): the target is paused with the new address in its reason,
+    the job waits with its budget untouched, nothing is a dead letter."""
+    moved = Flask("moved")
+    posts: list[str] = []
+
+    @moved.post("/<path:path>")
+    def redirect_all(path: str) -> Response:
+        posts.append(path)
+        return Response(status=308, headers={"Location": "https://new.example/open311/"})
+
+    with ServerThread(moved) as old:
+        runtime = Runtime(make_settings(forward_url=old.url, notify_on_submitted=False))
+        queue_complaints(runtime, 2)
+        worker_for(runtime).run_once()
+        state = gate(runtime)
+        assert state.open and state.reason == circuit.AUTH
+        assert "moved to https://new.example/open311/" in state.detail
+        assert [(j.status, j.attempts) for j in jobs_of(runtime)] == [("pending", 0)] * 2
+        assert posts == ["requests.json"]  # the first; the second was held back untried
+        runtime.close()
