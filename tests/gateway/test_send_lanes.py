@@ -242,25 +242,13 @@ def test_a_reply_its_web_process_never_sent_goes_out_from_a_worker_once_the_leas
 ):
     """The web process died between the commit and the send: its claim on the reply runs
     out and a worker sends it, once."""
-    from gateway.intake import pipeline
-
     token = "7000000004:AAH-orphan"
     bot = FakeBotAPI(token)
     with ServerThread(bot.app) as bot_server:
-        settings = make_settings(
-            telegram_bot_token=token,
-            telegram_secret_token=SECRET,
-            telegram_api_url=bot_server.url,
-            worker_lease_seconds=1,
-        )
+        settings = _short_leases(make_settings, token, bot_server.url)
         web = Runtime(settings)
-        adapter = web.adapters["telegram"]
-        request_body = updates.text(555000444, "/start")
-        result = adapter.parse(_telegram_request(request_body))
-        # what a web process commits before it answers 2xx; it dies before dispatching
-        handled = web.group_commit.run(lambda s: pipeline._stage(s, web, adapter, result))
-        [[job]] = handled.jobs_by_channel.values()
-        web.close()
+        [job] = _committed_replies(web, 555000444)
+        web.close()  # it dies before dispatching
         assert bot.sent() == []
         worker_runtime = Runtime(settings)
         worker = make_worker(worker_runtime, "messages")
@@ -279,25 +267,12 @@ def test_a_lane_does_not_send_a_reply_whose_claim_a_worker_took_over(make_settin
     it is sent; one whose lease ran out and that a worker took over is left to that
     worker: never sent by both."""
     from forwarder import outbox
-    from gateway.intake import pipeline
 
     token = "7000000005:AAH-renew"
     bot = FakeBotAPI(token)
     with ServerThread(bot.app) as bot_server:
-        settings = make_settings(
-            telegram_bot_token=token,
-            telegram_secret_token=SECRET,
-            telegram_api_url=bot_server.url,
-            worker_lease_seconds=1,
-        )
-        web = Runtime(settings)
-        adapter = web.adapters["telegram"]
-        jobs = []
-        for chat in (555000555, 555000556):
-            result = adapter.parse(_telegram_request(updates.text(chat, "/start")))
-            handled = web.group_commit.run(lambda s, r=result: pipeline._stage(s, web, adapter, r))
-            jobs += [job for js in handled.jobs_by_channel.values() for job in js]
-        taken, kept = jobs
+        web = Runtime(_short_leases(make_settings, token, bot_server.url))
+        taken, kept = _committed_replies(web, 555000555, 555000556)
         time.sleep(1.1)  # both leases ran out in the lane's queue
         with web.sessions() as s:  # a worker takes the first over
             assert [j.id for j in outbox.claim(s, "other-worker", 1, 60, ids=[taken.id])] == [
@@ -314,6 +289,29 @@ def test_a_lane_does_not_send_a_reply_whose_claim_a_worker_took_over(make_settin
         assert states[kept.id][0] == JobStatus.DONE
         lane.close()
         web.close()
+
+
+def _short_leases(make_settings: Any, token: str, bot_url: str) -> Any:
+    return make_settings(
+        telegram_bot_token=token,
+        telegram_secret_token=SECRET,
+        telegram_api_url=bot_url,
+        worker_lease_seconds=1,
+    )
+
+
+def _committed_replies(web: Runtime, *chats: int) -> list[Any]:
+    """What a web process commits for a /start from each chat before it answers 2xx:
+    the replies' jobs, claimed for it, not yet dispatched."""
+    from gateway.intake import pipeline
+
+    adapter = web.adapters["telegram"]
+    jobs = []
+    for chat in chats:
+        result = adapter.parse(_telegram_request(updates.text(chat, "/start")))
+        handled = web.group_commit.run(lambda s, r=result: pipeline._stage(s, web, adapter, r))
+        jobs += [job for js in handled.jobs_by_channel.values() for job in js]
+    return jobs
 
 
 def _telegram_request(body: dict[str, Any]) -> Any:
