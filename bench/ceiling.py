@@ -11,8 +11,12 @@
   commit, with the gateway's own HTTP client (forwarder.httpclient).
 * ``reply-requests``: ``reply`` with the POST made by ``requests``, the client the
   issue's yardstick was measured with.
+* ``reply-durable``: the least a reply sent exactly when its message is kept costs: the
+  message and the reply (its outbox row) inserted and committed together before the
+  answer, the POST, then the send recorded (an UPDATE and a second commit).
 
-    python bench/ceiling.py bare|insert|reply|reply-requests --bind 127.0.0.1:9000 \
+    python bench/ceiling.py bare|insert|reply|reply-requests|reply-durable \
+        --bind 127.0.0.1:9000 \
         --workers 4 --threads 1
 """
 
@@ -29,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests  # noqa: E402
 from flask import Flask, Response, request  # noqa: E402
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, insert  # noqa: E402
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, insert, update  # noqa: E402
 
 from forwarder.httpclient import HttpClient  # noqa: E402
 from gateway.store.db import make_engine  # noqa: E402
@@ -46,7 +50,7 @@ bench_rows = Table(
 )
 
 
-REPLY_MODES = ("reply", "reply-requests")
+REPLY_MODES = ("reply", "reply-requests", "reply-durable")
 
 
 def create_ceiling_app(mode: str, database_url: str) -> Flask:
@@ -64,6 +68,24 @@ def create_ceiling_app(mode: str, database_url: str) -> Flask:
             with engine.begin() as conn:
                 conn.execute(insert(bench_rows).values(external_id=external_id, payload=payload))
 
+    def durable_reply(external_id: str, payload: Any) -> None:
+        """The least a reply sent exactly when its message is kept costs: the message and
+        the reply committed together before the answer, the send recorded after it."""
+        assert engine is not None
+        with engine.begin() as conn:
+            conn.execute(insert(bench_rows).values(external_id=external_id, payload=payload))
+            reply = conn.execute(
+                insert(bench_rows)
+                .values(external_id=f"reply:{external_id}", payload={"text": "ok"})
+                .returning(bench_rows.c.id)
+            ).scalar_one()
+        answer = http.post(reply_url, json_body={"chat_id": 1, "text": "ok"}, timeout=10)
+        assert answer.status_code == 200, answer.status_code
+        with engine.begin() as conn:
+            conn.execute(
+                update(bench_rows).where(bench_rows.c.id == reply).values(payload={"sent": True})
+            )
+
     @app.post("/webhooks/twilio/messages")
     def webhook() -> Response:
         form = request.form.to_dict()
@@ -73,6 +95,9 @@ def create_ceiling_app(mode: str, database_url: str) -> Flask:
     @app.post("/webhooks/<platform>")
     def json_webhook(platform: str) -> Response:
         payload = request.get_json()
+        if mode == "reply-durable":
+            durable_reply(f"{platform}:{uuid.uuid4()}", payload)
+            return Response("ok", content_type="text/plain")
         keep(f"{platform}:{uuid.uuid4()}", payload)
         if reply_url:
             body = {"chat_id": 1, "text": "ok"}

@@ -538,6 +538,7 @@ def run(
     if set(args.mix) & set(CHAT):
         modes.append(("Flask + insert + 1 POST", "reply"))
         modes.append(("the same, POST with requests", "reply-requests"))
+        modes.append(("durable reply: 2 commits", "reply-durable"))
     modes.append(("lapor-gateway intake", "gateway"))
     rows = {mode: Measured(label) for label, mode in modes}
     for _ in range(args.runs):
@@ -546,6 +547,7 @@ def run(
     bare, ceiling = rows["bare"].rate, rows["insert"].rate
     yardstick = rows["reply"].rate if "reply" in rows else 0.0
     issues = rows["reply-requests"].rate if "reply-requests" in rows else 0.0
+    durable = rows["reply-durable"].rate if "reply-durable" in rows else 0.0
     runs = f"median of {args.runs} runs" if args.runs > 1 else "1 run"
     print(
         f"\n{kind}, {args.channels} channels, {args.workers} workers x {args.threads} threads, "
@@ -558,6 +560,7 @@ def run(
         if mode == "gateway" and yardstick:
             ratio += f", {row.rate / yardstick * 100:5.1f} % of chat yardstick"
             ratio += f" ({row.rate / issues * 100:.1f} % of it with requests)"
+            ratio += f", {row.rate / durable * 100:.1f} % of the durable reply"
         print(
             f"  {row.label:<26} {row.rate:8.0f} msg/s  p50 {statistics.median(row.p50s):6.1f} ms"
             f"  p99 {statistics.median(row.p99s):6.1f} ms  errors {max(row.errors):<4} "
