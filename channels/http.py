@@ -26,12 +26,6 @@ def path_segment(value: str) -> str:
     return quote(value, safe="")
 
 
-def session_for(url: str) -> HttpClient:
-    """Kept-alive connections to a platform's API at ``url`` (forwarder.httpclient: the
-    environment read once, no per-call work of ``requests``)."""
-    return HttpClient(url)
-
-
 def post_json(
     http: HttpClient,
     url: str,

@@ -163,16 +163,32 @@ def enqueue_claimed(
     which then needs no claim of its own, nor to read back what it wrote (``known``). Its
     first attempt is counted, as a claim counts it; if that process dies, the lease runs
     out and any worker takes the job over."""
+    row = claimed_row(kind, idempotency_key, payload, max_attempts, worker_id, lease_seconds)
+    job_id = session.connection().execute(_INSERT_JOB, row).scalar_one()
+    return ClaimedJob(
+        job_id, kind, idempotency_key, payload, row["attempts"], max_attempts, known=known
+    )
+
+
+def claimed_row(
+    kind: str,
+    idempotency_key: str,
+    payload: dict[str, Any] | None,
+    max_attempts: int,
+    worker_id: str,
+    lease_seconds: float,
+) -> dict[str, Any]:
+    """The values of a job queued already claimed by ``worker_id`` (``enqueue_claimed``;
+    also for a statement that inserts the job together with what it delivers)."""
     now = utcnow()
-    row = _job_row(kind, idempotency_key, payload, max_attempts, None, now)
+    row = _job_row(kind, idempotency_key, payload or {}, max_attempts, None, now)
     row.update(
         status=JobStatus.RUNNING,
         attempts=1,
         locked_by=worker_id,
         locked_until=now + timedelta(seconds=lease_seconds),
     )
-    job_id = session.connection().execute(_INSERT_JOB, row).scalar_one()
-    return ClaimedJob(job_id, kind, idempotency_key, payload, 1, max_attempts, known=known)
+    return row
 
 
 _RENEW = (

@@ -46,9 +46,9 @@ from channels.base import (
     WebhookResult,
     checked_id,
 )
-from channels.http import TIMEOUT, path_segment, post_json, same_secret, session_for
+from channels.http import TIMEOUT, path_segment, post_json, same_secret
 from channels.meta.settings import MetaSettings
-from forwarder.httpclient import Unreachable
+from forwarder.httpclient import HttpClient, Unreachable
 from normalizer.complaint import Channel
 from normalizer.message import (
     Choice,
@@ -115,7 +115,7 @@ class MetaAdapter:
         self.whatsapp_template = whatsapp_template
         self.template_language = template_language
         self.message_tag = message_tag
-        self.http = session_for(self.graph)
+        self.http = HttpClient(self.graph)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:

@@ -40,10 +40,10 @@ from channels.base import (
     WebhookResult,
     checked_id,
 )
-from channels.http import same_secret, session_for
+from channels.http import same_secret
 from channels.telegram.pacing import BOT_LIMIT, CHAT_LIMIT, SendPacing
 from channels.telegram.settings import TelegramSettings
-from forwarder.httpclient import Unreachable
+from forwarder.httpclient import HttpClient, Unreachable
 from normalizer.complaint import Channel
 from normalizer.message import Choice, InboundMessage, MediaRef, Reply, SharedLocation
 
@@ -125,7 +125,7 @@ class TelegramAdapter:
         self._bot: Bot | None = None
         self._loop: _Loop | None = None
         self._lock = threading.Lock()
-        self._http = session_for(self.api_url)
+        self._http = HttpClient(self.api_url)
         # the bot's id is the token's first part; the token itself stays out of the store
         self.pacing = SendPacing(
             pacing_url,

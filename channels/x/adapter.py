@@ -45,8 +45,9 @@ from channels.base import (
     WebhookResult,
     checked_id,
 )
-from channels.http import path_segment, post_json, same_secret, session_for
+from channels.http import path_segment, post_json, same_secret
 from channels.x.settings import XSettings
+from forwarder.httpclient import HttpClient
 from normalizer.complaint import Channel
 from normalizer.message import InboundMessage, Reply
 
@@ -75,7 +76,7 @@ class XAdapter:
         self.consumer_secret = consumer_secret
         self.bearer_token = bearer_token
         self.api_url = api_url.rstrip("/")
-        self.http = session_for(self.api_url)
+        self.http = HttpClient(self.api_url)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Self:

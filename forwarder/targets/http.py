@@ -26,11 +26,6 @@ def redact(text: str) -> str:
     return SECRET_PARAMS.sub(r"\1***", text)
 
 
-def client(url: str) -> HttpClient:
-    """Kept-alive connections to a target at ``url`` (forwarder.httpclient)."""
-    return HttpClient(url)
-
-
 def _retry_after(response: Answer) -> float | None:
     value = response.headers.get("Retry-After", "")
     try:
@@ -67,12 +62,10 @@ def request(
     if 200 <= response.status_code < 300:
         return response
     status = response.status_code
-    detail = redact(f"{method} {url}: HTTP {status}: {response.text[:300]}")
     if 300 <= status < 400:
-        moved = redact(response.headers.get("Location", "")[:300])
-        raise TargetRefused(
-            redact(f"{method} {url}: HTTP {status}: moved to {moved or 'an address not given'}")
-        )
+        moved = response.headers.get("Location", "")[:300] or "an address not given"
+        raise TargetRefused(redact(f"{method} {url}: HTTP {status}: moved to {moved}"))
+    detail = redact(f"{method} {url}: HTTP {status}: {response.text[:300]}")
     if status in REFUSED_STATUSES or (key_refused is not None and key_refused(response)):
         raise TargetRefused(detail)
     if status in PERMANENT_STATUSES:

@@ -54,7 +54,7 @@ from config import CONFIG_DIR
 from forwarder.errors import PermanentError
 from forwarder.httpclient import HttpClient
 from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest, update_text
-from forwarder.targets.http import client, post
+from forwarder.targets.http import post
 from forwarder.targets.open311 import UpdatesNotSupported, split_name
 from normalizer.phone import to_national
 
@@ -276,7 +276,7 @@ class LaporTarget:
         self.token = token
         self.config = config or LaporConfig.load()
         self.timeout = timeout
-        self.http = http or client(self.url)
+        self.http = http or HttpClient(self.url)
 
     def public_link(self, central_id: str) -> str | None:
         return f"{self.config.public_url}{central_id}" if self.config.public_url else None

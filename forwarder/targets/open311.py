@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from forwarder.errors import PermanentError, RetryableError
 from forwarder.httpclient import Answer, HttpClient
 from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest, update_text
-from forwarder.targets.http import client, post, request
+from forwarder.targets.http import post, request
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +270,7 @@ class Open311Target:
         self.reads_need_key = False
         self.service_codes = dict(service_codes or {})
         self.timeout = timeout
-        self.http = http or client(self.url)
+        self.http = http or HttpClient(self.url)
 
     def encode(self, document: dict[str, Any], idempotency_key: str) -> OutgoingRequest:
         return OutgoingRequest(

@@ -19,7 +19,7 @@ from typing import Any
 
 from forwarder.httpclient import HttpClient
 from forwarder.targets import Capabilities, DeliveryReceipt, OutgoingRequest
-from forwarder.targets.http import client, post
+from forwarder.targets.http import post
 
 UPDATE_EVENT = "complaint.update"
 
@@ -55,7 +55,7 @@ class WebhookTarget:
         self.url = url
         self.secret = secret
         self.timeout = timeout
-        self.http = http or client(self.url)
+        self.http = http or HttpClient(self.url)
 
     def encode(self, document: dict[str, Any], idempotency_key: str) -> OutgoingRequest:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Integer, String, bindparam, func, insert, literal, select
+from sqlalchemy import String, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from forwarder import outbox
-from forwarder.outbox import ClaimedJob, JobStatus, OutboxJob
+from forwarder.outbox import ClaimedJob, OutboxJob
 from forwarder.sqltypes import utcnow
 from gateway.complaints.records import SEND_JOB
 from gateway.store.models import OutboundMessage, OutboundStatus
@@ -95,28 +95,26 @@ def queue_reply(
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # the message and its job in one statement (a data-modifying CTE): one round
-        # trip fewer for every chat reply
-        now = utcnow()
+        # trip fewer for every chat reply; the job's payload is made from the message's id
+        job = outbox.claimed_row(SEND_JOB, key, None, max_attempts, sender_id, lease)
         job_id, payload = connection.execute(
             _REPLY_AND_JOB,
             {
+                **job,
                 "o_channel": message.channel,
                 "o_recipient": message.recipient,
                 "o_sender": message.sender,
                 "o_text": message.text,
                 "o_options": message.options,
                 "o_status": OutboundStatus.QUEUED,
+                "o_now": job["created_at"],
                 "lane": recipient_lane(message.channel, message.recipient),
-                "kind": SEND_JOB,
-                "key": key,
-                "max_attempts": max_attempts,
-                "worker_id": sender_id,
-                "until": now + timedelta(seconds=lease),
-                "now": now,
             },
         ).one()
         message.id = payload["outbound_id"]
-        return ClaimedJob(job_id, SEND_JOB, key, payload, 1, max_attempts, known=known)
+        return ClaimedJob(
+            job_id, SEND_JOB, key, payload, job["attempts"], max_attempts, known=known
+        )
     return outbox.enqueue_claimed(
         session,
         SEND_JOB,
@@ -141,8 +139,8 @@ def _reply_and_job() -> Any:
             text=bindparam("o_text"),
             options=bindparam("o_options", type_=o.options.type),
             status=bindparam("o_status"),
-            created_at=bindparam("now", type_=o.created_at.type),
-            updated_at=bindparam("now", type_=o.updated_at.type),
+            created_at=bindparam("o_now", type_=o.created_at.type),
+            updated_at=bindparam("o_now", type_=o.updated_at.type),
         )
         .returning(o.id)
         .cte("stored")
@@ -150,18 +148,10 @@ def _reply_and_job() -> Any:
     payload = func.json_build_object(
         "outbound_id", stored.c.id, "lane", bindparam("lane", type_=String)
     )
+    # every column of the job from the values outbox.claimed_row gives, but the payload
     columns = {
-        "kind": bindparam("kind", type_=String),
-        "idempotency_key": bindparam("key", type_=String),
-        "payload": payload,
-        "status": literal(JobStatus.RUNNING, String),
-        "attempts": literal(1),
-        "max_attempts": bindparam("max_attempts", type_=Integer),
-        "run_after": bindparam("now", type_=jobs.c.run_after.type),
-        "locked_by": bindparam("worker_id", type_=String),
-        "locked_until": bindparam("until", type_=jobs.c.locked_until.type),
-        "created_at": bindparam("now", type_=jobs.c.created_at.type),
-        "updated_at": bindparam("now", type_=jobs.c.updated_at.type),
+        name: payload if name == "payload" else bindparam(name, type_=jobs.c[name].type)
+        for name in outbox.claimed_row("", "", None, 0, "", 0)
     }
     return (
         insert(jobs)
